@@ -1,0 +1,16 @@
+/** The `cutover` command tree: scripted prechecks and headless runs over the same engine and store as the app. */
+import { Command } from 'commander'
+import { cliVersion } from './cliHost'
+import { registerJobs } from './commands/jobs'
+import { registerServe } from './commands/serve'
+
+export function buildProgram(): Command {
+  const program = new Command()
+    .name('cutover')
+    .description('Migrate a MySQL-compatible database into TiDB: precheck, existing data, incremental replication.')
+    .version(cliVersion)
+    .showHelpAfterError()
+  registerServe(program)
+  registerJobs(program)
+  return program
+}

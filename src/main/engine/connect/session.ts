@@ -1,0 +1,41 @@
+import type { Connection, FieldPacket, RowDataPacket } from 'mysql2/promise'
+
+/**
+ * The narrow handle every stage and precheck uses to talk to a server. It hides mysql2 so that stages
+ * depend on "run this SQL", not on a driver, and so that a tunnel or TLS setup stays in connect/.
+ */
+export interface SqlSession {
+  readonly side: 'source' | 'target'
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>
+  /** The underlying connection, for the few stages that stream (dump) or use LOAD DATA (load). */
+  readonly raw: Connection
+  close(): Promise<void>
+}
+
+export type { ServerFlavor, ServerInfo } from '../../../shared/domain/connectionTest'
+
+export function createSession(
+  raw: Connection,
+  side: 'source' | 'target',
+  onClose?: () => Promise<void>,
+  /** Per-query limit; mysql2 rejects with PROTOCOL_SEQUENCE_TIMEOUT once it passes. */
+  queryTimeoutMs?: number,
+): SqlSession {
+  return {
+    side,
+    raw,
+    async query<T>(sql: string, params?: unknown[]): Promise<T[]> {
+      const options = queryTimeoutMs === undefined ? { sql } : { sql, timeout: queryTimeoutMs }
+      const [rows] = (await raw.query(options, params)) as [RowDataPacket[] | unknown, FieldPacket[]]
+      return (Array.isArray(rows) ? rows : [rows]) as T[]
+    },
+    async close() {
+      try {
+        await raw.end()
+      } catch {
+        raw.destroy()
+      }
+      await onClose?.()
+    },
+  }
+}

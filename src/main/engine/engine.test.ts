@@ -1,0 +1,72 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import { jobConfigSchema } from '../../shared/domain/job'
+import { openJobStore } from '../store/jobStore'
+import { createEngine } from './engine'
+import type { SecretBox } from './secretBox'
+import { memoryOnlySecrets } from './secretBox'
+
+/** A real cipher standing in for the OS keychain, which only Electron's safeStorage reaches. */
+function aesBox(): SecretBox {
+  const key = randomBytes(32)
+  return {
+    atRest: true,
+    note: 'test keychain',
+    seal(plain) {
+      const iv = randomBytes(12)
+      const cipher = createCipheriv('aes-256-gcm', key, iv)
+      const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()])
+      return Buffer.concat([iv, cipher.getAuthTag(), body])
+    },
+    open(sealed) {
+      const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12))
+      decipher.setAuthTag(sealed.subarray(12, 28))
+      return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]).toString('utf8')
+    },
+  }
+}
+
+const config = jobConfigSchema.parse({
+  name: 'orders',
+  source: { host: 'src', user: 'u', password: 'source-pw', ssh: { host: 'b', user: 'ops', password: 'ssh-pw' } },
+  target: { host: 'tgt', user: 'root', password: 'target-pw' },
+})
+
+describe('engine secrets', () => {
+  it('seals secrets with the host box: the store holds only ciphertext, the engine can read them back', () => {
+    const store = openJobStore(':memory:')
+    const engine = createEngine({ store, secrets: aesBox() })
+    const job = engine.createJob(config)
+    expect(store.sealedSecretNames(job.id).sort()).toEqual(['source.password', 'source.ssh.password', 'target.password'])
+    expect(store.getSealedSecret(job.id, 'source.password')!.toString('latin1')).not.toContain('source-pw')
+    expect(engine.readSecret(job.id, 'source.password')).toBe('source-pw')
+    expect(engine.readSecret(job.id, 'source.ssh.password')).toBe('ssh-pw')
+    const detail = engine.getJob(job.id)
+    expect(detail.config.source.hasPassword).toBe(true)
+    expect(detail.config.source.ssh).toMatchObject({ host: 'b', hasPassword: true })
+    expect(JSON.stringify(detail)).not.toMatch(/source-pw|ssh-pw|target-pw/)
+    expect(JSON.stringify(engine.listEvents(job.id, {}))).not.toMatch(/source-pw|ssh-pw|target-pw/)
+    engine.close()
+  })
+
+  it('without a keychain keeps secrets in memory only, stores none, and says so in the job log', () => {
+    const store = openJobStore(':memory:')
+    const engine = createEngine({ store, secrets: memoryOnlySecrets })
+    const job = engine.createJob(config)
+    expect(store.sealedSecretNames(job.id)).toEqual([])
+    expect(engine.readSecret(job.id, 'target.password')).toBe('target-pw')
+    expect(engine.listEvents(job.id, { minLevel: 'warning' })).toMatchObject([{ code: 'SECRETS_NOT_AT_REST' }])
+    engine.close()
+  })
+
+  it('emits jobs:changed and job:log to subscribers', () => {
+    const engine = createEngine({ store: openJobStore(':memory:'), secrets: memoryOnlySecrets })
+    const seen: string[] = []
+    const off = engine.events.subscribe((channel) => seen.push(channel))
+    const job = engine.createJob({ ...config, source: { ...config.source, password: undefined, ssh: null }, target: { ...config.target, password: undefined } })
+    engine.deleteJob(job.id)
+    off()
+    expect(seen).toEqual(['job:log', 'jobs:changed', 'jobs:changed'])
+    engine.close()
+  })
+})

@@ -1,0 +1,34 @@
+/** App lifecycle and wiring only: the engine, the store and the window are built elsewhere. */
+import { join } from 'node:path'
+import { app, ipcMain } from 'electron'
+import { createEngine } from './engine/engine'
+import { openJobStore } from './store/jobStore'
+import { createDispatch } from './ipc/dispatch'
+import { createHandlers } from './ipc/handlers'
+import { forwardEvents, registerIpc } from './ipc/register'
+import { createMainWindow } from './window/mainWindow'
+import { createSafeStorageSecrets } from './secrets/safeStorageSecrets'
+
+app.enableSandbox()
+
+if (!app.requestSingleInstanceLock()) app.quit()
+
+void app.whenReady().then(() => {
+  const store = openJobStore(join(app.getPath('userData'), 'cutover.db'))
+  const engine = createEngine({ store, secrets: createSafeStorageSecrets() })
+  const dispatch = createDispatch(createHandlers(engine, { host: 'electron', version: app.getVersion() }))
+
+  const main = createMainWindow()
+  const unregister = registerIpc(ipcMain, dispatch, main.isTrustedSender)
+  const stopForwarding = forwardEvents(engine.events, main.window.webContents)
+
+  app.on('web-contents-created', (_event, contents) => {
+    contents.setWindowOpenHandler(() => ({ action: 'deny' }))
+  })
+  app.on('window-all-closed', () => {
+    stopForwarding()
+    unregister()
+    engine.close()
+    app.quit()
+  })
+})

@@ -1,0 +1,102 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { afterEach, describe, expect, it } from 'vitest'
+import { jobConfigSchema } from '../../shared/domain/job'
+import { migrations } from './migrations'
+import { openJobStore } from './jobStore'
+
+const config = jobConfigSchema.parse({
+  name: 'crm',
+  source: { host: 'db.internal', user: 'migrator', password: 'pw-source', ssh: { host: 'bastion', user: 'ops', passphrase: 'pp-ssh' } },
+  target: { host: 'tidb', user: 'root', password: 'pw-target' },
+  type: 'existing',
+})
+
+describe('job store', () => {
+  const dirs: string[] = []
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+  })
+  const tempStorePath = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cutover-store-'))
+    dirs.push(dir)
+    return join(dir, 'nested', 'cutover.db')
+  }
+
+  it('creates the file in WAL mode at the newest schema version, and reopens without re-running migrations', () => {
+    const path = tempStorePath()
+    const store = openJobStore(path)
+    expect(store.schemaVersion()).toBe(migrations.length)
+    store.createJob(config)
+    store.close()
+    const raw = new Database(path)
+    expect(raw.pragma('journal_mode', { simple: true })).toBe('wal')
+    raw.close()
+    const again = openJobStore(path)
+    expect(again.listJobs().map((j) => j.name)).toEqual(['crm'])
+    again.close()
+  })
+
+  it('refuses a store written by a newer Cutover', () => {
+    const path = tempStorePath()
+    openJobStore(path).close()
+    const raw = new Database(path)
+    raw.pragma(`user_version = ${migrations.length + 1}`)
+    raw.close()
+    expect(() => openJobStore(path)).toThrow(/newer Cutover/)
+  })
+
+  it('never writes a password or passphrase into the job row', () => {
+    const path = tempStorePath()
+    const store = openJobStore(path)
+    const job = store.createJob(config)
+    expect(job.config.source.password).toBeUndefined()
+    expect(job.config.source.ssh).toEqual({ host: 'bastion', port: 22, user: 'ops' })
+    store.close()
+    const bytes = readFileSync(path).toString('latin1') + readFileSync(`${path}-wal`, { flag: 'a+' }).toString('latin1')
+    for (const secret of ['pw-source', 'pw-target', 'pp-ssh']) expect(bytes).not.toContain(secret)
+  })
+
+  it('keeps job status, events, chunk checkpoints, positions and precheck results, and deletes them with the job', () => {
+    const store = openJobStore(':memory:')
+    const job = store.createJob(config)
+    store.updateJob(job.id, { status: 'running', stage: 'existing', startedAt: '2026-11-21T00:00:00.000Z' })
+    store.appendEvent(job.id, 'debug', 'noise')
+    store.appendEvent(job.id, 'warning', 'table without key', 'DUMP_NO_KEY')
+    store.appendEvent(job.id, 'error', 'boom', 'LOAD_FAILED')
+    expect(store.listEvents(job.id, { minLevel: 'warning' }).map((e) => e.code)).toEqual(['DUMP_NO_KEY', 'LOAD_FAILED'])
+    const first = store.listEvents(job.id, { limit: 1 })
+    expect(store.listEvents(job.id, { afterId: first[0]!.id }).length).toBe(2)
+
+    store.saveChunks(job.id, [
+      { table: 'crm.customers', chunkIndex: 0, lower: null, upper: [1000], state: 'done', rows: 1000, bytes: 64_000 },
+      { table: 'crm.customers', chunkIndex: 1, lower: [1000], upper: null, state: 'pending', rows: 0, bytes: 0 },
+    ])
+    store.saveChunks(job.id, [{ table: 'crm.customers', chunkIndex: 1, lower: [1000], upper: null, state: 'done', rows: 5, bytes: 320 }])
+    expect(store.listChunks(job.id).map((c) => [c.chunkIndex, c.state, c.rows])).toEqual([
+      [0, 'done', 1000],
+      [1, 'done', 5],
+    ])
+
+    store.savePosition(job.id, 'snapshot', { file: 'binlog.000003', position: 1234, gtidSet: '0-1-77' })
+    store.savePosition(job.id, 'applied', { file: 'binlog.000003', position: 1234, gtidSet: '0-1-77' })
+    store.savePosition(job.id, 'applied', { file: 'binlog.000004', position: 4, gtidSet: '0-1-78' })
+    expect(store.getPosition(job.id, 'applied')).toEqual({ file: 'binlog.000004', position: 4, gtidSet: '0-1-78' })
+
+    store.savePrecheckResults(job.id, [{ itemId: 'binlog_format', status: 'failed', message: 'STATEMENT', fix: "SET GLOBAL binlog_format = 'ROW';" }])
+    store.savePrecheckResults(job.id, [{ itemId: 'binlog_format', status: 'pass', message: 'ROW', fix: '' }])
+    expect(store.listPrecheckResults(job.id).map((r) => r.status)).toEqual(['pass'])
+
+    store.saveSealedSecret(job.id, 'source.password', Buffer.from([1, 2, 3]))
+    expect(store.sealedSecretNames(job.id)).toEqual(['source.password'])
+
+    expect(store.deleteJob(job.id)).toBe(true)
+    expect(store.listChunks(job.id)).toEqual([])
+    expect(store.getPosition(job.id, 'applied')).toBeNull()
+    expect(store.listEvents(job.id)).toEqual([])
+    expect(store.getSealedSecret(job.id, 'source.password')).toBeNull()
+    store.close()
+  })
+})

@@ -1,0 +1,341 @@
+/**
+ * The SQLite job store: the only code that opens the database file. WAL mode so the CLI can read
+ * `cutover status` while a job writes; every multi-row change in one transaction.
+ */
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { randomUUID } from 'node:crypto'
+import Database from 'better-sqlite3'
+import type { CutoverErrorShape, Stage } from '../../shared/domain/errors'
+import type { JobLogEntry, LogLevel } from '../../shared/domain/events'
+import { logLevels } from '../../shared/domain/events'
+import type { JobConfig, JobStatus } from '../../shared/domain/job'
+import type { BinlogPosition } from '../../shared/domain/position'
+import { migrations } from './migrations'
+
+export interface StoredJob {
+  id: string
+  name: string
+  /** Without passwords: those live sealed in job_secrets. */
+  config: JobConfig
+  status: JobStatus
+  stage: Stage | null
+  lastError: CutoverErrorShape | null
+  lagSeconds: number | null
+  createdAt: string
+  startedAt: string | null
+  finishedAt: string | null
+  updatedAt: string
+}
+
+export interface ChunkCheckpoint {
+  table: string
+  chunkIndex: number
+  lower: unknown[] | null
+  upper: unknown[] | null
+  state: 'pending' | 'done'
+  rows: number
+  bytes: number
+}
+
+export interface PrecheckResultRow {
+  itemId: string
+  status: 'pass' | 'warning' | 'failed'
+  message: string
+  fix: string
+  runAt: string
+}
+
+export type JobPatch = Partial<Pick<StoredJob, 'status' | 'stage' | 'lastError' | 'lagSeconds' | 'startedAt' | 'finishedAt'>>
+
+interface JobRow {
+  id: string
+  name: string
+  config: string
+  status: JobStatus
+  stage: Stage | null
+  last_error: string | null
+  lag_seconds: number | null
+  created_at: string
+  started_at: string | null
+  finished_at: string | null
+  updated_at: string
+}
+
+const now = () => new Date().toISOString()
+
+function toJob(row: JobRow): StoredJob {
+  return {
+    id: row.id,
+    name: row.name,
+    config: JSON.parse(row.config) as JobConfig,
+    status: row.status,
+    stage: row.stage,
+    lastError: row.last_error ? (JSON.parse(row.last_error) as CutoverErrorShape) : null,
+    lagSeconds: row.lag_seconds,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    updatedAt: row.updated_at,
+  }
+}
+
+/** Strips every secret from a config before it is written as JSON. */
+export function withoutSecrets(config: JobConfig): JobConfig {
+  const strip = (c: JobConfig['source']): JobConfig['source'] => {
+    const { password: _password, ...rest } = c
+    const ssh = c.ssh ? (({ password: _p, passphrase: _pp, ...s }) => s)(c.ssh) : null
+    return { ...rest, ssh }
+  }
+  return { ...config, source: strip(config.source), target: strip(config.target) }
+}
+
+export type JobStore = ReturnType<typeof openJobStore>
+
+export function openJobStore(path: string) {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+  const db = new Database(path)
+  db.pragma('journal_mode = WAL')
+  db.pragma('foreign_keys = ON')
+  db.pragma('busy_timeout = 5000')
+  migrate(db)
+
+  const statements = {
+    insertJob: db.prepare(
+      `INSERT INTO jobs (id, name, config, status, stage, created_at, updated_at)
+       VALUES (@id, @name, @config, 'created', NULL, @now, @now)`,
+    ),
+    jobById: db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE id = ?'),
+    jobByName: db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE name = ?'),
+    allJobs: db.prepare<[], JobRow>('SELECT * FROM jobs ORDER BY created_at DESC, name'),
+    deleteJob: db.prepare('DELETE FROM jobs WHERE id = ?'),
+    insertEvent: db.prepare(
+      'INSERT INTO job_events (job_id, time, level, code, message) VALUES (?, ?, ?, ?, ?)',
+    ),
+    upsertChunk: db.prepare(
+      `INSERT INTO chunk_checkpoints (job_id, table_name, chunk_index, lower_bound, upper_bound, state, rows, bytes, updated_at)
+       VALUES (@jobId, @table, @chunkIndex, @lower, @upper, @state, @rows, @bytes, @now)
+       ON CONFLICT (job_id, table_name, chunk_index) DO UPDATE SET
+         lower_bound = excluded.lower_bound, upper_bound = excluded.upper_bound, state = excluded.state,
+         rows = excluded.rows, bytes = excluded.bytes, updated_at = excluded.updated_at`,
+    ),
+    chunks: db.prepare(
+      'SELECT * FROM chunk_checkpoints WHERE job_id = ? ORDER BY table_name, chunk_index',
+    ),
+    upsertPosition: db.prepare(
+      `INSERT INTO replication_positions (job_id, kind, file, position, gtid_set, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (job_id, kind) DO UPDATE SET file = excluded.file, position = excluded.position,
+         gtid_set = excluded.gtid_set, updated_at = excluded.updated_at`,
+    ),
+    position: db.prepare<[string, string], { file: string; position: number; gtid_set: string | null }>(
+      'SELECT file, position, gtid_set FROM replication_positions WHERE job_id = ? AND kind = ?',
+    ),
+    deletePrecheck: db.prepare('DELETE FROM precheck_results WHERE job_id = ?'),
+    insertPrecheck: db.prepare(
+      'INSERT INTO precheck_results (job_id, item_id, status, message, fix, run_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    precheck: db.prepare<[string], { item_id: string; status: PrecheckResultRow['status']; message: string; fix: string; run_at: string }>(
+      'SELECT * FROM precheck_results WHERE job_id = ? ORDER BY item_id',
+    ),
+    upsertSecret: db.prepare(
+      `INSERT INTO job_secrets (job_id, name, sealed) VALUES (?, ?, ?)
+       ON CONFLICT (job_id, name) DO UPDATE SET sealed = excluded.sealed`,
+    ),
+    secret: db.prepare<[string, string], { sealed: Buffer }>(
+      'SELECT sealed FROM job_secrets WHERE job_id = ? AND name = ?',
+    ),
+    secretNames: db.prepare<[string], { name: string }>('SELECT name FROM job_secrets WHERE job_id = ?'),
+  }
+
+  function requireJob(id: string): StoredJob {
+    const row = statements.jobById.get(id)
+    if (!row) throw new Error(`no job with id ${id}`)
+    return toJob(row)
+  }
+
+  return {
+    path,
+
+    createJob(config: JobConfig): StoredJob {
+      const id = randomUUID()
+      statements.insertJob.run({ id, name: config.name, config: JSON.stringify(withoutSecrets(config)), now: now() })
+      return requireJob(id)
+    },
+
+    getJob(id: string): StoredJob | null {
+      const row = statements.jobById.get(id)
+      return row ? toJob(row) : null
+    },
+
+    findJobByName(name: string): StoredJob | null {
+      const row = statements.jobByName.get(name)
+      return row ? toJob(row) : null
+    },
+
+    listJobs(): StoredJob[] {
+      return statements.allJobs.all().map(toJob)
+    },
+
+    updateJob(id: string, patch: JobPatch): StoredJob {
+      const columns: Record<keyof JobPatch, string> = {
+        status: 'status',
+        stage: 'stage',
+        lastError: 'last_error',
+        lagSeconds: 'lag_seconds',
+        startedAt: 'started_at',
+        finishedAt: 'finished_at',
+      }
+      const sets: string[] = []
+      const values: unknown[] = []
+      for (const [key, column] of Object.entries(columns) as [keyof JobPatch, string][]) {
+        if (!(key in patch)) continue
+        const value = patch[key]
+        sets.push(`${column} = ?`)
+        values.push(key === 'lastError' && value ? JSON.stringify(value) : (value ?? null))
+      }
+      sets.push('updated_at = ?')
+      values.push(now(), id)
+      db.prepare(`UPDATE jobs SET ${sets.join(', ')} WHERE id = ?`).run(...values)
+      return requireJob(id)
+    },
+
+    replaceConfig(id: string, config: JobConfig): StoredJob {
+      db.prepare('UPDATE jobs SET config = ?, updated_at = ? WHERE id = ?').run(
+        JSON.stringify(withoutSecrets(config)),
+        now(),
+        id,
+      )
+      return requireJob(id)
+    },
+
+    deleteJob(id: string): boolean {
+      return statements.deleteJob.run(id).changes > 0
+    },
+
+    appendEvent(jobId: string, level: LogLevel, message: string, code: string | null = null): JobLogEntry {
+      const time = now()
+      const info = statements.insertEvent.run(jobId, time, level, code, message)
+      return { id: Number(info.lastInsertRowid), jobId, time, level, code, message }
+    },
+
+    listEvents(jobId: string, options: { afterId?: number; limit?: number; minLevel?: LogLevel } = {}): JobLogEntry[] {
+      const levels = logLevels.slice(logLevels.indexOf(options.minLevel ?? 'debug'))
+      const rows = db
+        .prepare(
+          `SELECT id, job_id, time, level, code, message FROM job_events
+           WHERE job_id = ? AND id > ? AND level IN (${levels.map(() => '?').join(',')})
+           ORDER BY id LIMIT ?`,
+        )
+        .all(jobId, options.afterId ?? 0, ...levels, options.limit ?? 500) as {
+        id: number
+        job_id: string
+        time: string
+        level: LogLevel
+        code: string | null
+        message: string
+      }[]
+      return rows.map((r) => ({ id: r.id, jobId: r.job_id, time: r.time, level: r.level, code: r.code, message: r.message }))
+    },
+
+    /** Records chunk states; called with state 'done' only after the target committed the chunk. */
+    saveChunks(jobId: string, chunks: ChunkCheckpoint[]): void {
+      const write = db.transaction((items: ChunkCheckpoint[]) => {
+        for (const c of items) {
+          statements.upsertChunk.run({
+            jobId,
+            table: c.table,
+            chunkIndex: c.chunkIndex,
+            lower: c.lower === null ? null : JSON.stringify(c.lower),
+            upper: c.upper === null ? null : JSON.stringify(c.upper),
+            state: c.state,
+            rows: c.rows,
+            bytes: c.bytes,
+            now: now(),
+          })
+        }
+      })
+      write(chunks)
+    },
+
+    listChunks(jobId: string): ChunkCheckpoint[] {
+      return (
+        statements.chunks.all(jobId) as {
+          table_name: string
+          chunk_index: number
+          lower_bound: string | null
+          upper_bound: string | null
+          state: 'pending' | 'done'
+          rows: number
+          bytes: number
+        }[]
+      ).map((r) => ({
+        table: r.table_name,
+        chunkIndex: r.chunk_index,
+        lower: r.lower_bound === null ? null : (JSON.parse(r.lower_bound) as unknown[]),
+        upper: r.upper_bound === null ? null : (JSON.parse(r.upper_bound) as unknown[]),
+        state: r.state,
+        rows: r.rows,
+        bytes: r.bytes,
+      }))
+    },
+
+    savePosition(jobId: string, kind: 'snapshot' | 'applied', position: BinlogPosition): void {
+      statements.upsertPosition.run(jobId, kind, position.file, position.position, position.gtidSet, now())
+    },
+
+    getPosition(jobId: string, kind: 'snapshot' | 'applied'): BinlogPosition | null {
+      const row = statements.position.get(jobId, kind)
+      return row ? { file: row.file, position: row.position, gtidSet: row.gtid_set } : null
+    },
+
+    savePrecheckResults(jobId: string, items: Omit<PrecheckResultRow, 'runAt'>[]): void {
+      const runAt = now()
+      db.transaction(() => {
+        statements.deletePrecheck.run(jobId)
+        for (const i of items) statements.insertPrecheck.run(jobId, i.itemId, i.status, i.message, i.fix, runAt)
+      })()
+    },
+
+    listPrecheckResults(jobId: string): PrecheckResultRow[] {
+      return statements.precheck
+        .all(jobId)
+        .map((r) => ({ itemId: r.item_id, status: r.status, message: r.message, fix: r.fix, runAt: r.run_at }))
+    },
+
+    saveSealedSecret(jobId: string, name: string, sealed: Buffer): void {
+      statements.upsertSecret.run(jobId, name, sealed)
+    },
+
+    getSealedSecret(jobId: string, name: string): Buffer | null {
+      return statements.secret.get(jobId, name)?.sealed ?? null
+    },
+
+    sealedSecretNames(jobId: string): string[] {
+      return statements.secretNames.all(jobId).map((r) => r.name)
+    },
+
+    schemaVersion(): number {
+      return db.pragma('user_version', { simple: true }) as number
+    },
+
+    close(): void {
+      db.close()
+    },
+  }
+}
+
+function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number
+  if (current > migrations.length) {
+    throw new Error(
+      `the job store was written by a newer Cutover (schema ${current}, this build knows ${migrations.length}); upgrade Cutover`,
+    )
+  }
+  for (let version = current; version < migrations.length; version++) {
+    db.transaction(() => {
+      db.exec(migrations[version]!)
+      db.pragma(`user_version = ${version + 1}`)
+    })()
+  }
+}

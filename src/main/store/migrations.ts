@@ -1,0 +1,67 @@
+/**
+ * Versioned schema of the job store. A migration is appended, never edited: stores in the field are at
+ * some version and must reach the newest by running the rest in order (tracked in PRAGMA user_version).
+ */
+export const migrations: readonly string[] = [
+  // 1: jobs, their event log, chunk checkpoints, replication positions, precheck results, sealed secrets.
+  `
+  CREATE TABLE jobs (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    config      TEXT NOT NULL,              -- JSON job config, passwords removed
+    status      TEXT NOT NULL,              -- 'created' | 'running' | 'paused' | 'failed' | 'finished'
+    stage       TEXT,                       -- 'precheck' | 'schema' | 'existing' | 'incremental'
+    last_error  TEXT,                       -- JSON CutoverErrorShape
+    lag_seconds REAL,
+    created_at  TEXT NOT NULL,
+    started_at  TEXT,
+    finished_at TEXT,
+    updated_at  TEXT NOT NULL
+  );
+  CREATE TABLE job_events (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    job_id  TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    time    TEXT NOT NULL,
+    level   TEXT NOT NULL,
+    code    TEXT,
+    message TEXT NOT NULL
+  );
+  CREATE INDEX job_events_by_job ON job_events(job_id, id);
+  CREATE TABLE chunk_checkpoints (
+    job_id       TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    table_name   TEXT NOT NULL,             -- 'db.table'
+    chunk_index  INTEGER NOT NULL,
+    lower_bound  TEXT,                      -- JSON key values, exclusive
+    upper_bound  TEXT,                      -- JSON key values, inclusive
+    state        TEXT NOT NULL,             -- 'pending' | 'done'
+    rows         INTEGER NOT NULL DEFAULT 0,
+    bytes        INTEGER NOT NULL DEFAULT 0,
+    updated_at   TEXT NOT NULL,
+    PRIMARY KEY (job_id, table_name, chunk_index)
+  );
+  CREATE TABLE replication_positions (
+    job_id       TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    kind         TEXT NOT NULL,             -- 'snapshot' | 'applied'
+    file         TEXT NOT NULL,
+    position     INTEGER NOT NULL,
+    gtid_set     TEXT,
+    updated_at   TEXT NOT NULL,
+    PRIMARY KEY (job_id, kind)
+  );
+  CREATE TABLE precheck_results (
+    job_id   TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    item_id  TEXT NOT NULL,
+    status   TEXT NOT NULL,                 -- 'pass' | 'warning' | 'failed'
+    message  TEXT NOT NULL,
+    fix      TEXT NOT NULL,
+    run_at   TEXT NOT NULL,
+    PRIMARY KEY (job_id, item_id)
+  );
+  CREATE TABLE job_secrets (
+    job_id     TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    name       TEXT NOT NULL,               -- 'source.password', 'target.ssh.passphrase', ...
+    sealed     BLOB NOT NULL,               -- encrypted by the host's SecretBox; never plain text
+    PRIMARY KEY (job_id, name)
+  );
+  `,
+]

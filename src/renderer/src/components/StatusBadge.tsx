@@ -1,0 +1,13 @@
+import type { JobStatus } from '../../../shared/domain/job'
+
+const labels: Record<JobStatus, string> = {
+  created: 'Created',
+  running: 'Running',
+  paused: 'Paused',
+  failed: 'Failed',
+  finished: 'Finished',
+}
+
+export function StatusBadge({ status }: { status: JobStatus }) {
+  return <span className={`badge badge-${status}`}>{labels[status]}</span>
+}

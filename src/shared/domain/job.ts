@@ -1,0 +1,77 @@
+import { z } from 'zod'
+import { connectionSchema, type PublicConnectionProfile } from './connection'
+import type { Stage } from './errors'
+
+export const jobTypes = ['existing', 'incremental', 'both'] as const
+export type JobType = (typeof jobTypes)[number]
+export const jobModes = ['logical', 'physical'] as const
+export type JobMode = (typeof jobModes)[number]
+export const jobStatuses = ['created', 'running', 'paused', 'failed', 'finished'] as const
+export type JobStatus = (typeof jobStatuses)[number]
+
+/** The seed's rule: letter first, under 60 characters, letters, digits, `_` and `-`. */
+export const jobNamePattern = /^[A-Za-z][A-Za-z0-9_-]{0,58}$/
+export const jobNameRule = 'start with a letter, be under 60 characters, and use only letters, digits, _ and -'
+
+export const startPositionSchema = z.union([
+  z.literal('now'),
+  z.object({ file: z.string().min(1), position: z.number().int().min(4) }).strict(),
+  z.object({ gtid: z.string().min(1) }).strict(),
+])
+export type StartPosition = z.infer<typeof startPositionSchema>
+
+/** `all`, or a list of `db` and `db.table` names. */
+export const objectsSchema = z.union([
+  z.literal('all'),
+  z
+    .array(z.string().regex(/^[^.\s]+(\.[^.\s]+)?$/, 'use db or db.table'))
+    .min(1, 'choose at least one database or table'),
+])
+
+export const specSchema = z
+  .object({
+    concurrency: z.number().int().min(1).max(64).default(4),
+    exportMBps: z.number().min(0).max(100_000).default(0),
+  })
+  .strict()
+export type JobSpec = z.infer<typeof specSchema>
+
+export const jobConfigSchema = z
+  .object({
+    name: z.string().regex(jobNamePattern, `the job name must ${jobNameRule}`),
+    source: connectionSchema,
+    target: connectionSchema.extend({ port: z.number().int().min(1).max(65535).default(4000) }),
+    type: z.enum(jobTypes).default('both'),
+    mode: z.enum(jobModes).default('logical'),
+    objects: objectsSchema.default('all'),
+    start: startPositionSchema.nullable().default(null),
+    spec: specSchema.default({ concurrency: 4, exportMBps: 0 }),
+  })
+  .strict()
+
+export type JobConfig = z.infer<typeof jobConfigSchema>
+export type JobConfigInput = z.input<typeof jobConfigSchema>
+
+export interface JobSummary {
+  id: string
+  name: string
+  type: JobType
+  mode: JobMode
+  status: JobStatus
+  stage: Stage | null
+  source: string
+  target: string
+  lagSeconds: number | null
+  createdAt: string
+  startedAt: string | null
+  updatedAt: string
+}
+
+export interface JobDetail extends JobSummary {
+  config: Omit<JobConfig, 'source' | 'target'> & {
+    source: PublicConnectionProfile
+    target: PublicConnectionProfile
+  }
+  finishedAt: string | null
+  lastError: import('./errors').CutoverErrorShape | null
+}

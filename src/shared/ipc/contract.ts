@@ -1,0 +1,90 @@
+/**
+ * THE table of IPC channels. Invoke channels carry a request schema (parsed in main on every call) and a
+ * response type; event channels carry a payload type. The preload API, the main registrations and the
+ * browser bridge are all derived from these two objects — never from string literals elsewhere.
+ */
+import { z } from 'zod'
+import type { CutoverErrorShape } from '../domain/errors'
+import type { JobLogEntry, JobProgress, JobStageChanged } from '../domain/events'
+import { logLevels } from '../domain/events'
+import type { JobDetail, JobSummary } from '../domain/job'
+import { jobConfigSchema } from '../domain/job'
+
+function invoke<Res>() {
+  return <Req extends z.ZodType>(request: Req) => ({ request, response: undefined as unknown as Res })
+}
+function event<Payload>() {
+  return { payload: undefined as unknown as Payload }
+}
+
+const empty = z.object({}).strict()
+const jobRef = z.object({ id: z.string().min(1).max(200) }).strict()
+
+export interface AppInfo {
+  version: string
+  /** 'electron' in the desktop app, 'bridge' when served by `cutover serve`. */
+  host: 'electron' | 'bridge'
+  storePath: string
+  /** False where passwords cannot be encrypted at rest (bridge, CLI): they are then never stored. */
+  secretsAtRest: boolean
+  secretsNote: string
+}
+
+export const invokeContract = {
+  'app:info': invoke<AppInfo>()(empty),
+  'job:list': invoke<JobSummary[]>()(empty),
+  'job:get': invoke<JobDetail>()(jobRef),
+  'job:create': invoke<JobSummary>()(z.object({ config: jobConfigSchema }).strict()),
+  'job:delete': invoke<{ deleted: true }>()(jobRef),
+  'job:events': invoke<JobLogEntry[]>()(
+    z
+      .object({
+        id: z.string().min(1).max(200),
+        afterId: z.number().int().min(0).optional(),
+        limit: z.number().int().min(1).max(5000).default(500),
+        minLevel: z.enum(logLevels).optional(),
+      })
+      .strict(),
+  ),
+} as const
+
+export const eventContract = {
+  'job:progress': event<JobProgress>(),
+  'job:stageChanged': event<JobStageChanged>(),
+  'job:log': event<JobLogEntry>(),
+  'jobs:changed': event<{ jobId: string; change: 'created' | 'deleted' | 'updated' }>(),
+} as const
+
+export type InvokeChannel = keyof typeof invokeContract
+export type EventChannel = keyof typeof eventContract
+/** What a caller sends (defaults may be omitted). */
+export type InvokeRequest<C extends InvokeChannel> = z.input<(typeof invokeContract)[C]['request']>
+/** What a handler receives once main has parsed the request. */
+export type ParsedRequest<C extends InvokeChannel> = z.output<(typeof invokeContract)[C]['request']>
+export type InvokeResponse<C extends InvokeChannel> = (typeof invokeContract)[C]['response']
+export type EventPayload<E extends EventChannel> = (typeof eventContract)[E]['payload']
+
+export const invokeChannels = Object.keys(invokeContract) as InvokeChannel[]
+export const eventChannels = Object.keys(eventContract) as EventChannel[]
+
+export function isInvokeChannel(name: unknown): name is InvokeChannel {
+  return typeof name === 'string' && Object.hasOwn(invokeContract, name)
+}
+export function isEventChannel(name: unknown): name is EventChannel {
+  return typeof name === 'string' && Object.hasOwn(eventContract, name)
+}
+
+/** Every invoke answers with an envelope so that error codes survive the trip (Electron drops custom error fields). */
+export type Envelope<T> = { ok: true; value: T } | { ok: false; error: CutoverErrorShape }
+
+/** The API a transport (preload or bridge) gives the renderer: one method per channel. */
+export interface CutoverTransport {
+  invoke: { [C in InvokeChannel]: (request: InvokeRequest<C>) => Promise<Envelope<InvokeResponse<C>>> }
+  on: { [E in EventChannel]: (listener: (payload: EventPayload<E>) => void) => () => void }
+}
+
+/** Messages of the browser bridge's WebSocket. */
+export type BridgeClientMessage = { kind: 'invoke'; id: number; channel: string; payload: unknown }
+export type BridgeServerMessage =
+  | { kind: 'result'; id: number; envelope: Envelope<unknown> }
+  | { kind: 'event'; channel: EventChannel; payload: unknown }

@@ -1,0 +1,66 @@
+/**
+ * What test files import to reach MariaDB. The shared source/target are started by globalSetup.ts;
+ * suites that need a differently configured server start their own with `startMariaDb` in beforeAll.
+ */
+import { randomBytes } from 'node:crypto'
+import type { Connection } from 'mysql2/promise'
+import { inject } from 'vitest'
+import { connectTo, type MariaDbConnectionOptions } from './mariadb'
+
+export {
+  MariaDbStartError,
+  clientOptions,
+  connectTo,
+  createDatabase,
+  createUser,
+  findMariadbd,
+  startMariaDb,
+} from './mariadb'
+export type {
+  AuthPlugin,
+  BinlogFormat,
+  BinlogOptions,
+  BinlogRowImage,
+  BinlogRowMetadata,
+  CreateUserOptions,
+  CreatedUser,
+  MariaDbConnectionOptions,
+  MariaDbOptions,
+  MariaDbServer,
+} from './mariadb'
+
+function provided(key: 'mariadbSource' | 'mariadbTarget'): MariaDbConnectionOptions {
+  const options = inject(key) as MariaDbConnectionOptions | undefined
+  if (options === undefined) {
+    throw new Error(`${key} was not provided; is tests/harness/globalSetup.ts listed in vitest's globalSetup?`)
+  }
+  // Copy so a test that mutates its options cannot affect the next one in the same worker.
+  return { ...options }
+}
+
+/** The shared binlog source: server_id 1, log_bin ON, ROW / FULL image / FULL metadata. Admin credentials. */
+export function sourceServer(): MariaDbConnectionOptions {
+  return provided('mariadbSource')
+}
+
+/** The shared target: server_id 2, no binlog. Admin credentials. */
+export function targetServer(): MariaDbConnectionOptions {
+  return provided('mariadbTarget')
+}
+
+export function connectSource(database?: string): Promise<Connection> {
+  return connectTo(sourceServer(), database)
+}
+
+export function connectTarget(database?: string): Promise<Connection> {
+  return connectTo(targetServer(), database)
+}
+
+/**
+ * The shared servers are used by test files running in parallel, so every database and user a suite
+ * creates on them needs a name nobody else will pick. Stays within MariaDB's 64-char identifier and
+ * 80-char user name limits for prefixes up to 40 chars.
+ */
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`
+}
