@@ -28,7 +28,7 @@ void app.whenReady().then(() => {
   app.on('window-all-closed', () => {
     stopForwarding()
     unregister()
-    engine.close()
-    app.quit()
+    // Running jobs pause at a safe point so their checkpoints stay exact; they resume on the next start.
+    void engine.shutdown().finally(() => app.quit())
   })
 })

@@ -2,7 +2,12 @@
 import { Command } from 'commander'
 import { cliVersion } from './cliHost'
 import { registerJobs } from './commands/jobs'
+import { registerPrecheck } from './commands/precheck'
+import { registerRun } from './commands/run'
+import { registerSchemaPreview } from './commands/schemaPreview'
+import { registerStatus } from './commands/status'
 import { registerServe } from './commands/serve'
+import { registerTestConnection } from './commands/testConnection'
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -12,5 +17,10 @@ export function buildProgram(): Command {
     .showHelpAfterError()
   registerServe(program)
   registerJobs(program)
+  registerPrecheck(program)
+  registerTestConnection(program)
+  registerSchemaPreview(program)
+  registerRun(program)
+  registerStatus(program)
   return program
 }

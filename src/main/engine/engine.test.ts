@@ -59,12 +59,12 @@ describe('engine secrets', () => {
     engine.close()
   })
 
-  it('emits jobs:changed and job:log to subscribers', () => {
+  it('emits jobs:changed and job:log to subscribers', async () => {
     const engine = createEngine({ store: openJobStore(':memory:'), secrets: memoryOnlySecrets })
     const seen: string[] = []
     const off = engine.events.subscribe((channel) => seen.push(channel))
     const job = engine.createJob({ ...config, source: { ...config.source, password: undefined, ssh: null }, target: { ...config.target, password: undefined } })
-    engine.deleteJob(job.id)
+    await engine.deleteJob(job.id)
     off()
     expect(seen).toEqual(['job:log', 'jobs:changed', 'jobs:changed'])
     engine.close()

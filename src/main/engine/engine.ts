@@ -11,6 +11,22 @@ import type { JobStore, StoredJob } from '../store/jobStore'
 import type { EngineEvents } from './engineEvents'
 import { createEngineEvents } from './engineEvents'
 import type { SecretBox } from './secretBox'
+import type { JobOutcome, RunOptions, RunningJob } from './jobRunner'
+import { startJob as startRunner } from './jobRunner'
+import type { JobStatusReport } from '../../shared/domain/job'
+import type { TableProgress } from '../../shared/domain/events'
+import { randomUUID } from 'node:crypto'
+import type { PrecheckReport } from '../../shared/domain/precheck'
+import { runPrecheck } from './precheck/precheckRunner'
+import { precheckStoreContext } from './precheck/storeContext'
+import type { ConnectionProfile } from '../../shared/domain/connection'
+import type { ConnectionTestResult } from '../../shared/domain/connectionTest'
+import type { DiscoveredObjects } from '../../shared/domain/sourceObjects'
+import { classifyConnectionError } from './connect/connectionErrors'
+import { discoverObjects } from './connect/discovery'
+import { openSession } from './connect/openSession'
+import { detectServer } from './connect/serverInfo'
+import { testConnection } from './connect/testConnection'
 
 export interface EngineOptions {
   store: JobStore
@@ -76,6 +92,60 @@ export function createEngine({ store, secrets }: EngineOptions) {
     }
   }
 
+  function readSecret(jobId: string, name: SecretName): string | undefined {
+    const held = memorySecrets.get(jobId)?.get(name)
+    if (held !== undefined) return held
+    const sealed = store.getSealedSecret(jobId, name)
+    return sealed ? secrets.open(sealed) : undefined
+  }
+
+  /** A stored job's config with its secrets put back, for the engine's own connections only. */
+  function configWithSecrets(job: StoredJob): JobConfig {
+    const side = (name: 'source' | 'target'): JobConfig['source'] => {
+      const profile = job.config[name]
+      const ssh = profile.ssh
+        ? { ...profile.ssh, password: readSecret(job.id, `${name}.ssh.password`), passphrase: readSecret(job.id, `${name}.ssh.passphrase`) }
+        : null
+      return { ...profile, password: readSecret(job.id, `${name}.password`), ssh }
+    }
+    return { ...job.config, source: side('source'), target: side('target') }
+  }
+
+  const precheckRuns = new Map<string, AbortController>()
+  /** Seals the config's secrets where the host can, else holds them in memory for this process. */
+  function keepSecrets(jobId: string, config: JobConfig): void {
+    for (const [name, read] of Object.entries(secretFields) as [SecretName, (c: JobConfig) => string | undefined][]) {
+      const value = read(config)
+      if (value === undefined || value === '') continue
+      if (secrets.atRest) store.saveSealedSecret(jobId, name, secrets.seal(value))
+      else {
+        const held = memorySecrets.get(jobId) ?? new Map<SecretName, string>()
+        held.set(name, value)
+        memorySecrets.set(jobId, held)
+      }
+    }
+  }
+
+  const running = new Map<string, RunningJob>()
+
+  function launch(job: StoredJob, options: RunOptions = {}): RunningJob {
+    const run = startRunner(job, configWithSecrets(job), {
+      store,
+      log: (jobId, level, message, code) => void log(jobId, level, message, code ?? null),
+      stageChanged: (jobId, stage, status, error) => {
+        events.emit('job:stageChanged', { jobId, stage, status, error: error ? error.toShape() : null })
+        events.emit('jobs:changed', { jobId, change: 'updated' })
+      },
+      progress: (progress) => events.emit('job:progress', progress),
+    }, options)
+    running.set(job.id, run)
+    void run.done.finally(() => {
+      if (running.get(job.id) === run) running.delete(job.id)
+    })
+    return run
+  }
+
+
   function log(jobId: string, level: LogLevel, message: string, code: string | null = null): JobLogEntry {
     const entry = store.appendEvent(jobId, level, message, code)
     events.emit('job:log', entry)
@@ -116,16 +186,7 @@ export function createEngine({ store, secrets }: EngineOptions) {
         })
       }
       const job = store.createJob(config)
-      for (const [name, read] of Object.entries(secretFields) as [SecretName, (c: JobConfig) => string | undefined][]) {
-        const value = read(config)
-        if (value === undefined || value === '') continue
-        if (secrets.atRest) store.saveSealedSecret(job.id, name, secrets.seal(value))
-        else {
-          const held = memorySecrets.get(job.id) ?? new Map<SecretName, string>()
-          held.set(name, value)
-          memorySecrets.set(job.id, held)
-        }
-      }
+      keepSecrets(job.id, config)
       log(job.id, 'info', `Job created: ${config.type} migration, ${config.mode} mode, ${endpoint(config.source)} → ${endpoint(config.target)}.`)
       if (!secrets.atRest && memorySecrets.has(job.id)) log(job.id, 'warning', secrets.note, 'SECRETS_NOT_AT_REST')
       events.emit('jobs:changed', { jobId: job.id, change: 'created' })
@@ -133,15 +194,16 @@ export function createEngine({ store, secrets }: EngineOptions) {
     },
 
     /** The secret as entered, for the engine's own connections only; never part of any response. */
-    readSecret(jobId: string, name: SecretName): string | undefined {
-      const held = memorySecrets.get(jobId)?.get(name)
-      if (held !== undefined) return held
-      const sealed = store.getSealedSecret(jobId, name)
-      return sealed ? secrets.open(sealed) : undefined
-    },
+    readSecret,
 
-    deleteJob(idOrName: string): { deleted: true } {
+    /** Deletes a job in any state (a running one is stopped first); irreversible. */
+    async deleteJob(idOrName: string): Promise<{ deleted: true }> {
       const job = requireJob(idOrName)
+      const run = running.get(job.id)
+      if (run) {
+        run.pause()
+        await run.done
+      }
       store.deleteJob(job.id)
       memorySecrets.delete(job.id)
       events.emit('jobs:changed', { jobId: job.id, change: 'deleted' })
@@ -158,7 +220,154 @@ export function createEngine({ store, secrets }: EngineOptions) {
       events.emit('job:stageChanged', { jobId, stage: job.stage, status: job.status, error })
     },
 
+    /** Precheck of an unsaved config (wizard) or a stored job, whose results are saved; items stream as `precheck:item`. */
+    async runPrecheck(request: { runId?: string; config: JobConfig } | { runId?: string; jobId: string }): Promise<PrecheckReport> {
+      const runId = request.runId ?? randomUUID()
+      const job = 'jobId' in request ? requireJob(request.jobId) : null
+      const config = job ? configWithSecrets(job) : (request as { config: JobConfig }).config
+      const controller = new AbortController()
+      precheckRuns.set(runId, controller)
+      try {
+        const report = await runPrecheck(config, {
+          signal: controller.signal,
+          ...precheckStoreContext(store, job?.id ?? null),
+          onItem: (item) => events.emit('precheck:item', { runId, item }),
+        })
+        if (job) {
+          store.savePrecheckResults(job.id, report.items.map((i) => ({ itemId: i.id, status: i.status, message: i.message, fix: i.fix })))
+          const { pass, warning, failed } = report.summary
+          log(job.id, failed > 0 ? 'warning' : 'info', `Precheck: ${pass} passed, ${warning} warnings, ${failed} failed.`)
+        }
+        return report
+      } finally {
+        precheckRuns.delete(runId)
+      }
+    },
+
+    cancelPrecheck(runId: string): { cancelled: boolean } {
+      const run = precheckRuns.get(runId)
+      run?.abort()
+      return { cancelled: run !== undefined }
+    },
+
+    /** Tests one side of an unsaved profile (its password used for this call only) or of a stored job. */
+    testConnection(
+      request: { side: 'source' | 'target'; profile: ConnectionProfile } | { side: 'source' | 'target'; jobId: string },
+      signal?: AbortSignal,
+    ): Promise<ConnectionTestResult> {
+      const profile = 'jobId' in request ? configWithSecrets(requireJob(request.jobId))[request.side] : request.profile
+      return testConnection(profile, request.side, { signal })
+    },
+
+    /** The source's databases and tables, for the object picker. */
+    async discoverSourceObjects(request: { profile: ConnectionProfile } | { jobId: string }): Promise<DiscoveredObjects> {
+      const profile = 'jobId' in request ? configWithSecrets(requireJob(request.jobId)).source : request.profile
+      const session = await openSession(profile, 'source')
+      try {
+        return await discoverObjects(session, await detectServer(session))
+      } catch (error) {
+        throw classifyConnectionError(error, { hop: 'query', profile, side: 'source' })
+      } finally {
+        await session.close()
+      }
+    },
+
+    /** Gives a stored job the passwords of this run (the CLI resuming a job from its file). */
+    provideSecrets(idOrName: string, config: JobConfig): void {
+      keepSecrets(requireJob(idOrName).id, config)
+    },
+
+    /** Starts a created job, or resumes a paused or failed one from its checkpoints. */
+    startJob(idOrName: string, options: RunOptions = {}): { started: true } {
+      const job = requireJob(idOrName)
+      if (running.has(job.id)) {
+        throw new CutoverError({
+          code: 'JOB_ALREADY_RUNNING',
+          message: `The job "${job.name}" is already running.`,
+          workaround: 'Pause it first if you want to change how it runs.',
+        })
+      }
+      if (job.status === 'finished') {
+        throw new CutoverError({
+          code: 'JOB_FINISHED',
+          message: `The job "${job.name}" has finished; there is nothing left to run.`,
+          workaround: 'Create a new job to migrate again.',
+        })
+      }
+      launch(job, options)
+      return { started: true }
+    },
+
+    /** Resolves when a running job stops (finished, paused or failed); immediately with its stored state otherwise. */
+    async waitForJob(idOrName: string): Promise<JobOutcome | null> {
+      const job = requireJob(idOrName)
+      return (await running.get(job.id)?.done) ?? null
+    },
+
+    async pauseJob(idOrName: string): Promise<{ paused: true }> {
+      const job = requireJob(idOrName)
+      const run = running.get(job.id)
+      if (!run) {
+        throw new CutoverError({
+          code: 'JOB_NOT_RUNNING',
+          message: `The job "${job.name}" is not running (it is ${job.status}).`,
+          workaround: 'Only a running job can be paused.',
+        })
+      }
+      run.pause()
+      await run.done
+      return { paused: true }
+    },
+
+    async rescaleJob(idOrName: string, spec: JobConfig['spec']): Promise<{ rescaled: true }> {
+      const job = requireJob(idOrName)
+      const run = running.get(job.id)
+      if (!run && job.status !== 'paused') {
+        throw new CutoverError({
+          code: 'JOB_RESCALE_STATE',
+          message: `A job can be rescaled only while it is running or paused; "${job.name}" is ${job.status}.`,
+          workaround: 'Resume the job first, or create it with the spec you need.',
+        })
+      }
+      store.replaceConfig(job.id, { ...job.config, spec })
+      log(job.id, 'info', `Spec changed to concurrency ${spec.concurrency}, export cap ${spec.exportMBps ? `${spec.exportMBps} MB/s` : 'none'}${run ? '; the job restarts with it' : ''}.`)
+      if (run) {
+        // As in the console, rescaling restarts the job: the new readers need a new snapshot.
+        run.pause()
+        await run.done
+        launch(requireJob(job.id))
+      }
+      return { rescaled: true }
+    },
+
+    jobStatus(idOrName: string): JobStatusReport {
+      const job = requireJob(idOrName)
+      const tables = new Map<string, TableProgress>()
+      for (const chunk of store.listChunks(job.id)) {
+        const t = tables.get(chunk.table) ?? { table: chunk.table, rowsDone: 0, rowsTotal: null, bytesDone: 0, rowsPerSecond: 0, etaSeconds: null }
+        if (chunk.state === 'done') {
+          t.rowsDone += chunk.rows
+          t.bytesDone += chunk.bytes
+        }
+        tables.set(chunk.table, t)
+      }
+      return {
+        job: this.getJob(job.id),
+        tables: [...tables.values()],
+        positions: { snapshot: store.getPosition(job.id, 'snapshot'), applied: store.getPosition(job.id, 'applied') },
+        running: running.has(job.id),
+      }
+    },
+
+    /** Pauses running jobs (their checkpoints stay valid) and closes the store. */
+    async shutdown(): Promise<void> {
+      for (const run of running.values()) run.pause()
+      await Promise.all([...running.values()].map((run) => run.done))
+      this.close()
+    },
+
     close(): void {
+      for (const run of precheckRuns.values()) run.abort()
       store.close()
     },
   }

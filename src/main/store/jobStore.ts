@@ -33,9 +33,11 @@ export interface ChunkCheckpoint {
   chunkIndex: number
   lower: unknown[] | null
   upper: unknown[] | null
-  state: 'pending' | 'done'
+  state: 'pending' | 'started' | 'done'
   rows: number
   bytes: number
+  /** How to redo the chunk if it was started but not committed (see migration 2). */
+  redo?: 'replace' | 'truncate' | 'append'
 }
 
 export interface PrecheckResultRow {
@@ -44,6 +46,20 @@ export interface PrecheckResultRow {
   message: string
   fix: string
   runAt: string
+}
+
+/**
+ * `snapshot`: where the existing data was read (the incremental stage starts there); `resume`: the snapshot
+ * of a resumed copy, up to which replay runs in safe mode; `applied`: the last position committed on the target.
+ */
+export type PositionKind = 'snapshot' | 'resume' | 'applied'
+
+/** What the incremental stage keeps between runs (migration 3). */
+export interface ReplicationState {
+  serverId: number
+  /** JSON of the tracked schema valid at the 'applied' position; null before the first checkpoint. */
+  trackedSchema: string | null
+  safeUntil: { file: string; position: number } | null
 }
 
 export type JobPatch = Partial<Pick<StoredJob, 'status' | 'stage' | 'lastError' | 'lagSeconds' | 'startedAt' | 'finishedAt'>>
@@ -113,11 +129,11 @@ export function openJobStore(path: string) {
       'INSERT INTO job_events (job_id, time, level, code, message) VALUES (?, ?, ?, ?, ?)',
     ),
     upsertChunk: db.prepare(
-      `INSERT INTO chunk_checkpoints (job_id, table_name, chunk_index, lower_bound, upper_bound, state, rows, bytes, updated_at)
-       VALUES (@jobId, @table, @chunkIndex, @lower, @upper, @state, @rows, @bytes, @now)
+      `INSERT INTO chunk_checkpoints (job_id, table_name, chunk_index, lower_bound, upper_bound, state, rows, bytes, redo, updated_at)
+       VALUES (@jobId, @table, @chunkIndex, @lower, @upper, @state, @rows, @bytes, @redo, @now)
        ON CONFLICT (job_id, table_name, chunk_index) DO UPDATE SET
          lower_bound = excluded.lower_bound, upper_bound = excluded.upper_bound, state = excluded.state,
-         rows = excluded.rows, bytes = excluded.bytes, updated_at = excluded.updated_at`,
+         rows = excluded.rows, bytes = excluded.bytes, redo = excluded.redo, updated_at = excluded.updated_at`,
     ),
     chunks: db.prepare(
       'SELECT * FROM chunk_checkpoints WHERE job_id = ? ORDER BY table_name, chunk_index',
@@ -251,6 +267,7 @@ export function openJobStore(path: string) {
             state: c.state,
             rows: c.rows,
             bytes: c.bytes,
+            redo: c.redo ?? 'replace',
             now: now(),
           })
         }
@@ -265,9 +282,10 @@ export function openJobStore(path: string) {
           chunk_index: number
           lower_bound: string | null
           upper_bound: string | null
-          state: 'pending' | 'done'
+          state: 'pending' | 'started' | 'done'
           rows: number
           bytes: number
+          redo: 'replace' | 'truncate' | 'append'
         }[]
       ).map((r) => ({
         table: r.table_name,
@@ -277,16 +295,70 @@ export function openJobStore(path: string) {
         state: r.state,
         rows: r.rows,
         bytes: r.bytes,
+        redo: r.redo,
       }))
     },
 
-    savePosition(jobId: string, kind: 'snapshot' | 'applied', position: BinlogPosition): void {
+    savePosition(jobId: string, kind: PositionKind, position: BinlogPosition): void {
       statements.upsertPosition.run(jobId, kind, position.file, position.position, position.gtidSet, now())
     },
 
-    getPosition(jobId: string, kind: 'snapshot' | 'applied'): BinlogPosition | null {
+    getPosition(jobId: string, kind: PositionKind): BinlogPosition | null {
       const row = statements.position.get(jobId, kind)
       return row ? { file: row.file, position: row.position, gtidSet: row.gtid_set } : null
+    },
+
+    /** The job's replication state, created with `serverId` on first use (the id then stays the job's). */
+    replicationState(jobId: string, newServerId: () => number): ReplicationState {
+      const read = () =>
+        db
+          .prepare<[string], { server_id: number; tracked_schema: string | null; safe_until_file: string | null; safe_until_position: number | null }>(
+            'SELECT server_id, tracked_schema, safe_until_file, safe_until_position FROM replication_state WHERE job_id = ?',
+          )
+          .get(jobId)
+      let row = read()
+      for (let attempt = 0; !row && attempt < 5; attempt++) {
+        try {
+          db.prepare('INSERT INTO replication_state (job_id, server_id, updated_at) VALUES (?, ?, ?)').run(jobId, newServerId(), now())
+        } catch (error) {
+          // A server id another job already holds: draw again.
+          if (!String((error as Error).message).includes('UNIQUE')) throw error
+        }
+        row = read()
+      }
+      if (!row) throw new Error('could not allocate a replication server id')
+      return {
+        serverId: row.server_id,
+        trackedSchema: row.tracked_schema,
+        safeUntil: row.safe_until_file === null || row.safe_until_position === null ? null : { file: row.safe_until_file, position: row.safe_until_position },
+      }
+    },
+
+    /** Replication server ids held by every job in this store. */
+    replicationServerIds(): number[] {
+      return db.prepare<[], { server_id: number }>('SELECT server_id FROM replication_state').all().map((r) => r.server_id)
+    },
+
+    /**
+     * The incremental checkpoint: the applied position and, when a DDL moved it, the tracked schema valid there,
+     * in one transaction so a crash never leaves a position paired with the wrong schema.
+     */
+    saveAppliedCheckpoint(jobId: string, position: BinlogPosition, trackedSchema?: string): void {
+      db.transaction(() => {
+        statements.upsertPosition.run(jobId, 'applied', position.file, position.position, position.gtidSet, now())
+        if (trackedSchema !== undefined) {
+          db.prepare('UPDATE replication_state SET tracked_schema = ?, updated_at = ? WHERE job_id = ?').run(trackedSchema, now(), jobId)
+        }
+      })()
+    },
+
+    saveSafeUntil(jobId: string, position: { file: string; position: number } | null): void {
+      db.prepare('UPDATE replication_state SET safe_until_file = ?, safe_until_position = ?, updated_at = ? WHERE job_id = ?').run(
+        position?.file ?? null,
+        position?.position ?? null,
+        now(),
+        jobId,
+      )
     },
 
     savePrecheckResults(jobId: string, items: Omit<PrecheckResultRow, 'runAt'>[]): void {

@@ -64,4 +64,20 @@ export const migrations: readonly string[] = [
     PRIMARY KEY (job_id, name)
   );
   `,
+  // 2: how a chunk that was started but not committed is redone: keyed chunks are replaced row by row; a
+  // table without a key is one chunk, truncated first if the target table was empty when it was planned.
+  `ALTER TABLE chunk_checkpoints ADD COLUMN redo TEXT NOT NULL DEFAULT 'replace';`,
+  // 3: the incremental stage's own state: the replication server id the job reads the binlog under (never the
+  // source's, never another job's), the tracked schema as of the 'applied' position (written in the same
+  // transaction as that position), and the position up to which a restart must replay in safe mode.
+  `
+  CREATE TABLE replication_state (
+    job_id              TEXT PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+    server_id           INTEGER NOT NULL UNIQUE,
+    tracked_schema      TEXT,               -- JSON schema history entry valid at the applied position
+    safe_until_file     TEXT,               -- replay in safe mode until this position is passed
+    safe_until_position INTEGER,
+    updated_at          TEXT NOT NULL
+  );
+  `,
 ]

@@ -75,3 +75,14 @@ export interface JobDetail extends JobSummary {
   finishedAt: string | null
   lastError: import('./errors').CutoverErrorShape | null
 }
+
+/** What `cutover status` and the job details page show from the store: stage, per-table progress, positions. */
+export interface JobStatusReport {
+  job: JobDetail
+  tables: import('./events').TableProgress[]
+  positions: {
+    snapshot: import('./position').BinlogPosition | null
+    applied: import('./position').BinlogPosition | null
+  }
+  running: boolean
+}

@@ -7,8 +7,12 @@ import { z } from 'zod'
 import type { CutoverErrorShape } from '../domain/errors'
 import type { JobLogEntry, JobProgress, JobStageChanged } from '../domain/events'
 import { logLevels } from '../domain/events'
-import type { JobDetail, JobSummary } from '../domain/job'
-import { jobConfigSchema } from '../domain/job'
+import type { JobDetail, JobStatusReport, JobSummary } from '../domain/job'
+import { jobConfigSchema, specSchema } from '../domain/job'
+import type { PrecheckItem, PrecheckReport } from '../domain/precheck'
+import { connectionSchema } from '../domain/connection'
+import type { ConnectionTestResult } from '../domain/connectionTest'
+import type { DiscoveredObjects } from '../domain/sourceObjects'
 
 function invoke<Res>() {
   return <Req extends z.ZodType>(request: Req) => ({ request, response: undefined as unknown as Res })
@@ -46,6 +50,35 @@ export const invokeContract = {
       })
       .strict(),
   ),
+  /** Starts a created job, or resumes a paused or failed one from its checkpoints. */
+  'job:start': invoke<{ started: true }>()(jobRef),
+  /** Stops at the next safe point; committed work is kept. */
+  'job:pause': invoke<{ paused: true }>()(jobRef),
+  'job:resume': invoke<{ started: true }>()(jobRef),
+  /** Starts a failed or paused job again from its checkpoints (the console's Restart). */
+  'job:restart': invoke<{ started: true }>()(jobRef),
+  /** Changes concurrency and the export cap of a running or paused job; a running job restarts with them. */
+  'job:rescale': invoke<{ rescaled: true }>()(z.object({ id: z.string().min(1).max(200), spec: specSchema }).strict()),
+  'job:status': invoke<JobStatusReport>()(jobRef),
+  /** Runs the precheck on an unsaved config (wizard) or a stored job (results saved); items stream as `precheck:item`. */
+  'precheck:run': invoke<PrecheckReport>()(
+    z.union([
+      z.object({ runId: z.string().min(1).max(100).optional(), config: jobConfigSchema }).strict(),
+      z.object({ runId: z.string().min(1).max(100).optional(), jobId: z.string().min(1).max(200) }).strict(),
+    ]),
+  ),
+  'precheck:cancel': invoke<{ cancelled: boolean }>()(z.object({ runId: z.string().min(1).max(100) }).strict()),
+  /** Tests one side hop by hop: an unsaved profile (wizard; its password is used once) or a stored job's side. */
+  'connection:test': invoke<ConnectionTestResult>()(
+    z.union([
+      z.object({ side: z.enum(['source', 'target']), profile: connectionSchema }).strict(),
+      z.object({ side: z.enum(['source', 'target']), jobId: z.string().min(1).max(200) }).strict(),
+    ]),
+  ),
+  /** The source's databases and tables for the object picker. */
+  'source:objects': invoke<DiscoveredObjects>()(
+    z.union([z.object({ profile: connectionSchema }).strict(), z.object({ jobId: z.string().min(1).max(200) }).strict()]),
+  ),
 } as const
 
 export const eventContract = {
@@ -53,6 +86,7 @@ export const eventContract = {
   'job:stageChanged': event<JobStageChanged>(),
   'job:log': event<JobLogEntry>(),
   'jobs:changed': event<{ jobId: string; change: 'created' | 'deleted' | 'updated' }>(),
+  'precheck:item': event<{ runId: string; item: PrecheckItem }>(),
 } as const
 
 export type InvokeChannel = keyof typeof invokeContract

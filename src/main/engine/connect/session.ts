@@ -26,7 +26,8 @@ export function createSession(
     raw,
     async query<T>(sql: string, params?: unknown[]): Promise<T[]> {
       const options = queryTimeoutMs === undefined ? { sql } : { sql, timeout: queryTimeoutMs }
-      const [rows] = (await raw.query(options, params)) as [RowDataPacket[] | unknown, FieldPacket[]]
+      // Without parameters the SQL goes as it is: formatting would scan a 1 MiB batch statement for `?`.
+      const [rows] = (await (params === undefined ? raw.query(options) : raw.query(options, params))) as [RowDataPacket[] | unknown, FieldPacket[]]
       return (Array.isArray(rows) ? rows : [rows]) as T[]
     },
     async close() {

@@ -1,0 +1,210 @@
+/**
+ * `cutover run <job.yaml>`: precheck, then create the job named in the file (or resume it if it exists
+ * unfinished), run it and report. Exit 0 when an existing-data job is done, 1 when the job failed (code,
+ * message and fix printed), 2 when it could not start (bad file, failed precheck, unaccepted warnings).
+ */
+import type { Command } from 'commander'
+import { CutoverError } from '../../../shared/domain/errors'
+import type { JobProgress } from '../../../shared/domain/events'
+import type { JobConfig } from '../../../shared/domain/job'
+import { loadJobFile, passwordEnvironment } from '../../engine/jobFile/jobFile'
+import { runPrecheck } from '../../engine/precheck/precheckRunner'
+import { precheckStoreContext } from '../../engine/precheck/storeContext'
+import { withoutSecrets } from '../../store/jobStore'
+import { openEngine } from '../cliHost'
+import { fillPasswords } from '../passwordPrompt'
+
+export interface RunCommandOptions {
+  store?: string
+  acceptWarnings?: boolean
+  untilCaughtUp?: boolean
+  json?: boolean
+}
+
+export interface RunIo {
+  out: (text: string) => void
+  err: (text: string) => void
+  interactive: boolean
+  /** Progress bar redrawn in place (a TTY) rather than one line per event. */
+  tty: boolean
+  env: Record<string, string | undefined>
+  /** Registers what to do on SIGINT/SIGTERM; returns the unregister. */
+  onInterrupt: (handler: () => void) => () => void
+}
+
+const sameJob = (a: JobConfig, b: JobConfig) =>
+  JSON.stringify({ ...withoutSecrets(a), spec: null }) === JSON.stringify({ ...withoutSecrets(b), spec: null })
+
+function formatCount(n: number): string {
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)}k`
+  return String(Math.round(n))
+}
+
+function progressLine(p: JobProgress): string {
+  const done = p.tables.reduce((n, t) => n + t.rowsDone, 0)
+  const total = p.tables.reduce((n, t) => n + (t.rowsTotal ?? 0), 0)
+  const pct = total > 0 ? Math.min(100, (done / total) * 100) : 0
+  const width = 24
+  const filled = Math.round((pct / 100) * width)
+  const remaining = Math.max(0, total - done)
+  const eta = p.rowsPerSecond > 1 && total > 0 ? Math.round(remaining / p.rowsPerSecond) : null
+  const lag = p.lagSeconds === null ? '' : `  lag ${p.lagSeconds.toFixed(1)} s`
+  return (
+    `${p.stage.padEnd(11)} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${pct.toFixed(0).padStart(3)}%  ` +
+    `${formatCount(done)}/${formatCount(total)} rows  ${formatCount(p.rowsPerSecond)} rows/s  ${(p.bytesPerSecond / 1048576).toFixed(1)} MB/s` +
+    (eta === null ? '' : `  ETA ${Math.floor(eta / 60)}:${String(eta % 60).padStart(2, '0')}`) +
+    lag
+  )
+}
+
+export async function runCommand(path: string, options: RunCommandOptions, io: RunIo): Promise<number> {
+  const emit = (record: Record<string, unknown>) => io.out(JSON.stringify(record) + '\n')
+  let config: JobConfig
+  try {
+    config = await fillPasswords(await loadJobFile(path, { env: io.env }), io.interactive, passwordEnvironment)
+  } catch (error) {
+    const e = error instanceof CutoverError ? error : null
+    io.err(`cutover: ${e ? `${e.message}\n  fix: ${e.workaround}` : (error as Error).message}\n`)
+    return 2
+  }
+
+  const engine = openEngine(options.store)
+  try {
+    let job = engine.store.findJobByName(config.name)
+    if (job?.status === 'finished') {
+      const message = `The job "${config.name}" has already finished.`
+      if (options.json) emit({ type: 'result', status: 'finished', message })
+      else io.out(`${message}\n`)
+      return 0
+    }
+    if (job && !sameJob(job.config, config)) {
+      io.err(
+        `cutover: a job named "${config.name}" already exists in ${engine.store.path} with different settings.\n` +
+          '  fix: give this job file a new name, or delete the old job (its progress is lost).\n',
+      )
+      return 2
+    }
+
+    // The precheck runs before every start, as in the console: a source can change between runs.
+    const report = await runPrecheck(config, {
+      ...precheckStoreContext(engine.store, job?.id ?? null),
+      onItem: (item) => {
+        if (options.json) emit({ type: 'precheck', item })
+        else if (item.status !== 'pass') io.out(`precheck ${item.status.toUpperCase().padEnd(7)} ${item.id}: ${item.message}\n${item.fix ? `  fix: ${item.fix}\n` : ''}`)
+      },
+    })
+    const { pass, warning, failed } = report.summary
+    if (!options.json) io.out(`precheck: ${pass} passed, ${warning} warnings, ${failed} failed\n`)
+    if (failed > 0) {
+      io.err('cutover: the precheck failed; apply the fixes above and run again.\n')
+      return 2
+    }
+    if (warning > 0 && !options.acceptWarnings) {
+      io.err('cutover: the precheck has warnings; read them, then run again with --accept-warnings to go ahead.\n')
+      return 2
+    }
+
+    if (job) {
+      engine.store.replaceConfig(job.id, { ...job.config, spec: config.spec })
+      engine.provideSecrets(job.id, config)
+      if (!options.json) io.out(`Resuming job "${config.name}" (${job.status}, stage ${job.stage ?? 'none'}) from its checkpoints.\n`)
+    } else {
+      engine.createJob(config)
+      job = engine.store.findJobByName(config.name)!
+      if (!options.json) io.out(`Created job "${config.name}".\n`)
+    }
+    const jobId = job.id
+
+    let lastLine = 0
+    let interrupted = false
+    const unsubscribe = engine.events.subscribe((channel, payload) => {
+      if (channel === 'job:progress') {
+        const p = payload as JobProgress
+        if (p.jobId !== jobId) return
+        if (options.json) return emit({ type: 'progress', ...p })
+        if (io.tty) return io.out(`\r${progressLine(p)}\u001b[K`)
+        if (Date.now() - lastLine >= 2000) {
+          lastLine = Date.now()
+          io.out(`${progressLine(p)}\n`)
+        }
+        return
+      }
+      if (channel === 'job:log') {
+        const entry = payload as { jobId: string; level: string; code: string | null; message: string }
+        if (entry.jobId !== jobId) return
+        if (options.json) return emit({ type: 'log', ...entry })
+        io.out(`${io.tty ? '\r\u001b[K' : ''}${entry.level.padEnd(7)} ${entry.message}\n`)
+        return
+      }
+      if (channel === 'job:stageChanged' && options.json) emit({ type: 'stage', ...(payload as object) })
+    })
+    const stopInterrupt = io.onInterrupt(() => {
+      interrupted = true
+      if (!options.json) io.out(`${io.tty ? '\n' : ''}Stopping at the next safe point…\n`)
+      void engine.pauseJob(jobId).catch(() => undefined)
+    })
+    try {
+      const chunkBytes = Number(io.env['CUTOVER_CHUNK_BYTES'] ?? '') || undefined
+      engine.startJob(jobId, chunkBytes ? { targetChunkBytes: chunkBytes } : {})
+      const outcome = await engine.waitForJob(jobId)
+      if (io.tty && !options.json) io.out('\n')
+      const finalJob = engine.store.getJob(jobId)!
+      if (outcome === 'finished') {
+        const status = engine.jobStatus(jobId)
+        const rows = status.tables.reduce((n, t) => n + t.rowsDone, 0)
+        if (options.json) emit({ type: 'result', status: 'finished', rows, tables: status.tables.length })
+        else io.out(`Job "${config.name}" finished: ${rows} rows in ${status.tables.length} tables.\n`)
+        return 0
+      }
+      if (outcome === 'failed') {
+        const error = finalJob.lastError
+        if (options.json) emit({ type: 'result', status: 'failed', error })
+        else io.err(`cutover: job "${config.name}" failed: [${error?.code}] ${error?.message}\n  fix: ${error?.workaround}\n`)
+        return 1
+      }
+      if (options.json) emit({ type: 'result', status: 'paused' })
+      else io.out(`Job "${config.name}" paused; run the same command to resume from its checkpoints.\n`)
+      // A replicating job stopped by the user has done what it was asked; a copy stopped midway has not.
+      return interrupted && config.type !== 'existing' ? 0 : 130
+    } finally {
+      stopInterrupt()
+      unsubscribe()
+    }
+  } catch (error) {
+    const e = error instanceof CutoverError ? error : null
+    io.err(`cutover: ${e ? `${e.message}\n  fix: ${e.workaround}` : (error as Error).message}\n`)
+    return 2
+  } finally {
+    await engine.shutdown()
+  }
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('precheck, then create or resume the job in the file and run it (progress on the terminal)')
+    .argument('<job.yaml>', 'the job file')
+    .option('--store <path>', 'job store file (default ~/.cutover/cutover.db)')
+    .option('--accept-warnings', 'start even if the precheck has warnings')
+    .option('--until-caught-up', 'for jobs with incremental replication: exit 0 once the existing data is done and lag reached 0')
+    .option('--json', 'one JSON object per line for every event')
+    .action(async (path: string, options: RunCommandOptions) => {
+      const code = await runCommand(path, options, {
+        out: (t) => process.stdout.write(t),
+        err: (t) => process.stderr.write(t),
+        interactive: Boolean(process.stdin.isTTY),
+        tty: Boolean(process.stdout.isTTY),
+        env: process.env,
+        onInterrupt: (handler) => {
+          process.on('SIGINT', handler)
+          process.on('SIGTERM', handler)
+          return () => {
+            process.off('SIGINT', handler)
+            process.off('SIGTERM', handler)
+          }
+        },
+      })
+      process.exitCode = code
+    })
+}

@@ -1,0 +1,50 @@
+/** `cutover status [name]`: stage, status, per-table progress, positions and lag, read from the store. */
+import type { Command } from 'commander'
+import { CutoverError } from '../../../shared/domain/errors'
+import type { JobStatusReport } from '../../../shared/domain/job'
+import { openEngine } from '../cliHost'
+
+function formatStatus(s: JobStatusReport): string {
+  const j = s.job
+  const lines = [
+    `Job ${j.name}  (${j.type}, ${j.mode})`,
+    `  ${j.source} → ${j.target}`,
+    `  stage ${j.stage ?? '-'}, status ${j.status}${s.running ? ' (running in this process)' : ''}`,
+    `  created ${j.createdAt}${j.startedAt ? `, started ${j.startedAt}` : ''}${j.finishedAt ? `, finished ${j.finishedAt}` : ''}`,
+  ]
+  if (j.lagSeconds !== null) lines.push(`  lag ${j.lagSeconds.toFixed(1)} s`)
+  const pos = (p: JobStatusReport['positions']['snapshot']) => (p ? `${p.file}:${p.position}${p.gtidSet ? ` (GTID ${p.gtidSet})` : ''}` : '-')
+  lines.push(`  snapshot position ${pos(s.positions.snapshot)}`, `  applied position  ${pos(s.positions.applied)}`)
+  if (j.lastError) lines.push(`  error [${j.lastError.code}] ${j.lastError.message}`, `    fix: ${j.lastError.workaround}`)
+  if (s.tables.length > 0) {
+    lines.push('  tables:')
+    const width = Math.max(...s.tables.map((t) => t.table.length))
+    for (const t of s.tables) lines.push(`    ${t.table.padEnd(width)}  ${String(t.rowsDone).padStart(12)} rows  ${(t.bytesDone / 1048576).toFixed(1).padStart(9)} MB`)
+  }
+  return lines.join('\n') + '\n'
+}
+
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .description('show a job (or all jobs): stage, status, per-table progress, positions and lag')
+    .argument('[name]', 'the job name')
+    .option('--store <path>', 'job store file (default ~/.cutover/cutover.db)')
+    .option('--json', 'print JSON')
+    .action((name: string | undefined, options: { store?: string; json?: boolean }) => {
+      const engine = openEngine(options.store)
+      try {
+        const names = name ? [name] : engine.listJobs().map((j) => j.name)
+        const reports = names.map((n) => engine.jobStatus(n))
+        if (options.json) process.stdout.write(JSON.stringify(name ? reports[0] : reports, null, 2) + '\n')
+        else if (reports.length === 0) process.stdout.write('No jobs yet.\n')
+        else process.stdout.write(reports.map(formatStatus).join('\n'))
+      } catch (error) {
+        const e = error instanceof CutoverError ? error : null
+        process.stderr.write(`cutover: ${e ? `${e.message}\n  fix: ${e.workaround}` : (error as Error).message}\n`)
+        process.exitCode = 2
+      } finally {
+        engine.close()
+      }
+    })
+}

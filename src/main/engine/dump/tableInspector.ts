@@ -1,0 +1,166 @@
+/**
+ * Reads what the existing-data stage needs to know of each selected table — its columns, the key to chunk
+ * by, and size estimates — with a fixed number of information_schema queries whatever the table count.
+ */
+import type { SqlSession } from '../connect/session'
+import type { ColumnInfo, KeyColumnType, KeyInfo, TableRef } from './types'
+
+export interface TableShape {
+  table: TableRef
+  columns: ColumnInfo[]
+  key: KeyInfo | null
+  rowEstimate: number
+  avgRowBytes: number
+  dataBytes: number
+  kind: 'table' | 'view'
+}
+
+const intTypes = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint', 'year'])
+const binaryTypes = new Set(['binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob', 'bit'])
+const textTypes = new Set(['char', 'varchar', 'tinytext', 'text', 'mediumtext', 'longtext', 'enum', 'set'])
+const timeTypes = new Set(['date', 'datetime', 'timestamp', 'time'])
+
+export function keyColumnType(column: ColumnInfo): KeyColumnType {
+  if (intTypes.has(column.dataType)) return column.columnType.includes('unsigned') ? 'uint' : 'int'
+  if (column.dataType === 'decimal' || column.dataType === 'numeric') return 'decimal'
+  if (binaryTypes.has(column.dataType)) return 'binary'
+  if (textTypes.has(column.dataType)) return column.charset === 'binary' ? 'binary' : 'string'
+  if (timeTypes.has(column.dataType)) return 'datetime'
+  return 'other'
+}
+
+function generatedKind(extra: string): ColumnInfo['generated'] {
+  const e = extra.toUpperCase()
+  if (e.includes('VIRTUAL')) return 'virtual'
+  if (e.includes('STORED') || e.includes('PERSISTENT')) return 'stored'
+  return 'no'
+}
+
+const nameOf = (t: TableRef) => `${t.schema}\u0000${t.name}`
+
+/** Placeholders for a list of (schema, table) pairs, as `(TABLE_SCHEMA, TABLE_NAME) IN ((?,?),…)`. */
+function pairFilter(tables: TableRef[]): { sql: string; params: string[] } {
+  return {
+    sql: `(TABLE_SCHEMA, TABLE_NAME) IN (${tables.map(() => '(?, ?)').join(', ')})`,
+    params: tables.flatMap((t) => [t.schema, t.name]),
+  }
+}
+
+export async function inspectTables(session: SqlSession, tables: TableRef[]): Promise<TableShape[]> {
+  if (tables.length === 0) return []
+  const shapes = new Map<string, TableShape>()
+  // Batches keep each statement far below max_allowed_packet even for 10,000 tables.
+  for (let i = 0; i < tables.length; i += 500) {
+    const batch = tables.slice(i, i + 500)
+    const filter = pairFilter(batch)
+    const stats = await session.query<{
+      TABLE_SCHEMA: string
+      TABLE_NAME: string
+      TABLE_TYPE: string
+      TABLE_ROWS: string | number | null
+      AVG_ROW_LENGTH: string | number | null
+      DATA_LENGTH: string | number | null
+    }>(
+      `SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, TABLE_ROWS, AVG_ROW_LENGTH, DATA_LENGTH
+       FROM information_schema.TABLES WHERE ${filter.sql}`,
+      filter.params,
+    )
+    for (const s of stats) {
+      const table = { schema: s.TABLE_SCHEMA, name: s.TABLE_NAME }
+      shapes.set(nameOf(table), {
+        table,
+        columns: [],
+        key: null,
+        rowEstimate: Number(s.TABLE_ROWS ?? 0),
+        avgRowBytes: Number(s.AVG_ROW_LENGTH ?? 0),
+        dataBytes: Number(s.DATA_LENGTH ?? 0),
+        kind: s.TABLE_TYPE === 'VIEW' ? 'view' : 'table',
+      })
+    }
+    const columns = await session.query<{
+      TABLE_SCHEMA: string
+      TABLE_NAME: string
+      COLUMN_NAME: string
+      DATA_TYPE: string
+      COLUMN_TYPE: string
+      IS_NULLABLE: string
+      EXTRA: string | null
+      CHARACTER_SET_NAME: string | null
+      COLLATION_NAME: string | null
+    }>(
+      `SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, EXTRA,
+              CHARACTER_SET_NAME, COLLATION_NAME
+       FROM information_schema.COLUMNS WHERE ${filter.sql}
+       ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION`,
+      filter.params,
+    )
+    for (const c of columns) {
+      shapes.get(nameOf({ schema: c.TABLE_SCHEMA, name: c.TABLE_NAME }))?.columns.push({
+        name: c.COLUMN_NAME,
+        dataType: c.DATA_TYPE.toLowerCase(),
+        columnType: c.COLUMN_TYPE,
+        nullable: c.IS_NULLABLE === 'YES',
+        generated: generatedKind(c.EXTRA ?? ''),
+        charset: c.CHARACTER_SET_NAME,
+        collation: c.COLLATION_NAME,
+      })
+    }
+    const indexes = await session.query<{
+      TABLE_SCHEMA: string
+      TABLE_NAME: string
+      INDEX_NAME: string
+      NON_UNIQUE: string | number
+      COLUMN_NAME: string | null
+      SUB_PART: string | number | null
+      SEQ_IN_INDEX: string | number
+    }>(
+      `SELECT TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SUB_PART, SEQ_IN_INDEX
+       FROM information_schema.STATISTICS WHERE ${filter.sql} AND NON_UNIQUE = 0
+       ORDER BY TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX`,
+      filter.params,
+    )
+    const uniques = new Map<string, Map<string, { column: string | null; subPart: unknown }[]>>()
+    for (const ix of indexes) {
+      const t = nameOf({ schema: ix.TABLE_SCHEMA, name: ix.TABLE_NAME })
+      const byIndex = uniques.get(t) ?? new Map()
+      const parts = byIndex.get(ix.INDEX_NAME) ?? []
+      parts.push({ column: ix.COLUMN_NAME, subPart: ix.SUB_PART })
+      byIndex.set(ix.INDEX_NAME, parts)
+      uniques.set(t, byIndex)
+    }
+    for (const [t, byIndex] of uniques) {
+      const shape = shapes.get(t)
+      if (shape) shape.key = chooseKey(shape.columns, byIndex)
+    }
+  }
+  return tables.flatMap((t) => shapes.get(nameOf(t)) ?? [])
+}
+
+/**
+ * The primary key, else the narrowest unique key whose columns are all NOT NULL and whole (a prefix index
+ * or an expression part does not identify a row). Keys of other types than plain scalars are skipped.
+ */
+export function chooseKey(
+  columns: ColumnInfo[],
+  uniques: Map<string, { column: string | null; subPart: unknown }[]>,
+): KeyInfo | null {
+  const byName = new Map(columns.map((c) => [c.name, c]))
+  const candidates: KeyInfo[] = []
+  for (const [indexName, parts] of uniques) {
+    const keyColumns: ColumnInfo[] = []
+    for (const part of parts) {
+      const column = part.column === null ? undefined : byName.get(part.column)
+      if (!column || part.subPart !== null || column.nullable || keyColumnType(column) === 'other') break
+      keyColumns.push(column)
+    }
+    if (keyColumns.length !== parts.length) continue
+    const key: KeyInfo = {
+      kind: indexName === 'PRIMARY' ? 'primary' : 'unique',
+      columns: keyColumns.map((c) => ({ name: c.name, type: keyColumnType(c) })),
+    }
+    if (key.kind === 'primary') return key
+    candidates.push(key)
+  }
+  candidates.sort((a, b) => a.columns.length - b.columns.length)
+  return candidates[0] ?? null
+}

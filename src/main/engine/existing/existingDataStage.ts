@@ -1,0 +1,195 @@
+/**
+ * The existing-data stage: N workers, each a snapshot reader paired with a target writer, take chunks from one
+ * queue (largest tables first). A chunk is checkpointed as done only after the target committed all its rows;
+ * a resumed job redoes exactly the chunks that are not done. Progress is emitted a few times a second.
+ */
+import type { JobMode } from '../../../shared/domain/job'
+import type { JobProgress, LogLevel, TableProgress } from '../../../shared/domain/events'
+import { CutoverError } from '../../../shared/domain/errors'
+import type { SqlSession } from '../connect/session'
+import type { JobStore } from '../../store/jobStore'
+import { readChunk } from '../dump/chunkReader'
+import { quoteTable } from '../dump/identifierQuoting'
+import { encodeKeyValues } from '../dump/keyBounds'
+import { writeChunkLogical, writeChunkPhysical } from '../load/chunkWriter'
+import type { Throttler } from '../throttle/throttler'
+import type { PlannedChunk, PlannedTable } from './chunkPlan'
+import { tableName } from './chunkPlan'
+
+export interface ExistingDataContext {
+  jobId: string
+  store: JobStore
+  mode: JobMode
+  tables: PlannedTable[]
+  /** Snapshot sessions prepared for raw reads; one per worker at most. */
+  readers: SqlSession[]
+  /** Opens a target session prepared for loading. */
+  openWriter(): Promise<SqlSession>
+  maxAllowedPacket: number
+  /** Read live: lowering it lets workers finish their chunk and stop; raising it is capped at readers.length. */
+  concurrency(): number
+  throttler: Throttler
+  log(level: LogLevel, message: string, code?: string): void
+  progress(progress: JobProgress): void
+}
+
+interface TableCounters {
+  rowsDone: number
+  bytesDone: number
+  rowsTotal: number | null
+  /** Rows committed in the last sampling windows, for rows/s. */
+  rate: number
+}
+
+function stageError(error: unknown, table: string, chunk: PlannedChunk): CutoverError {
+  if (error instanceof CutoverError) return error
+  const e = error as { message?: string; code?: string; errno?: number; sqlMessage?: string }
+  return new CutoverError({
+    code: 'LOAD_CHUNK_FAILED',
+    stage: 'existing',
+    retryable: e.code === 'PROTOCOL_CONNECTION_LOST' || e.code === 'ECONNRESET' || e.errno === 1213 || e.errno === 1205,
+    message: `Copying ${table} (chunk ${chunk.index}) failed: ${e.sqlMessage ?? e.message ?? String(error)}${e.errno ? ` (error ${e.errno})` : ''}.`,
+    workaround:
+      'Fix the cause named above and resume the job: chunks already committed are kept, this one is redone.',
+  })
+}
+
+export async function runExistingData(ctx: ExistingDataContext, signal: AbortSignal): Promise<void> {
+  const counters = new Map<string, TableCounters>()
+  for (const t of ctx.tables) {
+    const done = t.chunks.filter((c) => c.state === 'done')
+    counters.set(tableName(t.shape), {
+      rowsDone: done.reduce((n, c) => n + c.rows, 0),
+      bytesDone: done.reduce((n, c) => n + c.bytes, 0),
+      rowsTotal: t.shape.rowEstimate || null,
+      rate: 0,
+    })
+  }
+  const queue = [...ctx.tables]
+    .sort((a, b) => b.shape.dataBytes - a.shape.dataBytes)
+    .flatMap((t) => t.chunks.filter((c) => c.state !== 'done').map((chunk) => ({ table: t, chunk })))
+  const total = queue.length
+  if (total === 0) return
+
+  // Progress: sampled every 250 ms, rates over a sliding 2 s window.
+  let lastSample = performance.now()
+  const lastRows = new Map<string, number>()
+  let bytesSinceSample = 0
+  let bytesPerSecond = 0
+  const emit = () => {
+    const now = performance.now()
+    const dt = Math.max(1, now - lastSample) / 1000
+    lastSample = now
+    bytesPerSecond = bytesPerSecond * 0.5 + (bytesSinceSample / dt) * 0.5
+    bytesSinceSample = 0
+    const tables: TableProgress[] = []
+    let rowsPerSecond = 0
+    for (const [table, c] of counters) {
+      const delta = c.rowsDone - (lastRows.get(table) ?? c.rowsDone)
+      lastRows.set(table, c.rowsDone)
+      c.rate = c.rate * 0.5 + (delta / dt) * 0.5
+      rowsPerSecond += c.rate
+      const remaining = c.rowsTotal === null ? null : Math.max(0, c.rowsTotal - c.rowsDone)
+      tables.push({
+        table,
+        rowsDone: c.rowsDone,
+        rowsTotal: c.rowsTotal,
+        bytesDone: c.bytesDone,
+        rowsPerSecond: c.rate,
+        etaSeconds: remaining === null || c.rate < 1 ? null : remaining / c.rate,
+      })
+    }
+    ctx.progress({ jobId: ctx.jobId, stage: 'existing', tables, rowsPerSecond, bytesPerSecond, lagSeconds: null, lagBytes: null })
+  }
+  const ticker = setInterval(emit, 250)
+
+  const failure = new AbortController()
+  const workerSignal = AbortSignal.any([signal, failure.signal])
+  let firstError: unknown = null
+
+  async function runChunk(reader: SqlSession, writer: SqlSession, table: PlannedTable, chunk: PlannedChunk): Promise<void> {
+    const name = tableName(table.shape)
+    const c = counters.get(name)!
+    const checkpoint = (state: PlannedChunk['state'], rows: number, bytes: number) =>
+      ctx.store.saveChunks(ctx.jobId, [
+        { table: name, chunkIndex: chunk.index, lower: encodeKeyValues(chunk.lower), upper: encodeKeyValues(chunk.upper), state, rows, bytes, redo: chunk.redo },
+      ])
+    if (chunk.state === 'started' && chunk.redo === 'truncate') {
+      // A table without a key loads as one chunk; a half-loaded copy is removed before it is loaded again.
+      await writer.query(`DELETE FROM ${quoteTable(table.shape.table)}`)
+      ctx.log('info', `${name} has no primary or unique key and was partly copied before the interruption; the target copy was emptied and is copied again.`)
+    } else if (chunk.state === 'started' && chunk.redo === 'append') {
+      ctx.log('warning', `${name} has no primary or unique key and was partly copied before the interruption; rows copied then may now be duplicated in the target.`, 'LOAD_NO_KEY_REDO')
+    }
+    if (!table.shape.key) checkpoint('started', 0, 0)
+    const rows = readChunk(reader, table.shape.table, table.shape.columns, table.shape.key, chunk)
+    const onAbort = () => rows.destroy()
+    workerSignal.addEventListener('abort', onAbort, { once: true })
+    const options = {
+      table: table.shape.table,
+      columns: table.shape.columns,
+      rows,
+      throttler: ctx.throttler,
+      signal: workerSignal,
+      onCommitted: (r: number, b: number) => {
+        c.rowsDone += r
+        c.bytesDone += b
+        bytesSinceSample += b
+      },
+    }
+    try {
+      const result =
+        ctx.mode === 'physical'
+          ? await writeChunkPhysical(writer, options)
+          : await writeChunkLogical(writer, { ...options, maxAllowedPacket: ctx.maxAllowedPacket })
+      if (workerSignal.aborted) return
+      checkpoint('done', result.rows, result.bytes)
+    } finally {
+      workerSignal.removeEventListener('abort', onAbort)
+      rows.destroy()
+    }
+  }
+
+  async function worker(index: number): Promise<void> {
+    const reader = ctx.readers[index]!
+    let writer: SqlSession | null = null
+    try {
+      while (!workerSignal.aborted && index < Math.min(ctx.concurrency(), ctx.readers.length)) {
+        const next = queue.shift()
+        if (!next) return
+        writer ??= await ctx.openWriter()
+        try {
+          await runChunk(reader, writer, next.table, next.chunk)
+        } catch (error) {
+          if (workerSignal.aborted && !firstError) return
+          firstError ??= stageError(error, tableName(next.table.shape), next.chunk)
+          failure.abort(firstError)
+          return
+        }
+      }
+    } finally {
+      await writer?.close()
+    }
+  }
+
+  try {
+    await Promise.all(ctx.readers.map((_, i) => worker(i)))
+  } finally {
+    clearInterval(ticker)
+    emit()
+  }
+  if (firstError) throw firstError
+  if (signal.aborted) return
+  if (queue.length > 0) {
+    // Every worker stopped because concurrency was lowered to 0; treat as a pause.
+    return
+  }
+  if (ctx.mode === 'physical') {
+    const writer = await ctx.openWriter()
+    try {
+      for (const t of ctx.tables) await writer.query(`ANALYZE TABLE ${quoteTable(t.shape.table)}`)
+    } finally {
+      await writer.close()
+    }
+  }
+}

@@ -1,0 +1,369 @@
+/**
+ * The orchestrator: the job type picks the stages (existing: schema → existing data; both: … → incremental),
+ * run as a straight line with an abort check between steps and all teardown in one place. Stage progress is
+ * persisted as it goes, so a paused, failed or killed job resumes where it stopped.
+ */
+import type { Stage } from '../../shared/domain/errors'
+import { CutoverError } from '../../shared/domain/errors'
+import type { JobProgress, LogLevel } from '../../shared/domain/events'
+import type { JobConfig, JobStatus } from '../../shared/domain/job'
+import type { JobStore, StoredJob } from '../store/jobStore'
+import type { ConnectRoute } from './connect/openSession'
+import { openRoute, openSessionOnRoute } from './connect/openSession'
+import type { ServerInfo, SqlSession } from './connect/session'
+import { detectServer } from './connect/serverInfo'
+import { prepareRawReads } from './dump/chunkReader'
+import { quoteTable } from './dump/identifierQuoting'
+import { openSnapshot } from './dump/snapshot'
+import { inspectTables } from './dump/tableInspector'
+import { loadOrPlan } from './existing/chunkPlan'
+import { runExistingData } from './existing/existingDataStage'
+import { applySchema, planSchema, readTargetCapabilities } from './schema/schemaStage'
+import { selectSchemaObjects } from './schema/schemaObjects'
+import { createThrottler } from './throttle/throttler'
+import type { Throttler } from './throttle/throttler'
+import { randomInt } from 'node:crypto'
+import type { BinlogPosition } from '../../shared/domain/position'
+import type { TableRef } from './dump/types'
+import type { TargetCapabilities } from './schema/ddlRewriter'
+import { runIncremental } from './replicate/incrementalStage'
+import { createSafeMode } from './replicate/safeMode'
+import type { SafeMode } from './replicate/safeMode'
+import { readTrackedTables } from './replicate/schemaTracker'
+import { requireTargetTables, resolveStart } from './replicate/startPosition'
+
+export type JobOutcome = 'finished' | 'paused' | 'failed'
+
+export interface RunnerHooks {
+  store: JobStore
+  log(jobId: string, level: LogLevel, message: string, code?: string): void
+  stageChanged(jobId: string, stage: Stage | null, status: JobStatus, error: CutoverError | null): void
+  progress(progress: JobProgress): void
+  /**
+   * Incremental stage: the target has everything the source's binlog holds (lag 0 in seconds and bytes), after the
+   * existing data is done. Fires on each transition from lagging to caught up. Also logged once per run with code
+   * REPLICATE_CAUGHT_UP, and visible as a `job:progress` with stage 'incremental', lagSeconds 0 and lagBytes 0.
+   */
+  caughtUp?(jobId: string): void
+}
+
+export interface RunningJob {
+  readonly jobId: string
+  readonly done: Promise<JobOutcome>
+  /** Stops at the next safe point; committed work is kept (chunk checkpoints). */
+  pause(): void
+  /** Changes concurrency (down, or up to the snapshot's sessions) and the export cap while running. */
+  setSpec(spec: JobConfig['spec']): void
+}
+
+/** Chunk size the planner aims for: small enough to spread a table over all workers, large enough to be cheap. */
+const defaultChunkBytes = 16 * 1024 * 1024
+
+export interface RunOptions {
+  /** Smaller chunks make tests exercise many chunks on little data. */
+  targetChunkBytes?: number
+  /** Incremental stage: apply every change idempotently (INSERT → REPLACE, UPDATE → DELETE + REPLACE) for this run. */
+  safeMode?: boolean
+  /** Seconds between the source's heartbeats while idle (lag reads 0 within this). */
+  heartbeatSeconds?: number
+}
+
+/** Replication server ids are drawn from the top half of the range, far from the small ids servers are given. */
+function drawServerId(avoid: number): number {
+  for (;;) {
+    const id = 2 ** 31 + randomInt(2 ** 31 - 2)
+    if (id !== avoid) return id
+  }
+}
+
+/** Settings every target writer needs: zero dates and explicit 0 in AUTO_INCREMENT columns load as they are. */
+async function prepareWriter(session: SqlSession): Promise<void> {
+  await session.query("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'")
+  await session.query('SET SESSION foreign_key_checks = 0')
+}
+
+export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, options: RunOptions = {}): RunningJob {
+  const targetChunkBytes = options.targetChunkBytes ?? defaultChunkBytes
+  const controller = new AbortController()
+  let concurrency = config.spec.concurrency
+  const throttler: Throttler = createThrottler(config.spec.exportMBps)
+  const log = (level: LogLevel, message: string, code?: string) => hooks.log(job.id, level, message, code)
+
+  const setStage = (stage: Stage | null, status: JobStatus, error: CutoverError | null = null) => {
+    const patch: Parameters<JobStore['updateJob']>[1] = { stage, status, lastError: error ? error.toShape() : null }
+    if (status === 'running' && !hooks.store.getJob(job.id)?.startedAt) patch.startedAt = new Date().toISOString()
+    if (status === 'finished') patch.finishedAt = new Date().toISOString()
+    hooks.store.updateJob(job.id, patch)
+    hooks.stageChanged(job.id, stage, status, error)
+  }
+
+  /** Status the job had in the store when this run began: 'running' means the last run ended abruptly. */
+  let previousStatus: JobStatus | null = null
+
+  async function run(signal: AbortSignal): Promise<JobOutcome> {
+    const routes: ConnectRoute[] = []
+    const sessions: SqlSession[] = []
+    const open = async (route: ConnectRoute, side: 'source' | 'target') => {
+      const s = await openSessionOnRoute(route, side, { signal })
+      sessions.push(s)
+      return s
+    }
+    try {
+      const sourceRoute = await openRoute(config.source, { signal })
+      routes.push(sourceRoute)
+      const targetRoute = await openRoute(config.target, { signal })
+      routes.push(targetRoute)
+      const control = await open(sourceRoute, 'source')
+      const targetControl = await open(targetRoute, 'target')
+      const sourceInfo = await detectServer(control)
+      const targetInfo = await detectServer(targetControl)
+      const objects = await selectSchemaObjects(control, sourceInfo, config.objects)
+      if (objects.tables.length === 0 && objects.views.length === 0) {
+        throw new CutoverError({
+          code: 'OBJECTS_EMPTY',
+          stage: 'schema',
+          message: 'The selected objects contain no tables or views.',
+          workaround: 'Choose databases that have tables, or objects: all.',
+        })
+      }
+      if (signal.aborted) return 'paused'
+      const replicates = config.type !== 'existing'
+      // The job's replication server id must never be the source's own.
+      const sourceServerId = replicates
+        ? Number((await control.query<{ id: unknown }>('SELECT @@server_id AS id'))[0]?.id ?? 0)
+        : 0
+      const copyDone =
+        config.type === 'incremental' || (config.type === 'both' && hooks.store.getJob(job.id)?.stage === 'incremental')
+      if (!copyDone) {
+        // Snapshot first, so the schema and the data are read at one point and the binlog position matches both.
+        const readers = await Promise.all(Array.from({ length: concurrency }, () => open(sourceRoute, 'source')))
+        const snapshot = await openSnapshot({ sessions: readers, info: sourceInfo, tables: objects.tables })
+        log(
+          'info',
+          `Consistent snapshot opened with ${snapshot.method === 'flush-tables' ? 'FLUSH TABLES WITH READ LOCK' : 'LOCK TABLES … READ (FTWRL not permitted)'}; writes were blocked for ${snapshot.lockHoldMs.toFixed(0)} ms.`,
+          'SNAPSHOT_OPENED',
+        )
+        if (snapshot.position) {
+          const first = hooks.store.getPosition(job.id, 'snapshot') === null
+          hooks.store.savePosition(job.id, first ? 'snapshot' : 'resume', snapshot.position)
+          log(
+            'info',
+            `Snapshot binlog position ${snapshot.position.file}:${snapshot.position.position}${snapshot.position.gtidSet ? `, GTID ${snapshot.position.gtidSet}` : ''}.`,
+          )
+        }
+        if (replicates) {
+          if (!snapshot.position) {
+            throw new CutoverError({
+              code: 'REPLICATE_NO_BINLOG',
+              stage: 'existing',
+              message: 'The source has no binary log, so changes made during and after the copy cannot be replicated.',
+              workaround:
+                'Enable log_bin (binlog_format=ROW, binlog_row_image=FULL) on the source and restart it, or run an "existing" job.',
+            })
+          }
+          // The schema history starts at the first snapshot, read while the snapshot's tables are as it sees them.
+          const state = hooks.store.replicationState(job.id, () => drawServerId(sourceServerId))
+          if (!state.trackedSchema) {
+            const seed = await readTrackedTables(control, objects.tables)
+            hooks.store.saveAppliedCheckpoint(
+              job.id,
+              hooks.store.getPosition(job.id, 'snapshot') ?? snapshot.position,
+              JSON.stringify(seed),
+            )
+          }
+        }
+
+        const resumingData = hooks.store.getJob(job.id)?.stage === 'existing'
+        if (!resumingData) {
+          setStage('schema', 'running')
+          const caps = await readTargetCapabilities(targetControl, targetInfo)
+          const plan = await planSchema(control, caps, objects)
+          await applySchema(plan, targetControl, log)
+          log(
+            'info',
+            `Schema created: ${plan.statements.filter((s) => s.kind === 'table').length} tables, ${plan.statements.filter((s) => s.kind === 'view').length} views, ${plan.rewrites.length} rewrites.`,
+          )
+        }
+        if (signal.aborted) return 'paused'
+
+        setStage('existing', 'running')
+        const shapes = (await inspectTables(control, objects.tables)).filter((s) => s.kind === 'table')
+        for (const s of shapes.filter((t) => !t.key)) {
+          log(
+            'warning',
+            `${s.table.schema}.${s.table.name} has no primary key or NOT NULL unique key: it is read as one stream, and replaying it after an interruption may duplicate rows.`,
+            'DUMP_NO_KEY',
+          )
+        }
+        const hasStartedBefore = hooks.store.listChunks(job.id).some((c) => c.state !== 'pending')
+        if (config.mode === 'physical' && !hasStartedBefore) {
+          const busy: string[] = []
+          for (const s of shapes) {
+            const rows = await targetControl.query(`SELECT 1 FROM ${quoteTable(s.table)} LIMIT 1`)
+            if (rows.length > 0) busy.push(`${s.table.schema}.${s.table.name}`)
+          }
+          if (busy.length > 0) {
+            throw new CutoverError({
+              code: 'LOAD_TARGET_NOT_EMPTY',
+              stage: 'existing',
+              message: `Physical mode loads into empty tables only, and these target tables have rows: ${busy.slice(0, 10).join(', ')}${busy.length > 10 ? ` and ${busy.length - 10} more` : ''}.`,
+              workaround:
+                'Empty those tables on the target (TRUNCATE TABLE …), or use logical mode, which replaces duplicate keys.',
+            })
+          }
+        }
+        const tables = await loadOrPlan(hooks.store, job.id, control, shapes, targetChunkBytes, async (shape) => {
+          const rows = await targetControl.query(`SELECT 1 FROM ${quoteTable(shape.table)} LIMIT 1`)
+          return rows.length === 0
+        })
+        for (const reader of snapshot.sessions) await prepareRawReads(reader)
+        const [packet] = await targetControl.query<{ p: string | number }>('SELECT @@max_allowed_packet AS p')
+        await runExistingData(
+          {
+            jobId: job.id,
+            store: hooks.store,
+            mode: config.mode,
+            tables,
+            readers: snapshot.sessions,
+            openWriter: async () => {
+              const writer = await openSessionOnRoute(targetRoute, 'target', { signal })
+              await prepareWriter(writer)
+              return writer
+            },
+            maxAllowedPacket: Number(packet?.p ?? 16 * 1024 * 1024),
+            concurrency: () => concurrency,
+            throttler,
+            log,
+            progress: hooks.progress,
+          },
+          signal,
+        )
+        if (signal.aborted) return 'paused'
+        const pending = hooks.store.listChunks(job.id).filter((c) => c.state !== 'done').length
+        if (pending > 0) return 'paused'
+        const totals = hooks.store.listChunks(job.id).reduce((n, c) => n + c.rows, 0)
+        log('info', `Existing data copied: ${totals} rows in ${shapes.length} tables.`)
+        for (const reader of snapshot.sessions) await reader.close().catch(() => undefined)
+        if (!replicates) return 'finished'
+      }
+
+      // Incremental: from the snapshot (both) or the configured start (incremental), until paused.
+      if (config.type === 'incremental') {
+        await requireTargetTables(targetControl, objects.tables)
+        const state = hooks.store.replicationState(job.id, () => drawServerId(sourceServerId))
+        if (!state.trackedSchema) {
+          const start = await resolveStart(control, sourceInfo, config.start)
+          hooks.store.savePosition(job.id, 'snapshot', start)
+          hooks.store.saveAppliedCheckpoint(
+            job.id,
+            start,
+            JSON.stringify(await readTrackedTables(control, objects.tables)),
+          )
+        }
+      }
+      setStage('incremental', 'running')
+      const safeMode: SafeMode = createSafeMode({ always: options.safeMode })
+      if (previousStatus === 'running') safeMode.enableFor(60_000, 'the previous run stopped abruptly')
+      const resume = hooks.store.getPosition(job.id, 'resume')
+      if (resume) safeMode.enableUntil(resume, 'the existing data was copied from more than one snapshot')
+      const caps: TargetCapabilities = await readTargetCapabilities(targetControl, targetInfo)
+      const [packetRow] = await targetControl.query<{ p: string | number }>('SELECT @@max_allowed_packet AS p')
+      const start: BinlogPosition | null = hooks.store.getPosition(job.id, 'snapshot')
+      if (!start) throw new Error('the incremental stage has no start position')
+      const state = hooks.store.replicationState(job.id, () => drawServerId(sourceServerId))
+      for (const t of JSON.parse(state.trackedSchema ?? '[]') as { ref: TableRef; uniqueKeys: unknown[] }[]) {
+        if (t.uniqueKeys.length === 0) {
+          log(
+            'warning',
+            `${t.ref.schema}.${t.ref.name} has no primary key or NOT NULL unique key: a replay after an interruption (safe mode) cannot be idempotent for it and may duplicate rows.`,
+            'REPLICATE_NO_KEY',
+          )
+        }
+      }
+      let announced = false
+      await runIncremental(
+        {
+          jobId: job.id,
+          store: hooks.store,
+          objects: config.objects,
+          sourceRoute,
+          openSource: () => openSessionOnRoute(sourceRoute, 'source'),
+          openWriter: async () => {
+            const writer = await openSessionOnRoute(targetRoute, 'target')
+            await prepareWriter(writer)
+            return writer
+          },
+          openTargetControl: async () => {
+            const session = await openSessionOnRoute(targetRoute, 'target')
+            await prepareWriter(session)
+            return session
+          },
+          target: caps,
+          maxAllowedPacket: Number(packetRow?.p ?? 16 * 1024 * 1024),
+          serverId: state.serverId,
+          safeMode,
+          start,
+          concurrency: () => concurrency,
+          log,
+          progress: hooks.progress,
+          caughtUp: () => {
+            if (!announced)
+              log('info', 'Caught up: the target has every change in the source binlog (lag 0).', 'REPLICATE_CAUGHT_UP')
+            announced = true
+            hooks.caughtUp?.(job.id)
+          },
+          heartbeatSeconds: options.heartbeatSeconds,
+        },
+        signal,
+      )
+      return 'paused'
+    } finally {
+      await Promise.all(sessions.map((s) => s.close().catch(() => undefined)))
+      await Promise.all(routes.map((r) => r.close().catch(() => undefined)))
+    }
+  }
+
+  const done = (async (): Promise<JobOutcome> => {
+    const before = hooks.store.getJob(job.id)
+    previousStatus = before?.status ?? null
+    setStage(before?.stage ?? null, 'running')
+    try {
+      const outcome = await run(controller.signal)
+      const stage = hooks.store.getJob(job.id)?.stage ?? null
+      if (outcome === 'finished') setStage(stage, 'finished')
+      else {
+        setStage(stage, 'paused')
+        log('info', 'Job paused; committed chunks are kept and resuming redoes only the rest.')
+      }
+      return outcome
+    } catch (error) {
+      const stage = hooks.store.getJob(job.id)?.stage ?? null
+      if (controller.signal.aborted && !(error instanceof CutoverError)) {
+        setStage(stage, 'paused')
+        return 'paused'
+      }
+      const coded =
+        error instanceof CutoverError
+          ? error
+          : new CutoverError({
+              code: 'JOB_FAILED',
+              stage,
+              message: error instanceof Error ? error.message : String(error),
+              workaround: 'Fix the cause and resume the job; committed work is kept.',
+            })
+      setStage(stage, 'failed', coded)
+      log('error', `${coded.message} Fix: ${coded.workaround}`, coded.code)
+      return 'failed'
+    }
+  })()
+
+  return {
+    jobId: job.id,
+    done,
+    pause: () => controller.abort(),
+    setSpec(spec) {
+      concurrency = spec.concurrency
+      throttler.setRate(spec.exportMBps)
+    },
+  }
+}

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest'
+import type { ColumnInfo } from '../dump/types'
+import { ByteSink, compileLoadDataEncoder, compileSqlTupleEncoder, compileSqlTupleWriter } from './rowEncoders'
+import { encodeRow, encodeSqlLiteral } from './valueEncoding'
+
+const col = (name: string, dataType: string, extra: Partial<ColumnInfo> = {}): ColumnInfo => ({
+  name,
+  dataType,
+  columnType: dataType,
+  nullable: true,
+  generated: 'no',
+  charset: null,
+  collation: null,
+  ...extra,
+})
+
+const columns: ColumnInfo[] = [
+  col('i', 'bigint'),
+  col('d', 'decimal'),
+  col('f', 'float'),
+  col('b', 'bit'),
+  col('t', 'varchar', { charset: 'utf8mb4' }),
+  col('l', 'text', { charset: 'latin1' }),
+  col('bin', 'blob'),
+  col('j', 'json'),
+  col('dt', 'datetime'),
+  col('e', 'enum'),
+  col('g', 'int', { generated: 'stored' }),
+]
+const copied = columns.filter((c) => c.generated === 'no')
+
+/** Deterministic pseudo-random rows that cover every byte value and the awkward cases. */
+function* rows(count: number): Generator<(Buffer | null)[]> {
+  let seed = 42
+  const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff)
+  const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => Math.floor(rand() * 256)))
+  const ascii = (s: string) => Buffer.from(s, 'latin1')
+  for (let n = 0; n < count; n++) {
+    const maybe = (b: Buffer) => (rand() < 0.1 ? null : b)
+    yield [
+      maybe(ascii(String(BigInt(Math.floor(rand() * 2 ** 53)) * (rand() < 0.5 ? -1n : 1n) * 1024n))),
+      maybe(ascii(`${Math.floor(rand() * 1e9)}.${Math.floor(rand() * 1e6)}`)),
+      maybe(ascii(['-0', '0.10000000149011612', '3.4028234663852886e38', '1e-45', '16777217'][n % 5]!)),
+      maybe(bytes(1 + (n % 8))),
+      maybe(Buffer.from(['', 'tab\there', 'new\nline', 'back\\slash', 'NULL', '\\N', 'héllo 😀'][n % 7]!, 'utf8')),
+      maybe(bytes(n % 40)),
+      maybe(bytes(n % 300)),
+      maybe(Buffer.from(JSON.stringify({ n, s: 'a\tb\\c"d' }), 'utf8')),
+      maybe(ascii('2024-02-29 23:59:59.999999')),
+      maybe(ascii(['a', 'b,c', "d'e", ''][n % 4]!)),
+    ]
+  }
+}
+
+describe('compiled row encoders', () => {
+  it('write the LOAD DATA stream byte for byte like the reference encoder', () => {
+    const encode = compileLoadDataEncoder(columns)
+    const sink = new ByteSink(64)
+    const reference: Buffer[] = []
+    for (const row of rows(3000)) {
+      encode(row, sink)
+      reference.push(encodeRow(row, copied))
+    }
+    expect(sink.take().equals(Buffer.concat(reference))).toBe(true)
+  })
+
+  it('write SQL tuples character for character like the reference encoder', () => {
+    const encode = compileSqlTupleEncoder(columns)
+    for (const row of rows(3000)) {
+      expect(encode(row)).toBe(`(${row.map((cell, i) => encodeSqlLiteral(cell, copied[i]!)).join(',')})`)
+    }
+  })
+
+  it('write SQL tuples as bytes identical to the string encoder', () => {
+    const asString = compileSqlTupleEncoder(columns)
+    const asBytes = compileSqlTupleWriter(columns)
+    const sink = new ByteSink(16)
+    let expected = ''
+    for (const row of rows(3000)) {
+      expected += asString(row)
+      asBytes(row, sink)
+    }
+    expect(sink.take().toString('latin1')).toBe(expected)
+  })
+
+  it('refuse a row whose width does not match the columns', () => {
+    expect(() => compileLoadDataEncoder(columns)([null], new ByteSink())).toThrow(/1 values for 10 columns/)
+    expect(() => compileSqlTupleEncoder(columns)([null])).toThrow(/1 values for 10 columns/)
+  })
+})

@@ -1,0 +1,153 @@
+/**
+ * Asks the source for its binlog exactly as replication will (COM_BINLOG_DUMP), in non-blocking mode and
+ * with server id 0 like `mysqlbinlog`, so no replica is kicked off and the server ends the stream itself.
+ * This is the functional proof that REPLICATION SLAVE works and that a start position is readable and not
+ * purged; grant parsing alone has been wrong too often (pain point 17).
+ */
+import { EventEmitter } from 'node:events'
+import type { ServerInfo, SqlSession } from '../connect/session'
+
+export type BinlogStart = { file: string; position: number } | { gtid: string }
+
+export type BinlogDumpOutcome =
+  | { ok: true; events: number }
+  | { ok: false; errno: number | null; code: string | null; message: string }
+  | { ok: 'timeout' }
+
+const BINLOG_DUMP_NON_BLOCK = 0x01
+const COM_BINLOG_DUMP = 0x12
+
+interface WirePacket {
+  isEOF(): boolean
+  isError(): boolean
+  asError(encoding?: string): Error & { errno?: number; code?: string }
+}
+
+interface WireConnection {
+  clientEncoding?: string
+  _resetSequenceId(): void
+  writePacket(packet: { buffer: Buffer; length(): number; writeHeader(sequenceId: number): void }): void
+  addCommand(command: unknown): unknown
+}
+
+/**
+ * COM_BINLOG_DUMP as a minimal mysql2 command. mysql2's own BinlogDump cannot be used: it encodes the file
+ * name and decodes events with an undefined encoding and throws ("Encoding not recognized"), which kills
+ * the connection silently. The probe only needs to send the request and count what comes back.
+ */
+class BinlogDumpCommand extends EventEmitter {
+  private started = false
+
+  constructor(
+    private readonly payload: Buffer,
+    private readonly onPacket: (packet: WirePacket) => boolean,
+    private readonly onError: (error: { errno?: number; code?: string; message: string }) => void,
+  ) {
+    super()
+  }
+
+  /** Called by mysql2 when the connection fails while this command runs. */
+  onResult(error: Error & { errno?: number; code?: string }): void {
+    this.onError(error)
+  }
+
+  execute(packet: WirePacket | undefined, connection: WireConnection): boolean {
+    if (!this.started) {
+      this.started = true
+      connection._resetSequenceId()
+      const buffer = Buffer.concat([Buffer.alloc(4), this.payload])
+      connection.writePacket({
+        buffer,
+        length: () => buffer.length,
+        writeHeader(sequenceId: number) {
+          buffer.writeUIntLE(buffer.length - 4, 0, 3)
+          buffer.writeUInt8(sequenceId, 3)
+        },
+      })
+      return false
+    }
+    if (!packet) return false
+    if (packet.isError()) {
+      this.onError(packet.asError(connection.clientEncoding))
+      return true
+    }
+    return !this.onPacket(packet)
+  }
+}
+
+function dumpRequest(filename: string, position: number, serverId: number, flags: number): Buffer {
+  const name = Buffer.from(filename, 'utf8')
+  const payload = Buffer.alloc(11 + name.length)
+  payload.writeUInt8(COM_BINLOG_DUMP, 0)
+  payload.writeUInt32LE(position, 1)
+  payload.writeUInt16LE(flags, 5)
+  payload.writeUInt32LE(serverId, 7)
+  name.copy(payload, 11)
+  return payload
+}
+
+/**
+ * Reads from `start` until the third event (fake rotate, format description, the event at the position)
+ * or the end of the binlog. The session is consumed: the caller closes it afterwards.
+ */
+export async function probeBinlogDump(
+  session: SqlSession,
+  info: Pick<ServerInfo, 'flavor'>,
+  start: BinlogStart,
+  timeoutMs = 15_000,
+): Promise<BinlogDumpOutcome> {
+  try {
+    // Without announcing checksum support the server refuses to stream a CRC32 binlog.
+    await session.query('SET @master_binlog_checksum = @@global.binlog_checksum')
+    if (info.flavor === 'mariadb') {
+      await session.query('SET @mariadb_slave_capability = 4')
+      if ('gtid' in start) {
+        await session.query('SET @slave_connect_state = ?', [start.gtid])
+        await session.query('SET @slave_gtid_strict_mode = 1')
+      }
+    }
+  } catch (error) {
+    const e = error as { errno?: number; code?: string; message: string }
+    return { ok: false, errno: e.errno ?? null, code: e.code ?? null, message: e.message }
+  }
+  const filename = 'file' in start ? start.file : ''
+  const binlogPos = 'file' in start ? start.position : 4
+  // A file position is proven by the event at it (after the fake rotate and format description). A GTID
+  // start is checked by the server while it scans for the position, and MariaDB reports a missing or
+  // purged GTID only after the first events, so read further (to the end when the binlog is short).
+  const enough = 'file' in start ? 3 : 200
+  return new Promise<BinlogDumpOutcome>((resolve) => {
+    let events = 0
+    let settled = false
+    const finish = (outcome: BinlogDumpOutcome): void => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      // The stream has no "stop" command: ending the connection is how a replica stops reading.
+      session.raw.destroy()
+      resolve(outcome)
+    }
+    const timer = setTimeout(() => finish({ ok: 'timeout' }), timeoutMs)
+    const inner = (session.raw as unknown as { connection?: WireConnection }).connection
+    if (typeof inner?.addCommand !== 'function') {
+      finish({ ok: false, errno: null, code: null, message: 'this mysql2 build exposes no command queue' })
+      return
+    }
+    inner.addCommand(
+      new BinlogDumpCommand(
+        dumpRequest(filename, binlogPos, 0, BINLOG_DUMP_NON_BLOCK),
+        (packet) => {
+          if (packet.isEOF()) {
+            finish({ ok: true, events })
+            return false
+          }
+          if (++events >= enough) finish({ ok: true, events })
+          return !settled
+        },
+        (error) => finish({ ok: false, errno: error.errno ?? null, code: error.code ?? null, message: error.message }),
+      ),
+    )
+  })
+}
+
+export const ER_ACCESS_DENIED = new Set([1227, 1045, 1044, 1142, 1143])

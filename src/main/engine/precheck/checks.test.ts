@@ -1,0 +1,308 @@
+/**
+ * Facts-level tests: the paths no server here can produce (a TiDB target, MySQL-only variables, Aurora,
+ * a target without a collation). The same checks run against real MariaDB in tests/precheck.
+ */
+import { describe, expect, it } from 'vitest'
+import { jobConfigSchema, type JobConfigInput } from '../../../shared/domain/job'
+import type { ServerInfo } from '../connect/session'
+import type { CheckContext, PrecheckCheck } from './check'
+import { allChecks } from './checkList'
+import { hasGlobal, hasOnTable, parseGrants } from './grantParser'
+import type { ColumnFacts, IndexFacts, PrecheckFacts, ServerFacts, TableFacts } from './precheckFacts'
+import { tableKey } from './precheckFacts'
+
+const mariadb: ServerInfo = { flavor: 'mariadb', version: '10.11.19', versionString: '10.11.19-MariaDB-log', auroraRole: null, tidbVersionText: null }
+const mysql8: ServerInfo = { flavor: 'mysql', version: '8.0.36', versionString: '8.0.36', auroraRole: null, tidbVersionText: null }
+const tidb: ServerInfo = { flavor: 'tidb', version: '7.1.0', versionString: '8.0.11-TiDB-v7.1.0', auroraRole: null, tidbVersionText: 'Release Version: v7.1.0' }
+
+/** What TiDB 7.1 answers to SHOW COLLATION with the new collation framework: no 0900 collations yet. */
+const tidbCollations = new Map(
+  ['ascii_bin', 'binary', 'gbk_bin', 'gbk_chinese_ci', 'latin1_bin', 'utf8_bin', 'utf8_general_ci', 'utf8_unicode_ci', 'utf8mb4_bin', 'utf8mb4_general_ci', 'utf8mb4_unicode_ci'].map(
+    (c) => [c, c === 'binary' ? 'binary' : c.split('_')[0]!],
+  ),
+)
+const tidbCharsets = new Map([
+  ['ascii', { maxLen: 1, defaultCollation: 'ascii_bin' }],
+  ['binary', { maxLen: 1, defaultCollation: 'binary' }],
+  ['gbk', { maxLen: 2, defaultCollation: 'gbk_bin' }],
+  ['latin1', { maxLen: 1, defaultCollation: 'latin1_bin' }],
+  ['utf8', { maxLen: 3, defaultCollation: 'utf8_bin' }],
+  ['utf8mb4', { maxLen: 4, defaultCollation: 'utf8mb4_bin' }],
+])
+
+function server(info: ServerInfo, variables: Record<string, string> = {}, grants: string[] = ['GRANT ALL PRIVILEGES ON *.* TO `u`@`%`']): ServerFacts {
+  return { info, endpoint: 'u@h:1', variables: new Map(Object.entries(variables)), account: { user: 'u', host: '%' }, grants }
+}
+
+function column(name: string, over: Partial<ColumnFacts> = {}): ColumnFacts {
+  return { name, dataType: 'int', columnType: 'int(11)', nullable: false, charset: null, collation: null, maxChars: null, maxBytes: null, extra: '', ...over }
+}
+
+function varchar(name: string, length: number, collation = 'utf8mb4_general_ci'): ColumnFacts {
+  return column(name, { dataType: 'varchar', columnType: `varchar(${length})`, charset: collation.split('_')[0]!, collation, maxChars: length, maxBytes: length * 4 })
+}
+
+function table(name: string, columns: ColumnFacts[], indexes: IndexFacts[] = [], over: Partial<TableFacts> = {}): TableFacts {
+  return { schema: 'shop', name, kind: 'table', engine: 'InnoDB', collation: 'utf8mb4_general_ci', charset: 'utf8mb4', avgRowLength: 100, rows: 10, columns, indexes, foreignKeys: [], ...over }
+}
+
+const pk = (col = 'id'): IndexFacts => ({ name: 'PRIMARY', unique: true, type: 'BTREE', parts: [{ column: col, subPart: null, descending: false }] })
+
+function facts(over: Partial<PrecheckFacts> & { job?: Partial<JobConfigInput> } = {}): PrecheckFacts {
+  const { job, ...rest } = over
+  const config = jobConfigSchema.parse({
+    name: 'unit',
+    source: { host: 'src', user: 'u' },
+    target: { host: 'tidb', user: 'root' },
+    ...job,
+  })
+  return {
+    config,
+    source: server(mariadb, { log_bin: 'ON', binlog_format: 'ROW' }),
+    target: server(tidb, { max_allowed_packet: String(64 * 1024 * 1024) }),
+    schemas: [{ name: 'shop', charset: 'utf8mb4', collation: 'utf8mb4_general_ci' }],
+    tables: [table('orders', [column('id')], [pk()])],
+    resumedTables: new Set<string>(),
+    unmatchedObjects: [],
+    targetTables: new Map(),
+    storedObjects: [],
+    targetCollations: tidbCollations,
+    targetCharsets: tidbCharsets,
+    targetCatalog: {
+      collations: new Set(tidbCollations.keys()),
+      charsets: new Set(tidbCharsets.keys()),
+      defaultCollationByCharset: new Map([...tidbCharsets].map(([cs, v]) => [cs, v.defaultCollation])),
+      charsetOfCollation: tidbCollations,
+      maxLenByCharset: new Map([...tidbCharsets].map(([cs, v]) => [cs, v.maxLen])),
+    },
+    targetLimits: { maxIndexLength: 3072, txnEntrySizeLimit: 6 * 1024 * 1024, maxColumns: 1017, maxAllowedPacket: 64 * 1024 * 1024 },
+    activeJobs: [],
+    ...rest,
+  }
+}
+
+/** Pure checks never touch the servers; a context that throws proves it. */
+const noServers: CheckContext = {
+  signal: new AbortController().signal,
+  source: () => Promise.reject(new Error('no source in a unit test')),
+  target: () => Promise.reject(new Error('no target in a unit test')),
+  openDedicatedSession: () => Promise.reject(new Error('no sessions in a unit test')),
+}
+
+function check(id: string): PrecheckCheck {
+  const found = allChecks.find((c) => c.id === id)
+  if (!found) throw new Error(`no check ${id}`)
+  return found
+}
+
+const run = (id: string, f: PrecheckFacts) => check(id).run(f, noServers)
+
+describe('check list', () => {
+  it('has unique ids and follows DM applicability by job type and mode', () => {
+    const ids = allChecks.map((c) => c.id)
+    expect(new Set(ids).size).toBe(ids.length)
+    const applicable = (job: Partial<JobConfigInput>, servers = { source: mariadb, target: tidb }) =>
+      allChecks.filter((c) => c.appliesTo(facts({ job }).config, servers)).map((c) => c.id)
+    const existing = applicable({ type: 'existing' })
+    expect(existing).toContain('dump_privilege')
+    expect(existing).not.toContain('binlog_format')
+    expect(existing).not.toContain('replication_privilege')
+    const incremental = applicable({ type: 'incremental' })
+    expect(incremental).toContain('binlog_format')
+    expect(incremental).not.toContain('dump_privilege')
+    expect(incremental).not.toContain('meta_position')
+    expect(applicable({ type: 'incremental', start: { file: 'b.000001', position: 4 } })).toContain('meta_position')
+    expect(applicable({ type: 'both', start: { file: 'b.000001', position: 4 } })).not.toContain('meta_position')
+    expect(applicable({ mode: 'physical' })).toEqual(expect.arrayContaining(['downstream_table_empty', 'physical_single_job']))
+    expect(applicable({})).not.toContain('downstream_table_empty')
+    expect(applicable({}, { source: mariadb, target: mariadb })).not.toContain('tidb_unsupported_objects')
+    expect(applicable({}, { source: mysql8, target: tidb })).toEqual(expect.arrayContaining(['binlog_transaction_compression', 'binlog_row_value_options']))
+    expect(applicable({}, { source: mysql8, target: tidb })).not.toContain('log_bin_compress')
+    expect(applicable({}, { source: { ...mysql8, auroraRole: 'reader' }, target: tidb })).toContain('aurora_reader')
+  })
+})
+
+describe('TiDB target checks', () => {
+  it('fails SPATIAL columns and indexes; warns on FULLTEXT, triggers, routines, events and DESC index parts', async () => {
+    const geo = table('places', [column('id'), column('pos', { dataType: 'point', columnType: 'point' })], [
+      pk(),
+      { name: 'sp', unique: false, type: 'SPATIAL', parts: [{ column: 'pos', subPart: 32, descending: false }] },
+    ])
+    const spatial = await run('tidb_unsupported_objects', facts({ tables: [geo] }))
+    expect(spatial.status).toBe('failed')
+    expect(spatial.message).toContain('shop.places.pos (point)')
+
+    const text = table('posts', [column('id'), varchar('body', 200)], [
+      pk(),
+      { name: 'ft', unique: false, type: 'FULLTEXT', parts: [{ column: 'body', subPart: null, descending: false }] },
+      { name: 'recent', unique: false, type: 'BTREE', parts: [{ column: 'id', subPart: null, descending: true }] },
+    ])
+    const warned = await run(
+      'tidb_unsupported_objects',
+      facts({
+        tables: [text],
+        storedObjects: [
+          { kind: 'TRIGGER', schema: 'shop', name: 'audit' },
+          { kind: 'PROCEDURE', schema: 'shop', name: 'refill' },
+          { kind: 'EVENT', schema: 'shop', name: 'nightly' },
+        ],
+      }),
+    )
+    expect(warned.status).toBe('warning')
+    for (const word of ['FULLTEXT', 'shop.audit', 'shop.refill', 'shop.nightly', 'Descending', 'recent']) expect(warned.message).toContain(word)
+
+    expect((await run('tidb_unsupported_objects', facts())).status).toBe('pass')
+  })
+
+  it('fails table names that differ only by case', async () => {
+    const result = await run('table_name_case', facts({ tables: [table('Orders', [column('id')], [pk()]), table('orders', [column('id')], [pk()])] }))
+    expect(result.status).toBe('failed')
+    expect(result.message).toContain('shop.Orders / shop.orders')
+    expect((await run('table_name_case', facts())).status).toBe('pass')
+  })
+
+  it('warns of a collation the target lacks with exactly the rewrite the schema stage applies; fails a missing charset', async () => {
+    const mysqlDefault = table('users', [column('id'), varchar('email', 100, 'utf8mb4_0900_ai_ci')], [pk()], { collation: 'utf8mb4_0900_ai_ci' })
+    const result = await run('charset_collation', facts({ tables: [mysqlDefault] }))
+    expect(result.status).toBe('warning')
+    expect(result.message).toContain('collation utf8mb4_0900_ai_ci')
+    expect(result.message).toContain('shop.users.email')
+    expect(result.fix).toContain('utf8mb4_0900_ai_ci → utf8mb4_unicode_ci')
+
+    const sensitive = table('codes', [column('id'), varchar('code', 10, 'utf8mb4_0900_as_cs'), varchar('name', 10, 'latin1_swedish_ci')], [pk()])
+    const both = await run('charset_collation', facts({ tables: [sensitive] }))
+    expect(both.fix).toContain('utf8mb4_0900_as_cs → utf8mb4_bin')
+    expect(both.fix).toContain('latin1_swedish_ci → latin1_bin')
+
+    const cp1251 = table('legacy', [column('id'), varchar('name', 10, 'cp1251_general_ci')], [pk()])
+    const charset = await run('charset_collation', facts({ tables: [cp1251] }))
+    expect(charset.status).toBe('failed')
+    expect(charset.message).toContain('character set cp1251')
+    expect(charset.fix).toContain('CONVERT TO CHARACTER SET utf8mb4')
+    expect((await run('charset_collation', facts())).status).toBe('pass')
+  })
+
+  it('fails an index key over max-index-length, computed with the charset byte width, and suggests a prefix', async () => {
+    const wide = table('pages', [column('id'), varchar('url', 1000)], [pk(), { name: 'url', unique: false, type: 'BTREE', parts: [{ column: 'url', subPart: null, descending: false }] }])
+    const result = await run('target_limits', facts({ tables: [wide] }))
+    expect(result.status).toBe('failed')
+    expect(result.message).toContain('shop.pages.url (4000 bytes)')
+    expect(result.fix).toContain('ADD INDEX `url` (`url`(768))')
+    // With a prefix of 700 characters (2800 bytes) it fits.
+    const prefixed = { ...wide, indexes: [pk(), { name: 'url', unique: false, type: 'BTREE', parts: [{ column: 'url', subPart: 700, descending: false }] }] }
+    expect((await run('target_limits', facts({ tables: [prefixed] }))).status).toBe('pass')
+  })
+
+  it('checks column count, long names and row sizes against TiDB limits', async () => {
+    const many = table('wide', Array.from({ length: 1018 }, (_, i) => column(`c${i}`)), [])
+    expect((await run('target_limits', facts({ tables: [many] }))).message).toContain('shop.wide (1018 columns)')
+    const longName = table('x'.repeat(65), [column('id')], [pk()])
+    expect((await run('target_limits', facts({ tables: [longName] }))).message).toContain(`table shop.${'x'.repeat(65)}`)
+    const big = table('blobs', [column('id'), column('data', { dataType: 'longblob', columnType: 'longblob', maxChars: null, maxBytes: 4294967295 })], [pk()], {
+      avgRowLength: 7 * 1024 * 1024,
+    })
+    const bigResult = await run('target_limits', facts({ tables: [big] }))
+    expect(bigResult.status).toBe('failed')
+    expect(bigResult.message).toContain('txn-entry-size-limit (6 MiB)')
+    const mayBe = { ...big, avgRowLength: 1000 }
+    expect((await run('target_limits', facts({ tables: [mayBe] }))).status).toBe('warning')
+  })
+})
+
+describe('MySQL-only and managed-service checks', () => {
+  const mysqlSource = (variables: Record<string, string>) => server(mysql8, { log_bin: 'ON', ...variables })
+
+  it('binlog_transaction_compression must be OFF', async () => {
+    expect((await run('binlog_transaction_compression', facts({ source: mysqlSource({ binlog_transaction_compression: 'ON' }) }))).fix).toContain(
+      'SET PERSIST binlog_transaction_compression = OFF;',
+    )
+    expect((await run('binlog_transaction_compression', facts({ source: mysqlSource({ binlog_transaction_compression: 'OFF' }) }))).status).toBe('pass')
+  })
+
+  it('binlog_row_value_options must not be PARTIAL_JSON', async () => {
+    expect((await run('binlog_row_value_options', facts({ source: mysqlSource({ binlog_row_value_options: 'PARTIAL_JSON' }) }))).status).toBe('failed')
+    expect((await run('binlog_row_value_options', facts({ source: mysqlSource({ binlog_row_value_options: '' }) }))).status).toBe('pass')
+  })
+
+  it('gtid_mode passes when ON, warns when OFF, and fails when the job starts from a GTID set', async () => {
+    expect((await run('gtid_mode', facts({ source: mysqlSource({ gtid_mode: 'ON' }) }))).status).toBe('pass')
+    expect((await run('gtid_mode', facts({ source: mysqlSource({ gtid_mode: 'OFF' }) }))).status).toBe('warning')
+    const fromGtid = facts({ source: mysqlSource({ gtid_mode: 'OFF' }), job: { type: 'incremental', start: { gtid: '3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5' } } })
+    expect((await run('gtid_mode', fromGtid)).status).toBe('failed')
+  })
+
+  it('retention reads binlog_expire_logs_seconds, then expire_logs_days; 0 means never', async () => {
+    const r = (v: Record<string, string>) => run('binlog_retention', facts({ source: mysqlSource(v) }))
+    expect((await r({ binlog_expire_logs_seconds: '3600', expire_logs_days: '0' })).status).toBe('warning')
+    expect((await r({ binlog_expire_logs_seconds: '0', expire_logs_days: '3' })).message).toContain('3 days')
+    expect((await r({ binlog_expire_logs_seconds: '0', expire_logs_days: '0' })).status).toBe('pass')
+    expect((await r({ binlog_expire_logs_seconds: '2592000' })).message).toContain('30 days')
+  })
+
+  it('server_id 0 is a warning (MariaDB cannot be set to 0, MySQL can)', async () => {
+    const zero = await run('server_id', facts({ source: mysqlSource({ server_id: '0' }) }))
+    expect(zero.status).toBe('warning')
+    expect(zero.fix).toContain('SET PERSIST server_id = 1;')
+    expect((await run('server_id', facts({ source: mysqlSource({ server_id: '7' }) }))).status).toBe('pass')
+  })
+
+  it('aurora_reader fails on a reader and binlog_row_image passes where Aurora hides it', async () => {
+    const reader = facts({ source: server({ ...mysql8, auroraRole: 'reader' }, { log_bin: 'ON' }) })
+    expect((await run('aurora_reader', reader)).status).toBe('failed')
+    expect((await run('binlog_row_image', reader)).status).toBe('pass')
+    expect((await run('aurora_reader', facts({ source: server({ ...mysql8, auroraRole: 'writer' }) }))).status).toBe('pass')
+  })
+
+  it('physical_single_job fails when another physical job runs against the same target', async () => {
+    const other = { id: 'x', name: 'other', mode: 'physical' as const, status: 'running', target: { host: 'tidb', port: 4000 } }
+    expect((await run('physical_single_job', facts({ job: { mode: 'physical' }, activeJobs: [other] }))).status).toBe('failed')
+    expect((await run('physical_single_job', facts({ job: { mode: 'physical' }, activeJobs: [{ ...other, status: 'finished' }] }))).status).toBe('pass')
+    expect((await run('physical_single_job', facts({ job: { mode: 'physical' }, activeJobs: [{ ...other, target: { host: 'tidb', port: 4001 } }] }))).status).toBe('pass')
+  })
+
+  it('version warns on MySQL 9, TiDB as a source, and old TiDB targets', async () => {
+    expect((await run('version', facts({ source: server({ ...mysql8, version: '9.1.0' }) }))).status).toBe('warning')
+    expect((await run('version', facts({ source: server(tidb) }))).message).toContain('not a supported source')
+    expect((await run('version', facts({ target: server({ ...tidb, version: '6.1.0' }) }))).status).toBe('warning')
+    expect((await run('version', facts({ source: server({ ...mysql8, version: '5.5.62' }) }))).status).toBe('failed')
+    expect((await run('version', facts())).status).toBe('pass')
+  })
+})
+
+describe('table_schema on facts', () => {
+  it('compares with an existing target table', async () => {
+    const source = table('orders', [column('id'), varchar('note', 20)], [pk()])
+    const target = table('orders', [column('id'), column('note', { dataType: 'text', columnType: 'text' }), column('extra')], [pk()])
+    const result = await run('table_schema', facts({ tables: [source], targetTables: new Map([[tableKey('shop', 'orders', false), target]]) }))
+    expect(result.status).toBe('warning')
+    expect(result.message).toContain('note is varchar(20) vs text')
+    expect(result.message).toContain('NOT NULL column extra')
+  })
+
+  it('accepts a NOT NULL unique key as row identity but not a nullable one', async () => {
+    const uk = (nullable: boolean) =>
+      table('t', [column('code', { nullable })], [{ name: 'code', unique: true, type: 'BTREE', parts: [{ column: 'code', subPart: null, descending: false }] }])
+    expect((await run('table_schema', facts({ tables: [uk(false)] }))).status).toBe('pass')
+    expect((await run('table_schema', facts({ tables: [uk(true)] }))).status).toBe('warning')
+  })
+})
+
+describe('grantParser', () => {
+  it('reads MariaDB and MySQL grant lines, wildcards and column grants', () => {
+    const grants = parseGrants([
+      "GRANT SELECT, REPLICATION SLAVE, BINLOG MONITOR ON *.* TO `rep`@`%` IDENTIFIED BY PASSWORD '*ABC'",
+      'GRANT INSERT ON `shop\\_%`.* TO `rep`@`%`',
+      'GRANT SELECT (`a`, `b`), UPDATE ON `crm`.`users` TO `rep`@`%`',
+      'GRANT `analyst`@`%` TO `rep`@`%`',
+      'GRANT PROXY ON ``@`%` TO `rep`@`%`',
+      'GRANT FROBNICATE THE WIDGETS',
+    ])
+    expect(hasGlobal(grants, 'BINLOG MONITOR')).toBe(true)
+    expect(hasGlobal(grants, 'REPLICATION CLIENT')).toBe(false)
+    expect(hasOnTable(grants, 'INSERT', 'shop_a', 't')).toBe(true)
+    expect(hasOnTable(grants, 'INSERT', 'shopxa', 't')).toBe(false)
+    expect(hasOnTable(grants, 'UPDATE', 'crm', 'users')).toBe(true)
+    expect(grants.lines.find((l) => l.table === 'users')?.privileges).toEqual(['UPDATE'])
+    expect(grants.unparsed).toEqual(['GRANT FROBNICATE THE WIDGETS'])
+  })
+})

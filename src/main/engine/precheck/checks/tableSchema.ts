@@ -1,0 +1,98 @@
+import { failed, listSome, pass, plural, quoteIdentifier, warning, type PrecheckCheck } from '../check'
+import { qualifiedName, targetTableOf, type TableFacts } from '../precheckFacts'
+
+/** A PRIMARY KEY, or a UNIQUE key whose columns are all NOT NULL: what lets replication find one row. */
+export function hasRowIdentity(table: TableFacts): boolean {
+  return table.indexes.some(
+    (i) => i.name === 'PRIMARY' || (i.unique && i.parts.every((p) => table.columns.find((c) => c.name === p.column)?.nullable === false)),
+  )
+}
+
+function keyColumns(table: TableFacts): string {
+  const pk = table.indexes.find((i) => i.name === 'PRIMARY')
+  return pk ? pk.parts.map((p) => p.column).join(',') : ''
+}
+
+function differences(source: TableFacts, target: TableFacts): string[] {
+  const out: string[] = []
+  if (source.collation && target.collation && source.collation !== target.collation) {
+    out.push(`collation ${source.collation} vs ${target.collation}`)
+  }
+  if (keyColumns(source) !== keyColumns(target)) {
+    out.push(`primary key (${keyColumns(source) || 'none'}) vs (${keyColumns(target) || 'none'})`)
+  }
+  const targetColumns = new Set(target.columns.map((c) => c.name.toLowerCase()))
+  const sourceColumns = new Set(source.columns.map((c) => c.name.toLowerCase()))
+  const missing = source.columns.filter((c) => !targetColumns.has(c.name.toLowerCase())).map((c) => c.name)
+  // Extra target columns are harmless when they can be left out of an INSERT.
+  const extra = target.columns.filter((c) => !sourceColumns.has(c.name.toLowerCase()) && !c.nullable).map((c) => c.name)
+  if (missing.length > 0) out.push(`target lacks column ${missing.join(', ')}`)
+  if (extra.length > 0) out.push(`target has NOT NULL column ${extra.join(', ')} the source lacks`)
+  for (const column of source.columns) {
+    const twin = target.columns.find((c) => c.name.toLowerCase() === column.name.toLowerCase())
+    if (twin && twin.columnType !== column.columnType) out.push(`${column.name} is ${column.columnType} vs ${twin.columnType}`)
+    else if (twin && column.collation && twin.collation && twin.collation !== column.collation) {
+      out.push(`${column.name} collation ${column.collation} vs ${twin.collation}`)
+    }
+  }
+  return out
+}
+
+export const tableSchemaCheck: PrecheckCheck = {
+  id: 'table_schema',
+  title: 'Selected tables can be migrated safely',
+  appliesTo: () => true,
+  async run(facts) {
+    if (facts.unmatchedObjects.length > 0) {
+      return failed(
+        `${listSome(facts.unmatchedObjects)} ${facts.unmatchedObjects.length === 1 ? 'matches' : 'match'} nothing on the source, or the source user cannot see ${facts.unmatchedObjects.length === 1 ? 'it' : 'them'}.`,
+        'Correct the names under objects: in the job file (they are case-sensitive), or GRANT SELECT on them to the source user.',
+      )
+    }
+    const tables = facts.tables.filter((t) => t.kind === 'table')
+    if (facts.tables.length === 0) {
+      return failed('No tables are selected: the source has no user tables the source user can see.', 'Check objects: in the job file and the source user\'s SELECT grants.')
+    }
+    const findings: string[] = []
+    const fixes: string[] = []
+    const noKey = tables.filter((t) => !hasRowIdentity(t))
+    if (noKey.length > 0) {
+      findings.push(
+        `${plural(noKey.length, 'table')} without a primary key or NOT NULL unique key (${listSome(noKey.map(qualifiedName))}): ` +
+          'replication must match rows by every column, is slow on large tables, and a retry after an error can duplicate rows.',
+      )
+      fixes.push(
+        ...noKey
+          .slice(0, 20)
+          .map((t) => `ALTER TABLE ${quoteIdentifier(t.schema)}.${quoteIdentifier(t.name)} ADD COLUMN \`cutover_row_id\` BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY INVISIBLE;`),
+        ...(noKey.length > 20 ? [`-- and the same for the other ${noKey.length - 20} tables; or add a primary key over columns that identify a row`] : []),
+      )
+    }
+    const withFk = tables.filter((t) => t.foreignKeys.length > 0)
+    if (withFk.length > 0) {
+      const selected = new Set(facts.tables.map(qualifiedName))
+      const outside = withFk.flatMap((t) => t.foreignKeys.map((f) => `${f.references.schema}.${f.references.table}`)).filter((r) => !selected.has(r))
+      findings.push(
+        `${plural(withFk.length, 'table')} with foreign keys (${listSome(withFk.map(qualifiedName))}): data is loaded with foreign_key_checks = 0 ` +
+          'and TiDB enforces foreign keys only from v6.6; ON DELETE/UPDATE cascades on the target do not replay source cascades.' +
+          (outside.length > 0 ? ` Referenced tables not selected: ${listSome([...new Set(outside)])}.` : ''),
+      )
+      fixes.push(outside.length > 0 ? `Add ${listSome([...new Set(outside)])} to objects: in the job file.` : '-- No change needed if the target is TiDB 6.6 or later.')
+    }
+    const mismatched: string[] = []
+    for (const t of tables) {
+      const twin = targetTableOf(facts, t)
+      if (!twin) continue
+      const diff = differences(t, twin)
+      if (diff.length > 0) mismatched.push(`${qualifiedName(t)} (${diff.slice(0, 3).join('; ')})`)
+    }
+    if (mismatched.length > 0) {
+      findings.push(`${plural(mismatched.length, 'table')} already on the target differ from the source: ${listSome(mismatched, 5)}.`)
+      fixes.push('Drop those tables on the target so Cutover creates them from the source definition, or ALTER them to match.')
+    }
+    if (findings.length === 0) {
+      return pass(`${plural(tables.length, 'table')} checked: every one has a primary or unique key, none has foreign keys, none conflicts with the target.`)
+    }
+    return warning(findings.join(' '), fixes.join('\n'))
+  },
+}

@@ -1,0 +1,579 @@
+/**
+ * Applies the binlog's row changes to the target with N parallel workers. The dispatcher reads transactions in
+ * binlog order and gives each change to a worker chosen by causality (causality.ts): changes to one key stay on
+ * one worker, in order; a change whose keys are in flight on several workers waits. Each worker batches what it
+ * holds into multi-row statements (sized by `createBatcher`, values by `encodeSqlLiteral`) and commits them in
+ * one target transaction. A DDL is a barrier: every worker drains, the DDL runs with the schema stage's
+ * rewrites, the table's unique keys are read back, and dispatch continues.
+ *
+ * The checkpoint is the end of the last transaction such that it and every earlier one are committed on the
+ * target, written at most every few hundred ms (and at every DDL and at the end), never ahead of the target.
+ */
+import { CutoverError } from '../../../shared/domain/errors'
+import type { LogLevel } from '../../../shared/domain/events'
+import type { BinlogPosition } from '../../../shared/domain/position'
+import type { JobStore } from '../../store/jobStore'
+import type { SqlSession } from '../connect/session'
+import { quoteIdentifier, quoteTable } from '../dump/identifierQuoting'
+import type { ColumnInfo, TableRef } from '../dump/types'
+import { createBatcher } from '../load/batchSizer'
+import type { CellValue } from '../load/valueEncoding'
+import { encodeSqlLiteral } from '../load/valueEncoding'
+import type { TargetCapabilities } from '../schema/ddlRewriter'
+import { rewriteCreateTable } from '../schema/ddlRewriter'
+import type { ReaderItem, RowChange } from './binlogReader'
+import { createCausality, rowKeys } from './causality'
+import type { SafeMode } from './safeMode'
+import type { UniqueKey } from './schemaTracker'
+import { readUniqueKeys } from './schemaTracker'
+
+export interface ApplierOptions {
+  jobId: string
+  store: JobStore
+  workers: number
+  openWriter(): Promise<SqlSession>
+  /** Target session for DDL and key look-ups. */
+  control: SqlSession
+  target: TargetCapabilities
+  maxAllowedPacket: number
+  safeMode: SafeMode
+  log(level: LogLevel, message: string, code?: string): void
+  /** Rows per worker transaction. */
+  batchRows?: number
+  /** Milliseconds between checkpoint writes. */
+  checkpointEveryMs?: number
+  /** The position replication starts from: everything before it is already on the target. */
+  initial: BinlogPosition
+  /** Called after a DDL with the unique keys the target now has, so the schema history follows them. */
+  keysChanged(ref: TableRef, keys: UniqueKey[]): void
+}
+
+export interface Applier {
+  /** Takes the next reader item in binlog order; resolves once it is queued (or, for a DDL, applied). */
+  dispatch(item: Exclude<ReaderItem, { kind: 'error' }>, signal: AbortSignal): Promise<void>
+  /** Waits until everything dispatched is committed, then writes the checkpoint. */
+  drain(): Promise<void>
+  /** Position up to which every transaction is committed on the target. */
+  readonly applied: BinlogPosition
+  /** Source time of the oldest transaction not yet committed on the target, or null when none is pending. */
+  readonly oldestPendingTimestamp: number | null
+  readonly rowsApplied: number
+  readonly pending: number
+  close(): Promise<void>
+}
+
+interface WorkItem {
+  change: RowChange
+  keys: string[]
+  seq: number
+  safe: boolean
+}
+
+interface TxnRecord {
+  end: BinlogPosition | null
+  remaining: number
+  timestamp: number
+  trackedSchema?: string
+}
+
+const duplicateKeyErrnos = new Set([1062, 1586])
+
+export function createApplier(options: ApplierOptions): Applier {
+  const batchRows = options.batchRows ?? 2000
+  const maxWorkerQueue = batchRows * 4
+  const causality = createCausality()
+  const records = new Map<number, TxnRecord>()
+  let nextSeq = 0
+  let checkpointSeq = 0
+  let applied: BinlogPosition = options.initial
+  let appliedSchema: string | undefined
+  let savedApplied: BinlogPosition | null = options.initial
+  let rowsApplied = 0
+  let failure: CutoverError | null = null
+  let lastDispatchedEnd: BinlogPosition | null = null
+  let waiters: (() => void)[] = []
+  const notify = () => {
+    const w = waiters
+    waiters = []
+    for (const f of w) f()
+  }
+  const changed = () => new Promise<void>((resolve) => waiters.push(resolve))
+
+  function checkFailure(): void {
+    if (failure) throw failure
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Checkpoints
+
+  function advance(): void {
+    for (;;) {
+      const r = records.get(checkpointSeq)
+      if (!r || r.remaining > 0) break
+      if (r.end) applied = r.end
+      if (r.trackedSchema !== undefined) appliedSchema = r.trackedSchema
+      records.delete(checkpointSeq)
+      checkpointSeq++
+    }
+  }
+
+  function saveCheckpoint(): void {
+    if (savedApplied === applied && appliedSchema === undefined) return
+    options.store.saveAppliedCheckpoint(options.jobId, applied, appliedSchema)
+    savedApplied = applied
+    appliedSchema = undefined
+  }
+  const checkpointTimer = setInterval(() => {
+    try {
+      saveCheckpoint()
+    } catch (error) {
+      failure ??= new CutoverError({
+        code: 'REPLICATE_CHECKPOINT_FAILED',
+        stage: 'incremental',
+        message: `Saving the checkpoint failed: ${(error as Error).message}`,
+        workaround: 'Check the disk holding the job store, then resume the job.',
+      })
+    }
+  }, options.checkpointEveryMs ?? 250)
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Workers
+
+  interface Worker {
+    queue: WorkItem[]
+    busy: boolean
+    session: SqlSession | null
+  }
+  const workers: Worker[] = Array.from({ length: Math.max(1, options.workers) }, () => ({
+    queue: [],
+    busy: false,
+    session: null,
+  }))
+  let closed = false
+
+  async function runWorker(w: Worker): Promise<void> {
+    if (w.busy || w.queue.length === 0 || failure || closed) return
+    w.busy = true
+    try {
+      while (w.queue.length > 0 && !failure) {
+        const batch = w.queue.slice(0, batchRows)
+        w.session ??= await options.openWriter()
+        await applyBatch(w.session, batch)
+        w.queue.splice(0, batch.length)
+        for (const item of batch) {
+          causality.release(item.keys)
+          const r = records.get(item.seq)
+          if (r) r.remaining -= 1
+        }
+        rowsApplied += batch.length
+        advance()
+        notify()
+      }
+    } catch (error) {
+      failure ??= applyError(error, lastDispatchedEnd)
+      if (failure.code === 'REPLICATE_DUPLICATE_KEY' && lastDispatchedEnd)
+        options.store.saveSafeUntil(options.jobId, lastDispatchedEnd)
+      notify()
+    } finally {
+      w.busy = false
+    }
+  }
+
+  async function applyBatch(session: SqlSession, batch: WorkItem[]): Promise<void> {
+    const statements = planStatements(batch, options.maxAllowedPacket)
+    await session.query('START TRANSACTION')
+    try {
+      for (const s of statements) {
+        try {
+          await session.query(s.sql)
+        } catch (error) {
+          ;(error as { cutoverTable?: TableRef }).cutoverTable = s.table
+          throw error
+        }
+      }
+      await session.query('COMMIT')
+    } catch (error) {
+      await session.query('ROLLBACK').catch(() => undefined)
+      throw error
+    }
+  }
+
+  function pickWorker(): number {
+    let best = 0
+    for (let i = 1; i < workers.length; i++) if (workers[i]!.queue.length < workers[best]!.queue.length) best = i
+    return best
+  }
+
+  async function dispatchChange(item: WorkItem, signal: AbortSignal): Promise<void> {
+    for (;;) {
+      checkFailure()
+      const route = causality.route(item.keys)
+      if (route.kind !== 'conflict') {
+        const index = route.kind === 'worker' ? route.worker : pickWorker()
+        const w = workers[index]!
+        if (w.queue.length < maxWorkerQueue) {
+          causality.acquire(item.keys, index)
+          w.queue.push(item)
+          return
+        }
+      }
+      // Wait for a commit: it releases keys and frees queue space.
+      for (const w of workers) void runWorker(w)
+      await changed()
+    }
+  }
+
+  async function drain(): Promise<void> {
+    for (;;) {
+      for (const w of workers) void runWorker(w)
+      checkFailure()
+      if (workers.every((w) => w.queue.length === 0 && !w.busy)) break
+      await changed()
+    }
+    advance()
+    saveCheckpoint()
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // DDL
+
+  async function applyDdl(item: Extract<ReaderItem, { kind: 'ddl' }>): Promise<void> {
+    const { effect } = item
+    let sql = effect.statement
+    if (/^\s*CREATE\s+(OR\s+REPLACE\s+)?TABLE\b/i.test(sql) && !/\bLIKE\b/i.test(sql.slice(0, 400))) {
+      const rewritten = rewriteCreateTable(sql, options.target)
+      for (const r of rewritten.rewrites)
+        options.log('info', `DDL rewrite on ${r.object}: ${r.before} → ${r.after} (${r.reason}).`, r.code)
+      sql = rewritten.sql
+    } else sql = rewriteCollations(sql, options.target)
+    const control = options.control
+    if (item.defaultSchema) await control.query(`USE ${quoteIdentifier(item.defaultSchema)}`).catch(() => undefined)
+    try {
+      await control.query(sql)
+    } catch (error) {
+      const errno = (error as { errno?: number }).errno ?? 0
+      // Replayed after a crash between the DDL and its checkpoint: the target already has it.
+      const alreadyDone = new Set([1050, 1060, 1061, 1068, 1091, 1051, 1146, 1007, 1008])
+      if (options.safeMode.appliesTo(item.end) && alreadyDone.has(errno)) {
+        options.log(
+          'warning',
+          `DDL already applied on the target (replay in safe mode): ${(error as Error).message}`,
+          'REPLICATE_DDL_ALREADY_APPLIED',
+        )
+      } else {
+        throw new CutoverError({
+          code: 'REPLICATE_DDL_FAILED',
+          stage: 'incremental',
+          message: `The target refused a DDL from the binlog: ${(error as Error).message}. Statement: ${sql.slice(0, 300)}`,
+          workaround:
+            'Run an equivalent statement on the target by hand (or fix what blocks it), then resume the job; the DDL is retried first.',
+        })
+      }
+    }
+    let trackedSchema = item.trackedSchema
+    if (effect.keysChanged.length > 0) {
+      const snapshot = JSON.parse(trackedSchema) as { ref: TableRef; uniqueKeys: UniqueKey[] }[]
+      for (const ref of effect.keysChanged) {
+        const keys = await readUniqueKeys(control, ref)
+        options.keysChanged(ref, keys)
+        const t = snapshot.find((s) => s.ref.schema === ref.schema && s.ref.name === ref.name)
+        if (t) t.uniqueKeys = keys
+      }
+      trackedSchema = JSON.stringify(snapshot)
+    }
+    options.log(
+      'info',
+      `Applied DDL at ${item.end.file}:${item.end.position}: ${effect.statement.slice(0, 200)}`,
+      'REPLICATE_DDL_APPLIED',
+    )
+    return void (pendingSchema = trackedSchema)
+  }
+  let pendingSchema: string | undefined
+
+  return {
+    async dispatch(item, signal) {
+      if (signal.aborted) return
+      checkFailure()
+      if (item.kind === 'heartbeat') {
+        // Idle source: once everything before it is committed, the heartbeat's position is applied too.
+        if (records.size === 0 && item.file) {
+          const at = { file: item.file, position: item.position, gtidSet: applied.gtidSet }
+          if (at.file !== applied.file || at.position > applied.position) {
+            const seq = nextSeq++
+            records.set(seq, { end: at, remaining: 0, timestamp: Date.now() })
+            advance()
+          }
+        }
+        return
+      }
+      if (item.kind === 'ddl') {
+        await drain()
+        const seq = nextSeq++
+        records.set(seq, { end: item.end, remaining: 1, timestamp: item.timestamp })
+        await applyDdl(item)
+        const r = records.get(seq)!
+        r.remaining = 0
+        r.trackedSchema = pendingSchema
+        pendingSchema = undefined
+        lastDispatchedEnd = item.end
+        advance()
+        saveCheckpoint()
+        return
+      }
+      const seq = nextSeq++
+      const safe = options.safeMode.appliesTo(item.end)
+      records.set(seq, { end: item.end, remaining: item.changes.length, timestamp: item.timestamp })
+      if (item.end) lastDispatchedEnd = item.end
+      for (const change of item.changes) {
+        const keys = [
+          ...new Set([
+            ...rowKeys(change.ref, change.columns, change.table.uniqueKeys, change.before),
+            ...rowKeys(change.ref, change.columns, change.table.uniqueKeys, change.after),
+          ]),
+        ]
+        await dispatchChange({ change, keys, seq, safe }, signal)
+      }
+      advance()
+      for (const w of workers) if (w.queue.length >= batchRows / 4 || !w.busy) void runWorker(w)
+    },
+    drain,
+    get applied() {
+      return applied
+    },
+    get oldestPendingTimestamp() {
+      const r = records.get(checkpointSeq)
+      return r ? r.timestamp : null
+    },
+    get rowsApplied() {
+      return rowsApplied
+    },
+    get pending() {
+      return records.size
+    },
+    async close() {
+      closed = true
+      clearInterval(checkpointTimer)
+      try {
+        advance()
+        saveCheckpoint()
+      } finally {
+        await Promise.all(workers.map((w) => w.session?.close().catch(() => undefined)))
+      }
+    },
+  }
+}
+
+function applyError(error: unknown, lastEnd: BinlogPosition | null): CutoverError {
+  if (error instanceof CutoverError) return error
+  const e = error as { errno?: number; code?: string; message?: string; sqlMessage?: string; cutoverTable?: TableRef }
+  const table = e.cutoverTable ? `${e.cutoverTable.schema}.${e.cutoverTable.name}` : 'a table'
+  const text = e.sqlMessage ?? e.message ?? String(error)
+  if (e.errno !== undefined && duplicateKeyErrnos.has(e.errno)) {
+    return new CutoverError({
+      code: 'REPLICATE_DUPLICATE_KEY',
+      stage: 'incremental',
+      message: `Applying a change to ${table} hit a duplicate key on the target: ${text}. The target already has a row the source does not (at this point of the binlog${lastEnd ? `, up to ${lastEnd.file}:${lastEnd.position}` : ''}).`,
+      workaround:
+        'Make sure the source data is right. Then Restart the job: it replays from its checkpoint in safe mode up to this transaction, replacing the conflicting target rows with the source rows.',
+    })
+  }
+  const lost = ['PROTOCOL_CONNECTION_LOST', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE']
+  return new CutoverError({
+    code: 'REPLICATE_APPLY_FAILED',
+    stage: 'incremental',
+    retryable:
+      (e.code !== undefined && lost.includes(e.code)) ||
+      e.errno === 1213 ||
+      e.errno === 1205 ||
+      e.errno === 2013 ||
+      e.errno === 2006,
+    message: `Applying changes to ${table} failed on the target: ${text}${e.errno ? ` (error ${e.errno})` : ''}.`,
+    workaround: 'Fix the cause named above and resume the job; it continues from its last checkpoint.',
+  })
+}
+
+/** The schema stage's collation mapping, for statements other than CREATE TABLE (ALTER … ADD/MODIFY …). */
+function rewriteCollations(sql: string, target: TargetCapabilities): string {
+  return sql.replace(/\b(COLLATE\s*=?\s*)([A-Za-z0-9_]+)/gi, (all, head: string, name: string) => {
+    const lower = name.toLowerCase()
+    if (target.collations.has(lower)) return all
+    const charset = lower.split('_')[0] ?? ''
+    const fallback = target.defaultCollationByCharset.get(charset)
+    return fallback ? `${head}${fallback}` : all
+  })
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Statement planning
+
+interface PlannedStatement {
+  sql: string
+  table: TableRef
+}
+
+interface Slot {
+  id: string
+  kind: 'insert' | 'replace' | 'delete'
+  table: TableRef
+  head: string
+  tail: string
+  batcher: ReturnType<typeof createBatcher<string>>
+  sqls: string[]
+  noKey: boolean
+}
+
+/** The value text for one column; ENUM and SET arrive as their index / bit mask (rowDecoding.ts). */
+function literal(value: CellValue, column: ColumnInfo): string {
+  if (
+    value !== null &&
+    (column.dataType === 'enum' || column.dataType === 'set') &&
+    (typeof value === 'number' || (typeof value === 'string' && /^\d+$/.test(value)))
+  ) {
+    return String(value)
+  }
+  return encodeSqlLiteral(value, column)
+}
+
+function chooseKey(change: RowChange, row: readonly CellValue[]): { columns: ColumnInfo[]; indexes: number[] } | null {
+  for (const key of change.table.uniqueKeys) {
+    const indexes = key.columns.map((name) =>
+      change.columns.findIndex((c) => c.name.toLowerCase() === name.toLowerCase()),
+    )
+    if (indexes.some((i) => i < 0 || row[i] === null || row[i] === undefined)) continue
+    return { columns: indexes.map((i) => change.columns[i]!), indexes }
+  }
+  return null
+}
+
+/**
+ * Turns one worker batch into statements, merging changes into multi-row INSERT / REPLACE / DELETE statements
+ * per table where that cannot reorder two changes to one key: a change joins an open statement only if no
+ * statement after it touched one of the change's keys.
+ */
+export function planStatements(
+  batch: { change: RowChange; keys: string[]; safe: boolean }[],
+  maxAllowedPacket: number,
+): PlannedStatement[] {
+  const slots: (Slot | PlannedStatement)[] = []
+  const lastSlotOfKey = new Map<string, number>()
+  const openSlot = new Map<string, number>()
+
+  const touch = (keys: string[], index: number) => {
+    for (const k of keys) lastSlotOfKey.set(k, index)
+  }
+  const conflictIndex = (keys: string[]) => keys.reduce((m, k) => Math.max(m, lastSlotOfKey.get(k) ?? -1), -1)
+
+  const addRow = (
+    kind: Slot['kind'],
+    change: RowChange,
+    tuple: string,
+    keys: string[],
+    noKey: boolean,
+    keyColumns?: ColumnInfo[],
+  ) => {
+    const id = `${kind}\u0000${change.ref.schema}\u0000${change.ref.name}\u0000${keyColumns?.map((c) => c.name).join(',') ?? ''}\u0000${change.columns.map((c) => c.name).join(',')}`
+    const conflict = conflictIndex(keys)
+    const at = openSlot.get(id)
+    let index: number
+    if (at !== undefined && (at > conflict || (at === conflict && noKey && kind === 'insert'))) index = at
+    else {
+      const copied = change.columns.filter((c) => c.generated === 'no')
+      let head: string
+      let tail = ''
+      if (kind === 'delete') {
+        const cols = keyColumns!
+        head = `DELETE FROM ${quoteTable(change.ref)} WHERE ${cols.length === 1 ? quoteIdentifier(cols[0]!.name) : `(${cols.map((c) => quoteIdentifier(c.name)).join(', ')})`} IN (`
+        tail = ')'
+      } else {
+        head = `${kind === 'replace' ? 'REPLACE' : 'INSERT'} INTO ${quoteTable(change.ref)} (${copied.map((c) => quoteIdentifier(c.name)).join(', ')}) VALUES `
+      }
+      const slot: Slot = {
+        id,
+        kind,
+        table: change.ref,
+        head,
+        tail,
+        batcher: createBatcher<string>({
+          maxAllowedPacket,
+          statementOverheadBytes: Buffer.byteLength(head) + tail.length,
+          table: change.ref,
+          maxTransactionBytes: Number.MAX_SAFE_INTEGER,
+        }),
+        sqls: [],
+        noKey,
+      }
+      slots.push(slot)
+      index = slots.length - 1
+      openSlot.set(id, index)
+    }
+    const slot = slots[index] as Slot
+    for (const action of slot.batcher.push(tuple, Buffer.byteLength(tuple) + 1)) {
+      if (action.type === 'statement') slot.sqls.push(slot.head + action.rows.join(',') + slot.tail)
+    }
+    touch(keys, index)
+  }
+
+  const addSingle = (sql: string, change: RowChange, keys: string[]) => {
+    slots.push({ sql, table: change.ref })
+    touch(keys, slots.length - 1)
+  }
+
+  for (const { change, safe } of batch) {
+    const copiedIdx = change.columns.map((c, i) => (c.generated === 'no' ? i : -1)).filter((i) => i >= 0)
+    const tupleOf = (row: readonly CellValue[]) =>
+      `(${copiedIdx.map((i) => literal(row[i] ?? null, change.columns[i]!)).join(',')})`
+    const keysOf = (row: readonly CellValue[] | null) =>
+      rowKeys(change.ref, change.columns, change.table.uniqueKeys, row)
+    const whereAll = (row: readonly CellValue[]) =>
+      copiedIdx
+        .map((i) => `${quoteIdentifier(change.columns[i]!.name)} <=> ${literal(row[i] ?? null, change.columns[i]!)}`)
+        .join(' AND ')
+
+    if (change.kind === 'insert') {
+      const row = change.after!
+      const keyed = chooseKey(change, row) !== null
+      addRow(safe && keyed ? 'replace' : 'insert', change, tupleOf(row), keysOf(row), !keyed)
+      continue
+    }
+    const before = change.before!
+    const key = chooseKey(change, before)
+    if (!key) {
+      // No primary or NOT NULL unique key: one row matched by all its values.
+      if (change.kind === 'delete')
+        addSingle(`DELETE FROM ${quoteTable(change.ref)} WHERE ${whereAll(before)} LIMIT 1`, change, keysOf(before))
+      else {
+        const after = change.after!
+        const sets = copiedIdx
+          .map((i) => `${quoteIdentifier(change.columns[i]!.name)} = ${literal(after[i] ?? null, change.columns[i]!)}`)
+          .join(', ')
+        addSingle(`UPDATE ${quoteTable(change.ref)} SET ${sets} WHERE ${whereAll(before)} LIMIT 1`, change, [
+          ...keysOf(before),
+          ...keysOf(after),
+        ])
+      }
+      continue
+    }
+    const keyTuple =
+      key.columns.length === 1
+        ? literal(before[key.indexes[0]!] ?? null, key.columns[0]!)
+        : `(${key.indexes.map((i, k) => literal(before[i] ?? null, key.columns[k]!)).join(',')})`
+    addRow('delete', change, keyTuple, keysOf(before), false, key.columns)
+    if (change.kind === 'update') {
+      // UPDATE as DELETE + INSERT (REPLACE in safe mode): batches like the rest, same end state for a keyed row.
+      const after = change.after!
+      addRow(safe ? 'replace' : 'insert', change, tupleOf(after), [...keysOf(after), ...keysOf(before)], false)
+    }
+  }
+
+  const out: PlannedStatement[] = []
+  for (const s of slots) {
+    if ('sql' in s) {
+      out.push(s)
+      continue
+    }
+    for (const action of s.batcher.finish())
+      if (action.type === 'statement') s.sqls.push(s.head + action.rows.join(',') + s.tail)
+    for (const sql of s.sqls) out.push({ sql, table: s.table })
+  }
+  return out
+}

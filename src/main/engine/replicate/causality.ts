@@ -1,0 +1,111 @@
+/**
+ * Causality detection for the parallel applier (DM's "causality" unit): every row change names the keys it
+ * touches (each unique key of its table, for the old and the new row image); a change may only go to a worker
+ * that already holds all of its in-flight keys, and waits when they are spread over several workers. Changes to
+ * the same key therefore run on one worker, in binlog order, while unrelated changes spread out.
+ */
+import type { ColumnInfo, TableRef } from '../dump/types'
+import type { CellValue } from '../load/valueEncoding'
+import type { UniqueKey } from './schemaTracker'
+
+export type Route = { kind: 'free' } | { kind: 'worker'; worker: number } | { kind: 'conflict'; workers: number[] }
+
+export interface Causality {
+  /** Where a change with these keys may run now. */
+  route(keys: readonly string[]): Route
+  /** Records keys as in flight on a worker (counted: one key may be held by several queued changes). */
+  acquire(keys: readonly string[], worker: number): void
+  /** Releases keys once the change holding them is committed on the target. */
+  release(keys: readonly string[]): void
+  readonly size: number
+}
+
+export function createCausality(): Causality {
+  const held = new Map<string, { worker: number; count: number }>()
+  return {
+    route(keys) {
+      let worker = -1
+      const workers = new Set<number>()
+      for (const key of keys) {
+        const h = held.get(key)
+        if (!h) continue
+        workers.add(h.worker)
+        worker = h.worker
+      }
+      if (workers.size === 0) return { kind: 'free' }
+      if (workers.size === 1) return { kind: 'worker', worker }
+      return { kind: 'conflict', workers: [...workers].sort((a, b) => a - b) }
+    },
+    acquire(keys, worker) {
+      for (const key of keys) {
+        const h = held.get(key)
+        if (h) {
+          if (h.worker !== worker) throw new Error(`causality: key ${key} is held by worker ${h.worker}, not ${worker}`)
+          h.count++
+        } else held.set(key, { worker, count: 1 })
+      }
+    },
+    release(keys) {
+      for (const key of keys) {
+        const h = held.get(key)
+        if (!h) continue
+        if (--h.count === 0) held.delete(key)
+      }
+    },
+    get size() {
+      return held.size
+    },
+  }
+}
+
+const textTypes = new Set(['char', 'varchar', 'tinytext', 'text', 'mediumtext', 'longtext', 'enum', 'set'])
+
+/**
+ * A key value as text that two values equal under the column's collation share. Text is folded coarsely (case,
+ * accents, trailing spaces), so values a case- or accent-insensitive unique index treats as one always meet here;
+ * folding too much only serializes two changes that could have run in parallel.
+ */
+export function keyText(value: CellValue, column: ColumnInfo): string {
+  if (value === null) return '\u0000NULL'
+  const binaryCollation = column.charset === 'binary' || /_bin$/.test(column.collation ?? '')
+  if (textTypes.has(column.dataType) && !binaryCollation) {
+    const text = Buffer.isBuffer(value)
+      ? value.toString(/^utf8/.test(column.charset ?? 'utf8') ? 'utf8' : 'latin1')
+      : String(value)
+    return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/ +$/, '')
+  }
+  if (Buffer.isBuffer(value)) return `x${value.toString('hex')}`
+  return String(value)
+}
+
+/**
+ * The causality keys of one row image: one per unique key without NULL parts; a table with no usable unique key
+ * gets one key for the whole table, so its changes run one after another.
+ */
+export function rowKeys(
+  ref: TableRef,
+  columns: readonly ColumnInfo[],
+  keys: readonly UniqueKey[],
+  row: readonly CellValue[] | null,
+): string[] {
+  if (!row) return []
+  const out: string[] = []
+  const table = `${ref.schema}.${ref.name}`
+  for (const key of keys) {
+    const parts: string[] = []
+    let usable = true
+    for (const name of key.columns) {
+      const at = columns.findIndex((c) => c.name.toLowerCase() === name.toLowerCase())
+      const value = at < 0 ? undefined : row[at]
+      // NULLs never collide in a unique index; a key naming a column this row image lacks cannot be used.
+      if (value === undefined || value === null) {
+        usable = false
+        break
+      }
+      parts.push(keyText(value, columns[at]!))
+    }
+    if (usable) out.push(`${table}\u0001${key.name}\u0001${parts.join('\u0002')}`)
+  }
+  if (out.length === 0) out.push(`${table}\u0001*`)
+  return out
+}

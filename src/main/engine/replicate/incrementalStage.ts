@@ -1,0 +1,211 @@
+/**
+ * The incremental stage: binlog reader → applier, from the job's checkpoint, until the job is paused. A lost
+ * connection (source or target) restarts both from the checkpoint with exponential backoff and safe mode for 60 s;
+ * anything else stops the job with its coded error. Lag (seconds and bytes behind) is measured here and emitted
+ * as `job:progress`; `caughtUp` fires each time the target has everything the source's binlog holds.
+ */
+import { CutoverError } from '../../../shared/domain/errors'
+import type { JobProgress, LogLevel } from '../../../shared/domain/events'
+import type { JobConfig } from '../../../shared/domain/job'
+import type { BinlogPosition } from '../../../shared/domain/position'
+import type { JobStore } from '../../store/jobStore'
+import type { ConnectRoute } from '../connect/openSession'
+import type { SqlSession } from '../connect/session'
+import type { TargetCapabilities } from '../schema/ddlRewriter'
+import { createApplier } from './applier'
+import { classifyReaderError, openBinlogReader } from './binlogReader'
+import type { SafeMode } from './safeMode'
+import { comparePositions } from './safeMode'
+import type { SchemaTracker } from './schemaTracker'
+import { restoreSchemaTracker } from './schemaTracker'
+
+export interface IncrementalContext {
+  jobId: string
+  store: JobStore
+  objects: JobConfig['objects']
+  sourceRoute: ConnectRoute
+  /** Opens a source session for position polling (SHOW BINARY LOGS). */
+  openSource(): Promise<SqlSession>
+  openWriter(): Promise<SqlSession>
+  openTargetControl(): Promise<SqlSession>
+  target: TargetCapabilities
+  maxAllowedPacket: number
+  serverId: number
+  safeMode: SafeMode
+  /** Where replication starts when the job has no applied checkpoint yet. */
+  start: BinlogPosition
+  concurrency(): number
+  log(level: LogLevel, message: string, code?: string): void
+  progress(progress: JobProgress): void
+  /** Called when lag reaches 0 (everything in the source's binlog is on the target). */
+  caughtUp?(): void
+  /** Seconds between source heartbeats while idle (tests shorten it). */
+  heartbeatSeconds?: number
+}
+
+const maxAttempts = 8
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms)
+    function done() {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    signal.addEventListener('abort', done, { once: true })
+  })
+}
+
+/** Bytes from `from` to the end of the source's binlog, given SHOW BINARY LOGS. */
+export function bytesBehind(from: BinlogPosition, logs: { name: string; size: number }[]): number | null {
+  const at = logs.findIndex((l) => l.name === from.file)
+  if (at < 0) return null
+  let bytes = Math.max(0, logs[at]!.size - from.position)
+  for (const l of logs.slice(at + 1)) bytes += l.size
+  return bytes
+}
+
+export async function runIncremental(ctx: IncrementalContext, signal: AbortSignal): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await runOnce(ctx, signal)
+      return
+    } catch (error) {
+      const coded = error instanceof CutoverError ? error : classifyReaderError(error)
+      if (!coded.retryable || signal.aborted) throw coded
+      if (attempt + 1 >= maxAttempts) {
+        throw new CutoverError({
+          ...coded.toShape(),
+          retryable: false,
+          message: `${coded.message} Gave up after ${maxAttempts} reconnects.`,
+        })
+      }
+      const delay = Math.min(30_000, 1000 * 2 ** attempt)
+      ctx.log(
+        'warning',
+        `${coded.message} Reconnecting in ${Math.round(delay / 1000)} s from the last checkpoint, in safe mode for 60 s.`,
+        coded.code,
+      )
+      ctx.safeMode.enableFor(delay + 60_000, 'reconnecting after a lost connection')
+      await sleep(delay, signal)
+      if (signal.aborted) return
+    }
+  }
+}
+
+async function runOnce(ctx: IncrementalContext, signal: AbortSignal): Promise<void> {
+  const state = ctx.store.replicationState(ctx.jobId, () => ctx.serverId)
+  if (!state.trackedSchema) {
+    throw new CutoverError({
+      code: 'REPLICATE_NO_SCHEMA_HISTORY',
+      stage: 'incremental',
+      message: 'The job has no schema history to decode the binlog with.',
+      workaround: 'Start a new job; its history is seeded when it starts.',
+    })
+  }
+  const tracker: SchemaTracker = restoreSchemaTracker(ctx.objects, state.trackedSchema)
+  const start = ctx.store.getPosition(ctx.jobId, 'applied') ?? ctx.start
+  if (state.safeUntil) ctx.safeMode.enableUntil(state.safeUntil, 'replaying the transaction that hit a duplicate key')
+  const reason = ctx.safeMode.reason()
+  ctx.log(
+    'info',
+    `Incremental replication from ${start.file ? `${start.file}:${start.position}` : `GTID ${start.gtidSet}`} as replica server id ${state.serverId}${reason ? `; safe mode on (${reason})` : ''}.`,
+    'REPLICATE_STARTED',
+  )
+
+  const sessions: SqlSession[] = []
+  const control = await ctx.openTargetControl()
+  sessions.push(control)
+  const poller = await ctx.openSource()
+  sessions.push(poller)
+  const reader = openBinlogReader({
+    route: ctx.sourceRoute,
+    serverId: state.serverId,
+    start: start.file ? start : { gtidSet: start.gtidSet ?? '' },
+    tracker,
+    heartbeatSeconds: ctx.heartbeatSeconds,
+  })
+  const applier = createApplier({
+    jobId: ctx.jobId,
+    store: ctx.store,
+    workers: ctx.concurrency(),
+    openWriter: ctx.openWriter,
+    control,
+    target: ctx.target,
+    maxAllowedPacket: ctx.maxAllowedPacket,
+    safeMode: ctx.safeMode,
+    log: ctx.log,
+    initial: start,
+    keysChanged: (ref, keys) => tracker.setUniqueKeys(ref, keys),
+  })
+
+  // Lag: the source's binlog end (SHOW BINARY LOGS) against what the target has committed.
+  let logs: { name: string; size: number }[] = []
+  let wasCaughtUp = false
+  let lastRows = 0
+  let lastSample = Date.now()
+  let polling = false
+  const sample = async () => {
+    if (polling) return
+    polling = true
+    try {
+      const rows = await poller.query<{ Log_name: string; File_size: string | number }>('SHOW BINARY LOGS')
+      logs = rows.map((r) => ({ name: r.Log_name, size: Number(r.File_size) }))
+    } catch {
+      // A failed poll only delays the lag figure; the reader reports real connection trouble.
+    } finally {
+      polling = false
+    }
+    const applied = applier.applied
+    const lagBytes = applied.file ? bytesBehind(applied, logs) : null
+    const oldest = applier.oldestPendingTimestamp
+    const idle = oldest === null && reader.queuedRows === 0
+    const lagSeconds = idle ? 0 : Math.max(0, (Date.now() - (oldest ?? Date.now())) / 1000)
+    const now = Date.now()
+    const rowsPerSecond = ((applier.rowsApplied - lastRows) * 1000) / Math.max(1, now - lastSample)
+    lastRows = applier.rowsApplied
+    lastSample = now
+    ctx.store.updateJob(ctx.jobId, { lagSeconds })
+    ctx.progress({
+      jobId: ctx.jobId,
+      stage: 'incremental',
+      tables: [],
+      rowsPerSecond,
+      bytesPerSecond: 0,
+      lagSeconds,
+      lagBytes,
+    })
+    const caughtUp = idle && lagBytes === 0
+    if (caughtUp && !wasCaughtUp) ctx.caughtUp?.()
+    wasCaughtUp = caughtUp
+  }
+  const monitor = setInterval(() => void sample(), 1000)
+
+  try {
+    await sample()
+    for (;;) {
+      if (signal.aborted) break
+      let item
+      try {
+        item = await reader.take(signal)
+      } catch {
+        if (signal.aborted) break
+        throw new Error('binlog reader stopped')
+      }
+      if (item.kind === 'error') throw item.error
+      await applier.dispatch(item, signal)
+      if (state.safeUntil && applier.applied.file && comparePositions(applier.applied, state.safeUntil) > 0) {
+        ctx.store.saveSafeUntil(ctx.jobId, null)
+        state.safeUntil = null
+      }
+    }
+    await applier.drain()
+    await sample()
+  } finally {
+    clearInterval(monitor)
+    await reader.close()
+    await applier.close().catch(() => undefined)
+    await Promise.all(sessions.map((s) => s.close().catch(() => undefined)))
+  }
+}

@@ -1,0 +1,639 @@
+/**
+ * The job's own schema history: which columns (names, types, order) and unique keys each in-scope table had at
+ * the binlog position being decoded. Seeded from the source at the snapshot, advanced by every DDL in binlog
+ * order, and saved with the checkpoint, so decoding never asks the live information_schema (which describes the
+ * schema *now*, not when an old event was written: toolchain.md §6 shows the silent column shift that causes).
+ */
+import { CutoverError } from '../../../shared/domain/errors'
+import type { JobConfig } from '../../../shared/domain/job'
+import type { SqlSession } from '../connect/session'
+import type { ColumnInfo, TableRef } from '../dump/types'
+import { identifierName, isPunct, isSignificant, isWord, tokenize, type Token } from '../schema/sqlTokenizer'
+
+export interface UniqueKey {
+  name: string
+  columns: string[]
+  primary: boolean
+}
+
+export interface TrackedTable {
+  ref: TableRef
+  columns: ColumnInfo[]
+  /** Every unique index whose parts are whole columns (prefix and expression parts cannot identify a row). */
+  uniqueKeys: UniqueKey[]
+  /** Bumped by every DDL on the table, so decoded rows can say which definition they were read with. */
+  version: number
+}
+
+/** What a DDL statement means for replication. */
+export type DdlEffect =
+  | { kind: 'transaction' } // BEGIN / COMMIT / ROLLBACK / XA / SAVEPOINT
+  | { kind: 'ignore'; reason: string } // out of scope, or nothing the target needs
+  | { kind: 'apply'; tables: TableRef[]; database: string | null; keysChanged: TableRef[]; statement: string }
+  | { kind: 'dml'; table: TableRef | null } // statement-format data change: cannot be replicated exactly
+
+const systemSchemas = new Set(['mysql', 'information_schema', 'performance_schema', 'sys'])
+
+export function isSystemSchema(schema: string): boolean {
+  return systemSchemas.has(schema.toLowerCase())
+}
+
+const keyOf = (t: TableRef) => `${t.schema}\u0000${t.name}`
+
+export interface SchemaTracker {
+  get(schema: string, table: string): TrackedTable | undefined
+  tables(): TrackedTable[]
+  /** The job's objects only; system schemas never. */
+  inScope(schema: string, table: string | null): boolean
+  /** Advances the history by one statement of a binlog Query event whose default database was `defaultSchema`. */
+  applyStatement(statement: string, defaultSchema: string): DdlEffect
+  setUniqueKeys(ref: TableRef, keys: UniqueKey[]): void
+  serialize(): string
+}
+
+export function createSchemaTracker(objects: JobConfig['objects'], seed: TrackedTable[]): SchemaTracker {
+  const byName = new Map<string, TrackedTable>(seed.map((t) => [keyOf(t.ref), t]))
+
+  function inScope(schema: string, table: string | null): boolean {
+    if (isSystemSchema(schema)) return false
+    if (objects === 'all') return true
+    if (objects.includes(schema)) return true
+    return table !== null && objects.includes(`${schema}.${table}`)
+  }
+
+  function bump(t: TrackedTable): void {
+    t.version += 1
+  }
+
+  function requireTable(ref: TableRef, statement: string): TrackedTable {
+    const t = byName.get(keyOf(ref))
+    if (!t) {
+      throw new CutoverError({
+        code: 'REPLICATE_SCHEMA_UNKNOWN_TABLE',
+        stage: 'incremental',
+        message: `The binlog alters ${ref.schema}.${ref.name}, which the job's schema history does not know: ${statement.slice(0, 200)}`,
+        workaround: 'Start a new job from a fresh snapshot so the schema history includes the table.',
+      })
+    }
+    return t
+  }
+
+  function applyStatement(statement: string, defaultSchema: string): DdlEffect {
+    const tokens = tokenize(statement).filter(isSignificant)
+    const words = (i: number, ...w: string[]) => isWord(tokens[i], ...w)
+    const first = tokens[0]?.text.toUpperCase() ?? ''
+    if (['BEGIN', 'COMMIT', 'ROLLBACK', 'XA', 'SAVEPOINT', 'RELEASE'].includes(first)) return { kind: 'transaction' }
+    if (['INSERT', 'UPDATE', 'DELETE', 'REPLACE', 'LOAD'].includes(first)) {
+      const ref = dmlTarget(tokens, defaultSchema)
+      if (ref ? inScope(ref.schema, ref.name) : defaultSchema !== '' && inScope(defaultSchema, null))
+        return { kind: 'dml', table: ref }
+      return { kind: 'ignore', reason: 'statement-format change outside the job' }
+    }
+    if (first === 'TRUNCATE') {
+      const at = words(1, 'TABLE') ? 2 : 1
+      const [ref] = readName(tokens, at, defaultSchema)
+      if (!inScope(ref.schema, ref.name)) return { kind: 'ignore', reason: 'out of scope' }
+      return { kind: 'apply', tables: [ref], database: null, keysChanged: [], statement }
+    }
+    if (first === 'RENAME' && words(1, 'TABLE')) return renameTables(tokens, 2, defaultSchema, statement)
+    if (first === 'DROP' && (words(1, 'TABLE') || (words(1, 'TEMPORARY') && words(2, 'TABLE')))) {
+      if (words(1, 'TEMPORARY')) return { kind: 'ignore', reason: 'temporary table' }
+      let i = 2
+      if (words(i, 'IF') && words(i + 1, 'EXISTS')) i += 2
+      const dropped: TableRef[] = []
+      for (;;) {
+        const [ref, next] = readName(tokens, i, defaultSchema)
+        if (inScope(ref.schema, ref.name)) dropped.push(ref)
+        i = next
+        if (!isPunct(tokens[i], ',')) break
+        i++
+      }
+      for (const ref of dropped) byName.delete(keyOf(ref))
+      if (dropped.length === 0) return { kind: 'ignore', reason: 'out of scope' }
+      return { kind: 'apply', tables: dropped, database: null, keysChanged: [], statement: dropStatement(dropped) }
+    }
+    if ((first === 'CREATE' || first === 'DROP' || first === 'ALTER') && words(1, 'DATABASE', 'SCHEMA')) {
+      let i = 2
+      while (words(i, 'IF', 'NOT', 'EXISTS')) i++
+      const name = tokens[i] ? identifierName(tokens[i]!) : ''
+      if (objects === 'all' ? isSystemSchema(name) : !objects.includes(name))
+        return { kind: 'ignore', reason: 'out of scope' }
+      if (first === 'DROP') for (const [k, t] of byName) if (t.ref.schema === name) byName.delete(k)
+      return { kind: 'apply', tables: [], database: name, keysChanged: [], statement }
+    }
+    if (first === 'CREATE') {
+      let i = 1
+      if (words(i, 'OR') && words(i + 1, 'REPLACE')) i += 2
+      if (words(i, 'TEMPORARY')) return { kind: 'ignore', reason: 'temporary table' }
+      if (words(i, 'TABLE')) return createTable(tokens, i + 1, defaultSchema, statement)
+      if (words(i, 'UNIQUE', 'INDEX', 'FULLTEXT', 'SPATIAL')) {
+        const on = tokens.findIndex((t) => isWord(t, 'ON'))
+        const [ref] = readName(tokens, on + 1, defaultSchema)
+        if (!inScope(ref.schema, ref.name)) return { kind: 'ignore', reason: 'out of scope' }
+        bump(requireTable(ref, statement))
+        return { kind: 'apply', tables: [ref], database: null, keysChanged: [ref], statement }
+      }
+      return { kind: 'ignore', reason: 'views, triggers, routines and events are not replicated' }
+    }
+    if (first === 'DROP' && words(1, 'INDEX')) {
+      const on = tokens.findIndex((t) => isWord(t, 'ON'))
+      const [ref] = readName(tokens, on + 1, defaultSchema)
+      if (!inScope(ref.schema, ref.name)) return { kind: 'ignore', reason: 'out of scope' }
+      bump(requireTable(ref, statement))
+      return { kind: 'apply', tables: [ref], database: null, keysChanged: [ref], statement }
+    }
+    if (first === 'ALTER') {
+      let i = 1
+      while (words(i, 'ONLINE', 'IGNORE')) i++
+      if (!words(i, 'TABLE')) return { kind: 'ignore', reason: 'not a table' }
+      i++
+      if (words(i, 'IF') && words(i + 1, 'EXISTS')) i += 2
+      const [ref, next] = readName(tokens, i, defaultSchema)
+      if (!inScope(ref.schema, ref.name)) return { kind: 'ignore', reason: 'out of scope' }
+      return alterTable(requireTable(ref, statement), tokens, next, defaultSchema, statement)
+    }
+    // ANALYZE, OPTIMIZE, FLUSH, GRANT, CREATE USER, SET, …: nothing on the target's tables changes.
+    return { kind: 'ignore', reason: 'not a schema change' }
+  }
+
+  function renameTables(tokens: Token[], from: number, defaultSchema: string, statement: string): DdlEffect {
+    let i = from
+    const moved: TableRef[] = []
+    for (;;) {
+      const [old, afterOld] = readName(tokens, i, defaultSchema)
+      if (!isWord(tokens[afterOld], 'TO')) throw unreadable(statement)
+      const [renamed, next] = readName(tokens, afterOld + 1, defaultSchema)
+      const t = byName.get(keyOf(old))
+      const keepOld = inScope(old.schema, old.name)
+      const keepNew = inScope(renamed.schema, renamed.name)
+      if (keepOld !== keepNew) {
+        throw new CutoverError({
+          code: 'REPLICATE_DDL_UNSUPPORTED',
+          stage: 'incremental',
+          message: `RENAME TABLE moves ${old.schema}.${old.name} ${keepOld ? 'out of' : 'into'} the job's objects: ${statement.slice(0, 200)}`,
+          workaround: 'Start a new job whose objects cover both names, from a fresh snapshot.',
+        })
+      }
+      if (keepOld && t) {
+        byName.delete(keyOf(old))
+        byName.set(keyOf(renamed), { ...t, ref: renamed, version: t.version + 1 })
+        moved.push(old, renamed)
+      }
+      i = next
+      if (!isPunct(tokens[i], ',')) break
+      i++
+    }
+    if (moved.length === 0) return { kind: 'ignore', reason: 'out of scope' }
+    return { kind: 'apply', tables: moved, database: null, keysChanged: [], statement }
+  }
+
+  function createTable(tokens: Token[], from: number, defaultSchema: string, statement: string): DdlEffect {
+    let i = from
+    const ifNotExists = isWord(tokens[i], 'IF')
+    if (ifNotExists) i += 3
+    const [ref, next] = readName(tokens, i, defaultSchema)
+    if (!inScope(ref.schema, ref.name)) return { kind: 'ignore', reason: 'out of scope' }
+    if (ifNotExists && byName.has(keyOf(ref))) return { kind: 'ignore', reason: 'table exists' }
+    if (isWord(tokens[next], 'LIKE') || (isPunct(tokens[next], '(') && isWord(tokens[next + 1], 'LIKE'))) {
+      const at = isPunct(tokens[next], '(') ? next + 2 : next + 1
+      const [like] = readName(tokens, at, defaultSchema)
+      const t = requireTable(like, statement)
+      byName.set(keyOf(ref), {
+        ref,
+        columns: t.columns.map((c) => ({ ...c })),
+        uniqueKeys: t.uniqueKeys.map((k) => ({ ...k, columns: [...k.columns] })),
+        version: 0,
+      })
+      return { kind: 'apply', tables: [ref], database: null, keysChanged: [ref], statement }
+    }
+    if (!isPunct(tokens[next], '(')) throw unreadable(statement)
+    const close = matchingParen(tokens, next, statement)
+    const columns: ColumnInfo[] = []
+    const keys: UniqueKey[] = []
+    for (const def of splitTopLevel(tokens, next + 1, close)) {
+      const head = def[0]
+      if (!head) continue
+      if (
+        head.kind === 'quoted' ||
+        (head.kind === 'word' &&
+          !isWord(
+            head,
+            'PRIMARY',
+            'UNIQUE',
+            'KEY',
+            'INDEX',
+            'FULLTEXT',
+            'SPATIAL',
+            'CONSTRAINT',
+            'FOREIGN',
+            'CHECK',
+            'PERIOD',
+          ))
+      ) {
+        const column = parseColumnDefinition(def, statement)
+        columns.push(column.info)
+        if (column.primary) keys.push({ name: 'PRIMARY', columns: [column.info.name], primary: true })
+        if (column.unique) keys.push({ name: column.info.name, columns: [column.info.name], primary: false })
+      }
+    }
+    if (columns.length === 0) throw unreadable(statement)
+    byName.set(keyOf(ref), { ref, columns, uniqueKeys: keys, version: 0 })
+    // Unique keys are read back from the target after the statement ran there (the index clauses are many).
+    return { kind: 'apply', tables: [ref], database: null, keysChanged: [ref], statement }
+  }
+
+  function alterTable(
+    t: TrackedTable,
+    tokens: Token[],
+    from: number,
+    defaultSchema: string,
+    statement: string,
+  ): DdlEffect {
+    const columns = t.columns.map((c) => ({ ...c }))
+    let renamedTo: TableRef | null = null
+    let keysChanged = false
+    const indexOf = (name: string) => columns.findIndex((c) => c.name.toLowerCase() === name.toLowerCase())
+    const place = (column: ColumnInfo, spec: Token[], at: number, replacing: number) => {
+      // FIRST / AFTER x (MySQL and MariaDB both allow them on ADD, MODIFY and CHANGE).
+      const firstAt = spec.findIndex((tk, k) => k >= at && isWord(tk, 'FIRST'))
+      const afterAt = spec.findIndex((tk, k) => k >= at && isWord(tk, 'AFTER'))
+      if (replacing >= 0 && firstAt < 0 && afterAt < 0) {
+        columns[replacing] = column
+        return
+      }
+      if (replacing >= 0) columns.splice(replacing, 1)
+      if (firstAt >= 0) columns.unshift(column)
+      else if (afterAt >= 0) {
+        const anchor = indexOf(identifierName(spec[afterAt + 1]!))
+        if (anchor < 0) throw unreadable(statement)
+        columns.splice(anchor + 1, 0, column)
+      } else columns.push(column)
+    }
+    const end = tokens.length
+    for (const spec of splitTopLevel(tokens, from, end)) {
+      let k = 0
+      const w = (...x: string[]) => isWord(spec[k], ...x)
+      if (w('ADD')) {
+        k++
+        if (w('COLUMN')) k++
+        if (w('IF') && isWord(spec[k + 1], 'NOT')) k += 3
+        if (isPunct(spec[k], '(')) {
+          // ADD (a INT, b INT): appended in order.
+          const close = matchingParen(spec, k, statement)
+          for (const def of splitTopLevel(spec, k + 1, close)) columns.push(parseColumnDefinition(def, statement).info)
+          continue
+        }
+        if (
+          w(
+            'PRIMARY',
+            'UNIQUE',
+            'KEY',
+            'INDEX',
+            'FULLTEXT',
+            'SPATIAL',
+            'CONSTRAINT',
+            'FOREIGN',
+            'CHECK',
+            'PERIOD',
+            'PARTITION',
+            'SYSTEM',
+          )
+        ) {
+          keysChanged = true
+          continue
+        }
+        const parsed = parseColumnDefinition(spec.slice(k), statement)
+        if (indexOf(parsed.info.name) >= 0) continue // IF NOT EXISTS on an existing column
+        keysChanged ||= parsed.primary || parsed.unique
+        place(parsed.info, spec, k, -1)
+      } else if (w('DROP')) {
+        k++
+        if (w('PRIMARY', 'INDEX', 'KEY', 'FOREIGN', 'CONSTRAINT', 'CHECK', 'PARTITION', 'SYSTEM', 'PERIOD')) {
+          keysChanged = true
+          continue
+        }
+        if (w('COLUMN')) k++
+        if (w('IF') && isWord(spec[k + 1], 'EXISTS')) k += 2
+        const at = indexOf(identifierName(spec[k]!))
+        if (at >= 0) {
+          columns.splice(at, 1)
+          keysChanged = true // a dropped column leaves its indexes
+        }
+      } else if (w('MODIFY', 'CHANGE')) {
+        const change = w('CHANGE')
+        k++
+        if (w('COLUMN')) k++
+        if (w('IF') && isWord(spec[k + 1], 'EXISTS')) k += 2
+        const oldName = identifierName(spec[change ? k++ : k]!)
+        const at = indexOf(oldName)
+        if (at < 0) continue // IF EXISTS on a missing column
+        const parsed = parseColumnDefinition(spec.slice(k), statement)
+        keysChanged ||= parsed.primary || parsed.unique || change
+        place(parsed.info, spec, k, at)
+      } else if (w('RENAME')) {
+        k++
+        if (w('COLUMN')) {
+          const at = indexOf(identifierName(spec[k + 1]!))
+          if (at >= 0) columns[at] = { ...columns[at]!, name: identifierName(spec[k + 3]!) }
+          keysChanged = true
+        } else if (w('INDEX', 'KEY')) {
+          keysChanged = true
+        } else {
+          if (w('TO', 'AS')) k++
+          ;[renamedTo] = readName(spec, k, defaultSchema)
+        }
+      } else if (w('CONVERT')) {
+        // CONVERT TO CHARACTER SET changes charsets (and may widen TEXT types); values are carried as bytes.
+        continue
+      }
+      // ALTER COLUMN … SET/DROP DEFAULT, ENGINE=, ALGORITHM=, LOCK=, FORCE, table options: no column change.
+    }
+    t.columns = columns
+    bump(t)
+    const tables = [t.ref]
+    if (renamedTo) {
+      if (!inScope(renamedTo.schema, renamedTo.name)) {
+        throw new CutoverError({
+          code: 'REPLICATE_DDL_UNSUPPORTED',
+          stage: 'incremental',
+          message: `ALTER TABLE … RENAME moves ${t.ref.schema}.${t.ref.name} out of the job's objects.`,
+          workaround: 'Start a new job whose objects cover both names, from a fresh snapshot.',
+        })
+      }
+      byName.delete(keyOf(t.ref))
+      t.ref = renamedTo
+      byName.set(keyOf(renamedTo), t)
+      tables.push(renamedTo)
+    }
+    return { kind: 'apply', tables, database: null, keysChanged: keysChanged ? [t.ref] : [], statement }
+  }
+
+  return {
+    get: (schema, table) => byName.get(keyOf({ schema, name: table })),
+    tables: () => [...byName.values()],
+    inScope,
+    applyStatement,
+    setUniqueKeys(ref, keys) {
+      const t = byName.get(keyOf(ref))
+      if (t) t.uniqueKeys = keys
+    },
+    serialize: () => JSON.stringify([...byName.values()]),
+  }
+}
+
+export function restoreSchemaTracker(objects: JobConfig['objects'], serialized: string): SchemaTracker {
+  return createSchemaTracker(objects, JSON.parse(serialized) as TrackedTable[])
+}
+
+/** Columns and unique keys of the given tables, as information_schema shows them now. */
+export async function readTrackedTables(session: SqlSession, tables: TableRef[]): Promise<TrackedTable[]> {
+  if (tables.length === 0) return []
+  const out = new Map<string, TrackedTable>()
+  for (let i = 0; i < tables.length; i += 500) {
+    const batch = tables.slice(i, i + 500)
+    const filter = `(TABLE_SCHEMA, TABLE_NAME) IN (${batch.map(() => '(?, ?)').join(', ')})`
+    const params = batch.flatMap((t) => [t.schema, t.name])
+    const columns = await session.query<{
+      TABLE_SCHEMA: string
+      TABLE_NAME: string
+      COLUMN_NAME: string
+      DATA_TYPE: string
+      COLUMN_TYPE: string
+      IS_NULLABLE: string
+      EXTRA: string | null
+      CHARACTER_SET_NAME: string | null
+      COLLATION_NAME: string | null
+    }>(
+      `SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, EXTRA, CHARACTER_SET_NAME, COLLATION_NAME
+       FROM information_schema.COLUMNS WHERE ${filter} ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION`,
+      params,
+    )
+    for (const c of columns) {
+      const ref = { schema: c.TABLE_SCHEMA, name: c.TABLE_NAME }
+      const t = out.get(keyOf(ref)) ?? { ref, columns: [], uniqueKeys: [], version: 0 }
+      const extra = (c.EXTRA ?? '').toUpperCase()
+      t.columns.push({
+        name: c.COLUMN_NAME,
+        dataType: c.DATA_TYPE.toLowerCase(),
+        columnType: c.COLUMN_TYPE,
+        nullable: c.IS_NULLABLE === 'YES',
+        generated: extra.includes('VIRTUAL')
+          ? 'virtual'
+          : extra.includes('STORED') || extra.includes('PERSISTENT')
+            ? 'stored'
+            : 'no',
+        charset: c.CHARACTER_SET_NAME,
+        collation: c.COLLATION_NAME,
+      })
+      out.set(keyOf(ref), t)
+    }
+    const keys = await readUniqueKeysBatch(session, filter, params)
+    for (const [k, list] of keys) {
+      const t = out.get(k)
+      if (t) t.uniqueKeys = list
+    }
+  }
+  return tables.flatMap((t) => out.get(keyOf(t)) ?? [])
+}
+
+/** The unique keys of one table as a server shows them (the target's, after a DDL ran there). */
+export async function readUniqueKeys(session: SqlSession, ref: TableRef): Promise<UniqueKey[]> {
+  const keys = await readUniqueKeysBatch(session, '(TABLE_SCHEMA, TABLE_NAME) IN ((?, ?))', [ref.schema, ref.name])
+  return keys.get(keyOf(ref)) ?? []
+}
+
+async function readUniqueKeysBatch(
+  session: SqlSession,
+  filter: string,
+  params: string[],
+): Promise<Map<string, UniqueKey[]>> {
+  const rows = await session.query<{
+    TABLE_SCHEMA: string
+    TABLE_NAME: string
+    INDEX_NAME: string
+    COLUMN_NAME: string | null
+    SUB_PART: unknown
+  }>(
+    `SELECT TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, COLUMN_NAME, SUB_PART FROM information_schema.STATISTICS
+     WHERE ${filter} AND NON_UNIQUE = 0 ORDER BY TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX`,
+    params,
+  )
+  const byIndex = new Map<string, { table: string; name: string; columns: (string | null)[]; whole: boolean }>()
+  for (const r of rows) {
+    const table = keyOf({ schema: r.TABLE_SCHEMA, name: r.TABLE_NAME })
+    const id = `${table}\u0000${r.INDEX_NAME}`
+    const ix = byIndex.get(id) ?? { table, name: r.INDEX_NAME, columns: [], whole: true }
+    ix.columns.push(r.COLUMN_NAME)
+    if (r.SUB_PART !== null || r.COLUMN_NAME === null) ix.whole = false
+    byIndex.set(id, ix)
+  }
+  const out = new Map<string, UniqueKey[]>()
+  for (const ix of byIndex.values()) {
+    if (!ix.whole) continue
+    const list = out.get(ix.table) ?? []
+    list.push({ name: ix.name, columns: ix.columns as string[], primary: ix.name === 'PRIMARY' })
+    out.set(ix.table, list)
+  }
+  for (const list of out.values())
+    list.sort((a, b) => Number(b.primary) - Number(a.primary) || a.columns.length - b.columns.length)
+  return out
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Statement parsing over the lossless tokenizer (whitespace and comments dropped).
+
+const typeAliases: Record<string, string> = {
+  integer: 'int',
+  int1: 'tinyint',
+  int2: 'smallint',
+  int3: 'mediumint',
+  int4: 'int',
+  int8: 'bigint',
+  middleint: 'mediumint',
+  bool: 'tinyint',
+  boolean: 'tinyint',
+  dec: 'decimal',
+  fixed: 'decimal',
+  numeric: 'decimal',
+  real: 'double',
+  float4: 'float',
+  float8: 'double',
+  serial: 'bigint',
+  nchar: 'char',
+  nvarchar: 'varchar',
+  character: 'char',
+}
+
+function parseColumnDefinition(
+  def: Token[],
+  statement: string,
+): { info: ColumnInfo; primary: boolean; unique: boolean } {
+  const nameToken = def[0]
+  const typeToken = def[1]
+  if (!nameToken || !typeToken) throw unreadable(statement)
+  let dataType = typeToken.text.toLowerCase()
+  let k = 2
+  // Two-word types: DOUBLE PRECISION, CHARACTER VARYING, NATIONAL CHAR/VARCHAR, LONG VARCHAR/VARBINARY.
+  if (dataType === 'double' && isWord(def[k], 'PRECISION')) k++
+  if (dataType === 'national') dataType = def[k++]!.text.toLowerCase()
+  if ((dataType === 'character' || dataType === 'char') && isWord(def[k], 'VARYING')) {
+    dataType = 'varchar'
+    k++
+  }
+  if (dataType === 'long') {
+    dataType = isWord(def[k], 'VARBINARY') ? 'mediumblob' : 'mediumtext'
+    if (isWord(def[k], 'VARCHAR', 'VARBINARY')) k++
+  }
+  dataType = typeAliases[dataType] ?? dataType
+  let columnType = dataType
+  if (isPunct(def[k], '(')) {
+    const close = matchingParen(def, k, statement)
+    columnType += `(${def
+      .slice(k + 1, close)
+      .map((t) => t.text)
+      .join('')})`
+    k = close + 1
+  }
+  // Unknown without the table's default: values travel as bytes, so only explicit charsets are recorded.
+  let charset: string | null = null
+  let collation: string | null = null
+  let nullable = true
+  let generated: ColumnInfo['generated'] = 'no'
+  let primary = false
+  let unique = false
+  for (; k < def.length; k++) {
+    const t = def[k]!
+    if (isWord(t, 'UNSIGNED', 'ZEROFILL')) columnType += ` ${t.text.toLowerCase()}`
+    else if (isWord(t, 'SIGNED')) continue
+    else if (isWord(t, 'CHARSET') || (isWord(t, 'CHARACTER') && isWord(def[k + 1], 'SET'))) {
+      if (isWord(t, 'CHARACTER')) k++
+      charset = identifierName(def[++k]!).toLowerCase()
+    } else if (isWord(t, 'COLLATE')) {
+      collation = identifierName(def[++k]!).toLowerCase()
+      charset ??= collation.split('_')[0] ?? null
+    } else if (isWord(t, 'NOT') && isWord(def[k + 1], 'NULL')) {
+      nullable = false
+      k++
+    } else if (isWord(t, 'DEFAULT', 'COMMENT', 'ON')) {
+      // Skip the value (a literal, a word, or a parenthesised expression) so it is never read as an attribute.
+      if (isWord(t, 'ON')) k++
+      k++
+      if (isPunct(def[k], '(')) k = matchingParen(def, k, statement)
+      else if (isPunct(def[k], '-') || isPunct(def[k], '+')) k++
+      if (isPunct(def[k + 1], '(')) k = matchingParen(def, k + 1, statement)
+    } else if (isWord(t, 'AS') && isPunct(def[k + 1], '(')) {
+      generated = 'virtual'
+      k = matchingParen(def, k + 1, statement)
+    } else if (isWord(t, 'STORED', 'PERSISTENT')) generated = 'stored'
+    else if (isWord(t, 'PRIMARY')) {
+      primary = true
+      nullable = false
+    } else if (isWord(t, 'UNIQUE')) unique = true
+    else if (isWord(t, 'CHECK') && isPunct(def[k + 1], '(')) k = matchingParen(def, k + 1, statement)
+    else if (isWord(t, 'FIRST', 'AFTER')) break
+  }
+  if (dataType === 'serial') nullable = false
+  return {
+    info: { name: identifierName(nameToken), dataType, columnType, nullable, generated, charset, collation },
+    primary,
+    unique,
+  }
+}
+
+/** `db`.`t` or `t` starting at `at`; returns the name and the index after it. */
+function readName(tokens: Token[], at: number, defaultSchema: string): [TableRef, number] {
+  const first = tokens[at]
+  if (!first) throw unreadable(tokens.map((t) => t.text).join(' '))
+  if (isPunct(tokens[at + 1], '.'))
+    return [{ schema: identifierName(first), name: identifierName(tokens[at + 2]!) }, at + 3]
+  return [{ schema: defaultSchema, name: identifierName(first) }, at + 1]
+}
+
+function dmlTarget(tokens: Token[], defaultSchema: string): TableRef | null {
+  let i = 1
+  while (isWord(tokens[i], 'LOW_PRIORITY', 'DELAYED', 'HIGH_PRIORITY', 'IGNORE', 'INTO', 'FROM', 'QUICK')) i++
+  const t = tokens[i]
+  if (!t || (t.kind !== 'word' && t.kind !== 'quoted')) return null
+  try {
+    return readName(tokens, i, defaultSchema)[0]
+  } catch {
+    return null
+  }
+}
+
+function dropStatement(tables: TableRef[]): string {
+  const q = (s: string) => '`' + s.replaceAll('`', '``') + '`'
+  return `DROP TABLE IF EXISTS ${tables.map((t) => `${q(t.schema)}.${q(t.name)}`).join(', ')}`
+}
+
+function matchingParen(tokens: Token[], open: number, statement: string): number {
+  let depth = 0
+  for (let i = open; i < tokens.length; i++) {
+    if (isPunct(tokens[i], '(')) depth++
+    else if (isPunct(tokens[i], ')') && --depth === 0) return i
+  }
+  throw unreadable(statement)
+}
+
+/** Token lists between `from` and `to` (exclusive), split at top-level commas. */
+function splitTopLevel(tokens: Token[], from: number, to: number): Token[][] {
+  const parts: Token[][] = [[]]
+  let depth = 0
+  for (let i = from; i < to; i++) {
+    const t = tokens[i]!
+    if (isPunct(t, '(')) depth++
+    if (isPunct(t, ')')) depth--
+    if (depth === 0 && isPunct(t, ',')) parts.push([])
+    else parts[parts.length - 1]!.push(t)
+  }
+  return parts.filter((p) => p.length > 0)
+}
+
+function unreadable(statement: string): CutoverError {
+  return new CutoverError({
+    code: 'REPLICATE_DDL_UNREADABLE',
+    stage: 'incremental',
+    message: `Cannot follow this DDL in the job's schema history: ${statement.slice(0, 300)}`,
+    workaround: 'Report it with the statement; then start a new job from a fresh snapshot taken after the DDL.',
+  })
+}

@@ -1,0 +1,100 @@
+import { CutoverError } from '../../../shared/domain/errors'
+import type { ServerInfo } from '../connect/session'
+import { versionAtLeast } from '../connect/serverInfo'
+
+/** What the target offers, read from its `SHOW CHARACTER SET` and `SHOW COLLATION` (names lowercased). */
+export interface CharsetSupport {
+  collations: Set<string>
+  charsets: Set<string>
+  defaultCollationByCharset: Map<string, string>
+}
+
+/** Everything the target says about its character sets; read once, used by the precheck and the schema stage. */
+export interface CharsetCatalog extends CharsetSupport {
+  charsetOfCollation: Map<string, string>
+  maxLenByCharset: Map<string, number>
+}
+
+type Row = Record<string, unknown>
+const text = (v: unknown): string => (v === null || v === undefined ? '' : Buffer.isBuffer(v) ? v.toString('utf8') : String(v)).toLowerCase()
+
+/** Reads the target's own catalog (never a static list): SHOW COLLATION, SHOW CHARACTER SET, MariaDB's full names. */
+export async function readCharsetCatalog(query: (sql: string) => Promise<Row[]>, info: ServerInfo): Promise<CharsetCatalog> {
+  const [collationRows, charsetRows, fullNames] = await Promise.all([
+    query('SHOW COLLATION'),
+    query('SHOW CHARACTER SET'),
+    // MariaDB ≥ 10.10 lists `uca1400_ai_ci` once without a charset; columns use the full `utf8mb4_uca1400_ai_ci`.
+    info.flavor === 'mariadb' && versionAtLeast(info, '10.10.0')
+      ? query('SELECT FULL_COLLATION_NAME AS c, CHARACTER_SET_NAME AS cs FROM information_schema.COLLATION_CHARACTER_SET_APPLICABILITY')
+      : Promise.resolve([] as Row[]),
+  ])
+  const charsetOfCollation = new Map<string, string>()
+  for (const r of collationRows) if (r['Charset'] !== null && r['Charset'] !== undefined) charsetOfCollation.set(text(r['Collation']), text(r['Charset']))
+  for (const r of fullNames) charsetOfCollation.set(text(r['c']), text(r['cs']))
+  const defaultCollationByCharset = new Map<string, string>()
+  const maxLenByCharset = new Map<string, number>()
+  for (const r of charsetRows) {
+    defaultCollationByCharset.set(text(r['Charset']), text(r['Default collation']))
+    maxLenByCharset.set(text(r['Charset']), Number(r['Maxlen'] ?? 0))
+  }
+  return {
+    collations: new Set(charsetOfCollation.keys()),
+    charsets: new Set(defaultCollationByCharset.keys()),
+    defaultCollationByCharset,
+    charsetOfCollation,
+    maxLenByCharset,
+  }
+}
+
+/** MySQL 8.0.30+ and MariaDB 10.6+ say `utf8mb3` where older servers and TiDB say `utf8`; both are the 3-byte charset. */
+const charsetAliases: Record<string, string> = { utf8: 'utf8mb3', utf8mb3: 'utf8' }
+
+/** The target's name for `charset`, or a SCHEMA_UNSUPPORTED_CHARSET error naming `object`. */
+export function targetCharset(charset: string, target: CharsetSupport, object: string): string {
+  const name = charset.toLowerCase()
+  if (target.charsets.has(name)) return name
+  const alias = charsetAliases[name]
+  if (alias !== undefined && target.charsets.has(alias)) return alias
+  throw new CutoverError({
+    code: 'SCHEMA_UNSUPPORTED_CHARSET',
+    message: `${object} uses the character set ${name}, which the target does not support.`,
+    workaround: `Convert ${object} to utf8mb4 on the source (ALTER TABLE … CONVERT TO CHARACTER SET utf8mb4), or exclude it from the job.`,
+    stage: 'schema',
+  })
+}
+
+/**
+ * The target collation to use for `collation`: itself when supported, else an equivalent of the same charset.
+ *
+ * The rule: a collation that tells apart anything a `_ci` collation merges (`_bin`, `_cs`, accent-sensitive `_as_ci`)
+ * becomes `<charset>_bin`, because mapping it to a case-insensitive collation could make two distinct keys of a
+ * unique index collide on load; a case-insensitive one becomes `<charset>_unicode_ci` (the UCA-based match for
+ * `0900_ai_ci`, `uca1400_ai_ci`, `unicode_520_ci`), or `<charset>_general_ci` first when the source is itself a
+ * `general` variant; failing those, the target's default collation for the charset.
+ */
+export function targetCollation(collation: string, target: CharsetSupport, object: string): string {
+  const name = collation.toLowerCase()
+  if (target.collations.has(name)) return name
+  const charset = name === 'binary' ? 'binary' : name.slice(0, name.indexOf('_') < 0 ? name.length : name.indexOf('_'))
+  const mappedCharset = targetCharset(charset, target, object)
+  const renamed = mappedCharset + name.slice(charset.length)
+  if (target.collations.has(renamed)) return renamed
+
+  const insensitive = /_ci$/.test(name) && !/_as_ci$/.test(name)
+  const preferred = !insensitive
+    ? ['_bin']
+    : name.includes('_general_')
+      ? ['_general_ci', '_unicode_ci']
+      : ['_unicode_ci', '_general_ci']
+  for (const suffix of preferred) {
+    if (target.collations.has(mappedCharset + suffix)) return mappedCharset + suffix
+  }
+  const fallback = target.defaultCollationByCharset.get(mappedCharset)
+  if (fallback !== undefined) return fallback.toLowerCase()
+  throw new CutoverError({
+    code: 'SCHEMA_UNSUPPORTED_COLLATION',
+    message: `${object} uses the collation ${name}; the target has no collation for ${mappedCharset} to replace it with.`,
+    workaround: `Change ${object} to a collation the target supports (for example utf8mb4_bin) on the source, or exclude it from the job.`,
+    stage: 'schema',
+  })
+}

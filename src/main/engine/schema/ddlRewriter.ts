@@ -1,0 +1,476 @@
+import { CutoverError } from '../../../shared/domain/errors'
+import { targetCharset, targetCollation, type CharsetSupport } from './collationMapping'
+import { identifierName, isPunct, isSignificant, isWord, tokenize, type Token } from './sqlTokenizer'
+
+export interface TargetCapabilities extends CharsetSupport {
+  isTidb: boolean
+  /** e.g. `v7.5.1` or `7.5.1`; null when unknown. */
+  tidbVersion: string | null
+  fulltext: 'keep' | 'drop'
+  /** Only consulted for TiDB targets, which have no spatial support; MySQL and MariaDB targets keep spatial objects. */
+  spatial: 'fail' | 'drop'
+}
+
+/** One change made to the source DDL, recorded in the job's event log and shown by `schema-preview`. */
+export interface Rewrite {
+  code: string
+  /** `table`, `table.column` or `table.index`. */
+  object: string
+  before: string
+  after: string
+  reason: string
+}
+
+export interface RewrittenDdl {
+  sql: string
+  rewrites: Rewrite[]
+}
+
+const spatialTypes = new Set([
+  'geometry',
+  'point',
+  'linestring',
+  'polygon',
+  'multipoint',
+  'multilinestring',
+  'multipolygon',
+  'geometrycollection',
+  'geomcollection',
+])
+/** MariaDB data types TiDB has no counterpart for. */
+const mariadbOnlyTypes = new Set(['uuid', 'inet4', 'inet6', 'vector'])
+/** Aria/InnoDB table options only MariaDB parses. */
+const mariadbTableOptions = new Set([
+  'PAGE_CHECKSUM',
+  'TRANSACTIONAL',
+  'PAGE_COMPRESSED',
+  'PAGE_COMPRESSION_LEVEL',
+  'ENCRYPTION_KEY_ID',
+  'IETF_QUOTES',
+  'SEQUENCE',
+])
+const indexKeywords = ['PRIMARY', 'UNIQUE', 'KEY', 'INDEX', 'FULLTEXT', 'SPATIAL']
+/** `/*M!100301 COMPRESSED*\/` (MariaDB) and `/*!80023 INVISIBLE *\/` (MySQL 8) as SHOW CREATE prints them. */
+const executableAttribute = /^\/\*M?!\d*\s*(COMPRESSED|INVISIBLE)\s*\*\/$/i
+
+interface Range {
+  start: number // first token that is not whitespace
+  end: number // last token that is not whitespace, inclusive (SHOW CREATE puts attributes in trailing comments)
+}
+
+/**
+ * Rewrites one `SHOW CREATE TABLE` statement for the target. Throws a CutoverError for what cannot be rewritten
+ * (a charset the target lacks, spatial objects when the precheck said fail, MariaDB-only types on TiDB).
+ */
+export function rewriteCreateTable(sql: string, target: TargetCapabilities): RewrittenDdl {
+  const tokens = tokenize(sql)
+  const rewrites: Rewrite[] = []
+  const open = tokens.findIndex((t) => isPunct(t, '('))
+  if (open < 0 || !tokens.slice(0, open).some((t) => isWord(t, 'TABLE'))) {
+    throw unreadable('a CREATE TABLE statement with a column list was expected')
+  }
+  const table = lastIdentifier(tokens, 0, open)
+  const close = matchingParen(tokens, open)
+  const defs = splitTopLevel(tokens, open + 1, close)
+
+  const dropped = new Set<number>()
+  const droppedColumns = new Set<string>()
+  const columnNames = new Map<number, string>()
+
+  defs.forEach((def, d) => {
+    const firstAt = nextSignificant(tokens, def.start, def.end + 1)
+    const first = tokens[firstAt]
+    if (first === undefined) throw unreadable('a definition with nothing but comments')
+    if (first.kind === 'quoted' || (first.kind === 'word' && !isDefinitionKeyword(first))) {
+      const column = identifierName(first)
+      columnNames.set(d, column)
+      const object = `${table}.${column}`
+      const type = nextSignificant(tokens, firstAt + 1, def.end + 1)
+      const typeName = type === -1 ? '' : tokens[type]!.text.toLowerCase()
+      if (target.isTidb && spatialTypes.has(typeName)) {
+        spatialPolicy(target, object, `column type ${typeName}`)
+        dropped.add(d)
+        droppedColumns.add(column)
+        rewrites.push(record('SPATIAL_COLUMN_DROPPED', object, text(tokens, def), '', 'TiDB has no spatial types; the precheck verdict was to drop spatial objects, so this column and its data are not migrated.'))
+        return
+      }
+      if (target.isTidb && mariadbOnlyTypes.has(typeName)) {
+        throw new CutoverError({
+          code: 'SCHEMA_UNSUPPORTED_TYPE',
+          message: `${object} has the MariaDB type ${typeName}, which TiDB does not have.`,
+          workaround: `Change ${object} to CHAR/BINARY/VARCHAR on the source (or exclude the table), then run the job again.`,
+          stage: 'schema',
+        })
+      }
+      rewriteCharsets(tokens, def, target, object, rewrites)
+      if (target.isTidb) rewriteMariadbColumnSyntax(tokens, def, object, rewrites)
+      return
+    }
+    // Index and constraint definitions; `CONSTRAINT name` may precede the kind.
+    let kindAt = firstAt
+    if (isWord(first, 'CONSTRAINT')) {
+      const afterConstraint = nextSignificant(tokens, firstAt + 1, def.end + 1)
+      const maybeName = tokens[afterConstraint]
+      kindAt = maybeName && !isDefinitionKeyword(maybeName) ? nextSignificant(tokens, afterConstraint + 1, def.end + 1) : afterConstraint
+    }
+    const kind = tokens[kindAt]
+    const object = `${table}.${indexName(tokens, def, kindAt)}`
+    if (isWord(kind, 'FULLTEXT') && dropsFulltext(target)) {
+      dropped.add(d)
+      const why = target.fulltext === 'drop' ? 'the precheck verdict was to drop FULLTEXT indexes' : `TiDB ${target.tidbVersion ?? '(unknown version)'} has no FULLTEXT indexes`
+      rewrites.push(record('FULLTEXT_INDEX_DROPPED', object, text(tokens, def), '', `${why}; MATCH … AGAINST queries will fail on the target.`))
+      return
+    }
+    if (isWord(kind, 'SPATIAL') && target.isTidb) {
+      spatialPolicy(target, object, 'a SPATIAL index')
+      dropped.add(d)
+      rewrites.push(record('SPATIAL_INDEX_DROPPED', object, text(tokens, def), '', 'TiDB has no spatial indexes; the precheck verdict was to drop spatial objects.'))
+      return
+    }
+    if (isWord(kind, 'PERIOD') && target.isTidb) {
+      dropped.add(d)
+      rewrites.push(record('PERIOD_DROPPED', `${table}`, text(tokens, def), '', 'TiDB has no MariaDB PERIOD definitions; the period columns stay as plain columns.'))
+      return
+    }
+    rewriteCharsets(tokens, def, target, object, rewrites)
+    if (target.isTidb && isWord(kind, ...indexKeywords)) dropDescendingParts(tokens, def, kindAt, object, rewrites)
+  })
+
+  // An index over a dropped spatial column cannot be created either.
+  if (droppedColumns.size > 0) {
+    defs.forEach((def, d) => {
+      if (dropped.has(d) || columnNames.has(d)) return
+      const parts = indexParts(tokens, def)
+      const gone = parts.find((p) => droppedColumns.has(p))
+      if (gone === undefined) return
+      dropped.add(d)
+      rewrites.push(record('INDEX_DROPPED_WITH_COLUMN', `${table}.${gone}`, text(tokens, def), '', `It covers ${gone}, which was dropped.`))
+    })
+    if (defs.every((_, d) => dropped.has(d) || !columnNames.has(d))) {
+      throw new CutoverError({
+        code: 'SCHEMA_SPATIAL_UNSUPPORTED',
+        message: `Table ${table} has only spatial columns, which TiDB cannot store.`,
+        workaround: `Exclude ${table} from the job.`,
+        stage: 'schema',
+      })
+    }
+  }
+
+  rewriteTableOptions(tokens, close + 1, target, table, rewrites)
+
+  const body = rebuildDefinitions(tokens, open, close, defs, dropped)
+  const out = tokens.slice(0, open + 1).map((t) => t.text).join('') + body + tokens.slice(close).map((t) => t.text).join('')
+  return { sql: out, rewrites }
+}
+
+/**
+ * Rewrites one `SHOW CREATE VIEW` statement: the definer is dropped (the account rarely exists on the target and
+ * creating a view for another user needs SUPER), so the view belongs to, and runs as, the migrating user; collations
+ * in the view body are mapped like table collations.
+ */
+export function rewriteCreateView(sql: string, target: TargetCapabilities): RewrittenDdl {
+  const tokens = tokenize(sql)
+  const rewrites: Rewrite[] = []
+  const viewAt = tokens.findIndex((t) => isWord(t, 'VIEW'))
+  if (viewAt < 0) throw unreadable('a CREATE VIEW statement was expected')
+  const asAt = tokens.findIndex((t, i) => i > viewAt && isWord(t, 'AS'))
+  const view = lastIdentifier(tokens, viewAt + 1, asAt < 0 ? tokens.length : asAt)
+
+  for (let i = 0; i < viewAt; i++) {
+    if (isWord(tokens[i], 'DEFINER') && isPunct(tokens[nextSignificant(tokens, i + 1, viewAt)], '=')) {
+      const end = definerEnd(tokens, nextSignificant(tokens, i + 1, viewAt) + 1, viewAt)
+      const before = tokens.slice(i, end + 1).map((t) => t.text).join('')
+      removeRange(tokens, i, end)
+      rewrites.push(record('VIEW_DEFINER_REMOVED', view, before, '', 'The source account may not exist on the target; the view is owned by the migrating user.'))
+    }
+    if (isWord(tokens[i], 'SQL')) {
+      const security = nextSignificant(tokens, i + 1, viewAt)
+      const who = nextSignificant(tokens, security + 1, viewAt)
+      if (isWord(tokens[security], 'SECURITY') && isWord(tokens[who], 'DEFINER')) {
+        const before = tokens.slice(i, who + 1).map((t) => t.text).join('')
+        removeRange(tokens, i, who)
+        rewrites.push(record('VIEW_SQL_SECURITY_REMOVED', view, before, '', 'With the definer removed, the view runs with the default security of the migrating user.'))
+      }
+    }
+  }
+  rewriteCharsets(tokens, { start: viewAt, end: tokens.length - 1 }, target, view, rewrites)
+  return { sql: tokens.map((t) => t.text).join(''), rewrites }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+function rewriteCharsets(tokens: Token[], range: Range, target: TargetCapabilities, object: string, rewrites: Rewrite[]): void {
+  for (let i = range.start; i <= range.end; i++) {
+    const t = tokens[i]!
+    let valueAt = -1
+    let isCollation = false
+    if (isWord(t, 'COLLATE')) {
+      valueAt = optionValue(tokens, i + 1, range.end + 1)
+      isCollation = true
+    } else if (isWord(t, 'CHARSET')) {
+      valueAt = optionValue(tokens, i + 1, range.end + 1)
+    } else if (isWord(t, 'CHARACTER')) {
+      const set = nextSignificant(tokens, i + 1, range.end + 1)
+      if (isWord(tokens[set], 'SET')) valueAt = optionValue(tokens, set + 1, range.end + 1)
+    }
+    const value = tokens[valueAt]
+    if (value === undefined || (value.kind !== 'word' && value.kind !== 'quoted')) continue
+    const name = identifierName(value)
+    const mapped = isCollation ? targetCollation(name, target, object) : targetCharset(name, target, object)
+    if (mapped === name.toLowerCase()) continue
+    value.text = mapped
+    rewrites.push(
+      isCollation
+        ? record('COLLATION_MAPPED', object, name, mapped, `The target has no collation ${name}; ${mapped} is its equivalent there (same charset, same case sensitivity class).`)
+        : record('CHARSET_RENAMED', object, name, mapped, `The target calls the 3-byte UTF-8 charset ${mapped}.`),
+    )
+    i = valueAt
+  }
+}
+
+/** MariaDB column attributes the TiDB parser rejects, each dropped and recorded. */
+function rewriteMariadbColumnSyntax(tokens: Token[], def: Range, object: string, rewrites: Rewrite[]): void {
+  let depth = 0
+  for (let i = def.start; i <= def.end; i++) {
+    const t = tokens[i]!
+    if (isPunct(t, '(')) depth++
+    if (isPunct(t, ')')) depth--
+    if (depth > 0) continue
+    const attribute = t.kind === 'comment' ? executableAttribute.exec(t.text)?.[1]?.toUpperCase() : undefined
+    if (attribute !== undefined || isWord(t, 'INVISIBLE', 'COMPRESSED')) {
+      let end = i
+      const word = attribute ?? t.text.toUpperCase()
+      if (word === 'COMPRESSED' && t.kind === 'word') {
+        const eq = nextSignificant(tokens, i + 1, def.end + 1)
+        if (isPunct(tokens[eq], '=')) end = nextSignificant(tokens, eq + 1, def.end + 1)
+      }
+      const before = tokens.slice(i, end + 1).map((x) => x.text).join('')
+      removeRange(tokens, i, end)
+      rewrites.push(
+        word === 'INVISIBLE'
+          ? record('INVISIBLE_COLUMN', object, before, '', 'TiDB has no invisible columns; the column becomes visible, so SELECT * now returns it.')
+          : record('COMPRESSED_COLUMN', object, before, '', 'TiDB has no column compression (it compresses storage itself); the values are unchanged.'),
+      )
+      i = end
+      continue
+    }
+    // `WITH SYSTEM VERSIONING` / `WITHOUT SYSTEM VERSIONING` on a column, `[GENERATED ALWAYS] AS ROW START|END`.
+    if (isWord(t, 'WITH', 'WITHOUT')) {
+      const system = nextSignificant(tokens, i + 1, def.end + 1)
+      const versioning = nextSignificant(tokens, system + 1, def.end + 1)
+      if (isWord(tokens[system], 'SYSTEM') && isWord(tokens[versioning], 'VERSIONING')) {
+        const before = tokens.slice(i, versioning + 1).map((x) => x.text).join('')
+        removeRange(tokens, i, versioning)
+        rewrites.push(record('SYSTEM_VERSIONING_DROPPED', object, before, '', 'TiDB has no system-versioned tables.'))
+        i = versioning
+      }
+      continue
+    }
+    if (isWord(t, 'GENERATED', 'AS')) {
+      let at = i
+      if (isWord(t, 'GENERATED')) {
+        const always = nextSignificant(tokens, i + 1, def.end + 1)
+        at = isWord(tokens[always], 'ALWAYS') ? nextSignificant(tokens, always + 1, def.end + 1) : always
+      }
+      if (!isWord(tokens[at], 'AS')) continue
+      const row = nextSignificant(tokens, at + 1, def.end + 1)
+      const edge = nextSignificant(tokens, row + 1, def.end + 1)
+      if (isWord(tokens[row], 'ROW') && isWord(tokens[edge], 'START', 'END')) {
+        const before = tokens.slice(i, edge + 1).map((x) => x.text).join('')
+        removeRange(tokens, i, edge)
+        rewrites.push(record('SYSTEM_VERSIONING_DROPPED', object, before, '', 'TiDB has no system-versioned tables; the row start/end column is copied as a plain column.'))
+        i = edge
+      }
+    }
+  }
+}
+
+function rewriteTableOptions(tokens: Token[], from: number, target: TargetCapabilities, table: string, rewrites: Rewrite[]): void {
+  rewriteCharsets(tokens, { start: from, end: tokens.length - 1 }, target, table, rewrites)
+  if (!target.isTidb) return
+  for (let i = from; i < tokens.length; i++) {
+    const t = tokens[i]!
+    if (t.kind === 'word' && mariadbTableOptions.has(t.text.toUpperCase())) {
+      const end = optionValue(tokens, i + 1, tokens.length)
+      if (end < 0) continue
+      const before = tokens.slice(i, end + 1).map((x) => x.text).join('')
+      removeRange(tokens, i, end)
+      rewrites.push(record('TABLE_OPTION_DROPPED', table, before, '', `${t.text.toUpperCase()} is a MariaDB (Aria/InnoDB) option TiDB cannot parse; TiDB manages storage itself.`))
+      i = end
+    } else if (isWord(t, 'WITH')) {
+      const system = nextSignificant(tokens, i + 1, tokens.length)
+      const versioning = nextSignificant(tokens, system + 1, tokens.length)
+      if (isWord(tokens[system], 'SYSTEM') && isWord(tokens[versioning], 'VERSIONING')) {
+        const before = tokens.slice(i, versioning + 1).map((x) => x.text).join('')
+        removeRange(tokens, i, versioning)
+        rewrites.push(record('SYSTEM_VERSIONING_DROPPED', table, before, '', 'TiDB has no system-versioned tables; current rows are migrated, history is not.'))
+        i = versioning
+      }
+    }
+  }
+}
+
+/** TiDB parses DESC key parts but builds ascending indexes (pingcap/tidb#2519); say so rather than rely on it. */
+function dropDescendingParts(tokens: Token[], def: Range, kindAt: number, object: string, rewrites: Rewrite[]): void {
+  const open = tokens.findIndex((t, i) => i > kindAt && i <= def.end && isPunct(t, '('))
+  if (open < 0) return
+  const close = matchingParen(tokens, open)
+  let depth = 0
+  for (let i = open + 1; i < close; i++) {
+    const t = tokens[i]!
+    if (isPunct(t, '(')) depth++
+    else if (isPunct(t, ')')) depth--
+    else if (depth === 0 && isWord(t, 'DESC')) {
+      removeRange(tokens, i, i)
+      rewrites.push(record('DESC_INDEX_PART', object, 'DESC', 'ASC', 'TiDB does not support descending indexes; the index is built ascending (ORDER BY … DESC still works, scanning it backwards).'))
+    }
+  }
+}
+
+function dropsFulltext(target: TargetCapabilities): boolean {
+  if (target.fulltext === 'drop') return true
+  if (!target.isTidb) return false
+  const major = Number(/(\d+)\./.exec(target.tidbVersion ?? '')?.[1] ?? NaN)
+  return !(major >= 8)
+}
+
+function spatialPolicy(target: TargetCapabilities, object: string, what: string): void {
+  if (target.spatial === 'drop') return
+  throw new CutoverError({
+    code: 'SCHEMA_SPATIAL_UNSUPPORTED',
+    message: `${object} has ${what}; TiDB supports no spatial types or indexes.`,
+    workaround: 'Exclude the table from the job, or choose to drop spatial columns and indexes in the precheck.',
+    stage: 'schema',
+  })
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Token-stream plumbing
+
+function isDefinitionKeyword(t: Token): boolean {
+  return isWord(t, ...indexKeywords, 'CONSTRAINT', 'FOREIGN', 'CHECK', 'PERIOD')
+}
+
+function nextSignificant(tokens: Token[], from: number, limit: number): number {
+  for (let i = from; i < limit; i++) if (isSignificant(tokens[i]!)) return i
+  return -1
+}
+
+/** The value of `NAME [=] value`, given the index after NAME. */
+function optionValue(tokens: Token[], from: number, limit: number): number {
+  const at = nextSignificant(tokens, from, limit)
+  return isPunct(tokens[at], '=') ? nextSignificant(tokens, at + 1, limit) : at
+}
+
+function matchingParen(tokens: Token[], open: number): number {
+  let depth = 0
+  for (let i = open; i < tokens.length; i++) {
+    if (isPunct(tokens[i], '(')) depth++
+    else if (isPunct(tokens[i], ')') && --depth === 0) return i
+  }
+  throw unreadable('unbalanced parentheses')
+}
+
+/** Definitions between the parentheses, split at top-level commas, trimmed of surrounding whitespace. */
+function splitTopLevel(tokens: Token[], from: number, to: number): Range[] {
+  const ranges: Range[] = []
+  let depth = 0
+  let start = -1
+  let end = -1
+  for (let i = from; i <= to; i++) {
+    const t = tokens[i]!
+    if (i === to || (depth === 0 && isPunct(t, ','))) {
+      if (start < 0) throw unreadable('an empty definition')
+      ranges.push({ start, end })
+      start = -1
+      continue
+    }
+    if (isPunct(t, '(')) depth++
+    if (isPunct(t, ')')) depth--
+    if (t.kind !== 'space') {
+      if (start < 0) start = i
+      end = i
+    }
+  }
+  return ranges
+}
+
+/** Rejoins the kept definitions, each with the separator that preceded it, so dropping one leaves no stray comma. */
+function rebuildDefinitions(tokens: Token[], open: number, close: number, defs: Range[], dropped: Set<number>): string {
+  const join = (from: number, to: number): string => tokens.slice(from, to).map((t) => t.text).join('')
+  const kept = defs.map((def, d) => ({ def, d })).filter(({ d }) => !dropped.has(d))
+  const first = defs[0]!
+  const last = defs[defs.length - 1]!
+  let out = join(open + 1, first.start)
+  kept.forEach(({ def, d }, k) => {
+    if (k > 0) out += join(defs[d - 1]!.end + 1, def.start)
+    out += join(def.start, def.end + 1)
+  })
+  return out + join(last.end + 1, close)
+}
+
+/** Blanks tokens `from..to` and the whitespace just before them. */
+function removeRange(tokens: Token[], from: number, to: number): void {
+  for (let i = from; i <= to; i++) tokens[i]!.text = ''
+  const before = tokens[from - 1]
+  if (before?.kind === 'space') before.text = ''
+}
+
+function text(tokens: Token[], range: Range): string {
+  return tokens.slice(range.start, range.end + 1).map((t) => t.text).join('')
+}
+
+/** `db`.`t` or `t` before `limit`, as `db.t` / `t`. */
+function lastIdentifier(tokens: Token[], from: number, limit: number): string {
+  const parts: string[] = []
+  for (let i = from; i < limit; i++) {
+    const t = tokens[i]!
+    if (t.kind === 'quoted' || (t.kind === 'word' && !isWord(t, 'CREATE', 'TEMPORARY', 'TABLE', 'IF', 'NOT', 'EXISTS', 'OR', 'REPLACE'))) {
+      if (!isPunct(tokens[i - 1], '.')) parts.length = 0
+      parts.push(identifierName(t))
+    }
+  }
+  if (parts.length === 0) throw unreadable('no object name')
+  return parts.join('.')
+}
+
+function indexName(tokens: Token[], def: Range, kindAt: number): string {
+  for (let i = kindAt + 1; i <= def.end; i++) {
+    const t = tokens[i]!
+    if (isPunct(t, '(')) break
+    if (t.kind === 'quoted') return identifierName(t)
+  }
+  return isWord(tokens[kindAt], 'PRIMARY') ? 'PRIMARY' : '(unnamed)'
+}
+
+/** Column names in an index's part list. */
+function indexParts(tokens: Token[], def: Range): string[] {
+  const open = tokens.findIndex((t, i) => i >= def.start && i <= def.end && isPunct(t, '('))
+  if (open < 0) return []
+  const close = matchingParen(tokens, open)
+  return tokens.slice(open + 1, close).filter((t) => t.kind === 'quoted').map(identifierName)
+}
+
+/** The last token of a definer: `user`@`host`, 'user'@'host', CURRENT_USER or CURRENT_USER(). */
+function definerEnd(tokens: Token[], from: number, limit: number): number {
+  const user = nextSignificant(tokens, from, limit)
+  if (isWord(tokens[user], 'CURRENT_USER')) {
+    const open = nextSignificant(tokens, user + 1, limit)
+    return isPunct(tokens[open], '(') ? matchingParen(tokens, open) : user
+  }
+  const at = user + 1
+  return isPunct(tokens[at], '@') ? at + 1 : user
+}
+
+function record(code: string, object: string, before: string, after: string, reason: string): Rewrite {
+  return { code, object, before, after, reason }
+}
+
+function unreadable(what: string): CutoverError {
+  return new CutoverError({
+    code: 'SCHEMA_DDL_UNREADABLE',
+    message: `Cannot read the DDL: ${what}.`,
+    workaround: 'Report this with the SHOW CREATE output of the object; create the object on the target by hand and exclude it from the job.',
+    stage: 'schema',
+  })
+}

@@ -1,0 +1,27 @@
+/** The source's databases and tables as the object picker shows them. Pure: no node imports. */
+
+export interface DiscoveredTable {
+  name: string
+  /** InnoDB's estimate from information_schema: good for sizing, never for counting. */
+  rowsEstimate: number
+  dataBytes: number
+  indexBytes: number
+  engine: string | null
+  hasPrimaryKey: boolean
+  /** A UNIQUE key whose columns are all NOT NULL: it identifies rows as well as a primary key does. */
+  hasNotNullUnique: boolean
+}
+
+export interface DiscoveredDatabase {
+  name: string
+  tables: DiscoveredTable[]
+}
+
+export interface DiscoveredObjects {
+  databases: DiscoveredDatabase[]
+}
+
+export interface SelectedTable {
+  schema: string
+  table: string
+}
