@@ -10,7 +10,7 @@ import type { JobConfig, JobStatus } from '../../shared/domain/job'
 import type { JobStore, StoredJob } from '../store/jobStore'
 import type { ConnectRoute } from './connect/openSession'
 import { openRoute, openSessionOnRoute } from './connect/openSession'
-import type { ServerInfo, SqlSession } from './connect/session'
+import type { SqlSession } from './connect/session'
 import { detectServer } from './connect/serverInfo'
 import { prepareRawReads } from './dump/chunkReader'
 import { quoteTable } from './dump/identifierQuoting'
@@ -137,7 +137,7 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
       if (!copyDone) {
         // Snapshot first, so the schema and the data are read at one point and the binlog position matches both.
         const readers = await Promise.all(Array.from({ length: concurrency }, () => open(sourceRoute, 'source')))
-        const snapshot = await openSnapshot({ sessions: readers, info: sourceInfo, tables: objects.tables })
+        const snapshot = await openSnapshot({ locker: control, readers, info: sourceInfo, tables: objects.tables })
         log(
           'info',
           `Consistent snapshot opened with ${snapshot.method === 'flush-tables' ? 'FLUSH TABLES WITH READ LOCK' : 'LOCK TABLES … READ (FTWRL not permitted)'}; writes were blocked for ${snapshot.lockHoldMs.toFixed(0)} ms.`,

@@ -56,19 +56,19 @@ async function readPosition(session: SqlSession, info: ServerInfo): Promise<Binl
 }
 
 export async function openSnapshot(options: {
-  sessions: SqlSession[]
+  /** Takes the lock and reads the position; it does not read data, so any session will do. */
+  locker: SqlSession
+  /** Each starts its consistent-snapshot transaction while the lock is held. */
+  readers: SqlSession[]
   info: ServerInfo
   tables: TableRef[]
   /** Seconds the lock may wait for running statements before the snapshot gives up. */
   lockWaitSeconds?: number
 }): Promise<Snapshot> {
-  const { sessions, info, tables } = options
-  const [locker] = sessions
-  if (!locker) throw new Error('a snapshot needs at least one session')
-  for (const s of sessions) {
-    await s.query(`SET SESSION lock_wait_timeout = ${Math.max(1, options.lockWaitSeconds ?? 60)}`)
-    await s.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ')
-  }
+  const { locker, readers, info, tables } = options
+  if (readers.length === 0) throw new Error('a snapshot needs at least one reader')
+  await locker.query(`SET SESSION lock_wait_timeout = ${Math.max(1, options.lockWaitSeconds ?? 60)}`)
+  for (const s of readers) await s.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ')
 
   let method: LockMethod = 'flush-tables'
   const started = performance.now()
@@ -81,21 +81,11 @@ export async function openSnapshot(options: {
     // Managed MySQL forbids FTWRL; locking just the job's tables blocks the writes that matter.
     await locker.query(`LOCK TABLES ${tables.map((t) => `${quoteTable(t)} READ`).join(', ')}`)
   }
-  let lockHoldMs: number
   try {
     const position = await readPosition(locker, info)
-    // The locker itself cannot start a transaction under LOCK TABLES (that would release the lock), so it
-    // joins the snapshot after UNLOCK; with writes blocked until then, its view is the same point.
-    await Promise.all(sessions.slice(1).map((s) => s.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY')))
-    if (method === 'flush-tables') await locker.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY')
+    await Promise.all(readers.map((s) => s.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY')))
     await locker.query('UNLOCK TABLES')
-    lockHoldMs = performance.now() - started
-    if (method === 'lock-tables') {
-      // After UNLOCK a write may slip in before this starts: so under LOCK TABLES the locker never reads
-      // data, it only serves as an extra position reader. Callers get the other sessions.
-      return { sessions: sessions.slice(1).length > 0 ? sessions.slice(1) : sessions, position, method, lockHoldMs }
-    }
-    return { sessions, position, method, lockHoldMs }
+    return { sessions: readers, position, method, lockHoldMs: performance.now() - started }
   } catch (error) {
     await locker.query('UNLOCK TABLES').catch(() => undefined)
     throw error

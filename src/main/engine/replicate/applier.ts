@@ -204,7 +204,7 @@ export function createApplier(options: ApplierOptions): Applier {
     return best
   }
 
-  async function dispatchChange(item: WorkItem, signal: AbortSignal): Promise<void> {
+  async function dispatchChange(item: WorkItem): Promise<void> {
     for (;;) {
       checkFailure()
       const route = causality.route(item.keys)
@@ -331,7 +331,7 @@ export function createApplier(options: ApplierOptions): Applier {
             ...rowKeys(change.ref, change.columns, change.table.uniqueKeys, change.after),
           ]),
         ]
-        await dispatchChange({ change, keys, seq, safe }, signal)
+        await dispatchChange({ change, keys, seq, safe })
       }
       advance()
       for (const w of workers) if (w.queue.length >= batchRows / 4 || !w.busy) void runWorker(w)

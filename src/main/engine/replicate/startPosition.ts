@@ -20,7 +20,7 @@ export async function currentPosition(source: SqlSession, info: ServerInfo): Pro
         'Enable log_bin (binlog_format=ROW, binlog_row_image=FULL) on the source and restart it, or run an "existing" job.',
     })
   }
-  let gtidSet: string | null = null
+  let gtidSet: string | null
   if (info.flavor === 'mariadb') {
     const [g] = await source.query<{ gtid: string | null }>('SELECT @@GLOBAL.gtid_binlog_pos AS gtid')
     gtidSet = g?.gtid ? g.gtid : null
