@@ -12,7 +12,10 @@ export default defineConfig({
     target: 'node20',
     minify: false,
     rollupOptions: {
-      input: { fullBench: resolve(import.meta.dirname, 'bench/fullBench.ts') },
+      input: {
+        fullBench: resolve(import.meta.dirname, 'bench/fullBench.ts'),
+        cdcBench: resolve(import.meta.dirname, 'bench/cdcBench.ts'),
+      },
       external: [...builtinModules, ...builtinModules.map((m) => `node:${m}`), ...Object.keys(pkg.dependencies), /^mysql2\//],
       output: { format: 'cjs', entryFileNames: '[name].js' },
     },

@@ -80,6 +80,9 @@ function drawServerId(avoid: number): number {
 async function prepareWriter(session: SqlSession): Promise<void> {
   await session.query("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'")
   await session.query('SET SESSION foreign_key_checks = 0')
+  // Rows are written by key and never read back: READ COMMITTED spares the gap locks that make parallel
+  // writers into one table deadlock on each other's neighbouring index entries.
+  await session.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED')
 }
 
 export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, options: RunOptions = {}): RunningJob {

@@ -15,9 +15,27 @@ export type BinlogDumpOutcome =
   | { ok: 'timeout' }
 
 const BINLOG_DUMP_NON_BLOCK = 0x01
+/** Events the server makes up for the stream (fake rotate, Gtid_list…), which say nothing about the position. */
+const LOG_EVENT_ARTIFICIAL_F = 0x20
+const FORMAT_DESCRIPTION_EVENT = 15
+const ROTATE_EVENT = 4
+
+/**
+ * Whether a binlog event packet (OK byte, then the 19-byte event header) is a real event read from the file,
+ * as opposed to the rotate, format description and artificial events every dump begins with.
+ */
+function isRealEvent(packet: WirePacket): boolean {
+  const header = packet.offset + 1
+  if (packet.buffer.length < header + 19) return false
+  const type = packet.buffer[header + 4]
+  const flags = packet.buffer.readUInt16LE(header + 17)
+  return (flags & LOG_EVENT_ARTIFICIAL_F) === 0 && type !== FORMAT_DESCRIPTION_EVENT && type !== ROTATE_EVENT
+}
 const COM_BINLOG_DUMP = 0x12
 
 interface WirePacket {
+  buffer: Buffer
+  offset: number
   isEOF(): boolean
   isError(): boolean
   asError(encoding?: string): Error & { errno?: number; code?: string }
@@ -112,10 +130,11 @@ export async function probeBinlogDump(
   }
   const filename = 'file' in start ? start.file : ''
   const binlogPos = 'file' in start ? start.position : 4
-  // A file position is proven by the event at it (after the fake rotate and format description). A GTID
-  // start is checked by the server while it scans for the position, and MariaDB reports a missing or
-  // purged GTID only after the first events, so read further (to the end when the binlog is short).
-  const enough = 'file' in start ? 3 : 200
+  // A file position is proven by the first real event read at it (the stream opens with a fake rotate, the
+  // format description and, on MariaDB, artificial events that come before the position is read at all). A
+  // GTID start is checked while the server scans for it, and MariaDB reports a missing or purged GTID only
+  // after some events, so read further (to the end when the binlog is short).
+  const enough = 'file' in start ? 1 : 200
   return new Promise<BinlogDumpOutcome>((resolve) => {
     let events = 0
     let settled = false
@@ -141,7 +160,7 @@ export async function probeBinlogDump(
             finish({ ok: true, events })
             return false
           }
-          if (++events >= enough) finish({ ok: true, events })
+          if (isRealEvent(packet) && ++events >= enough) finish({ ok: true, events })
           return !settled
         },
         (error) => finish({ ok: false, errno: error.errno ?? null, code: error.code ?? null, message: error.message }),

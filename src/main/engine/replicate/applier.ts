@@ -151,6 +151,8 @@ export function createApplier(options: ApplierOptions): Applier {
   }))
   let closed = false
 
+  const maxLockRetries = 20
+
   async function runWorker(w: Worker): Promise<void> {
     if (w.busy || w.queue.length === 0 || failure || closed) return
     w.busy = true
@@ -181,20 +183,28 @@ export function createApplier(options: ApplierOptions): Applier {
 
   async function applyBatch(session: SqlSession, batch: WorkItem[]): Promise<void> {
     const statements = planStatements(batch, options.maxAllowedPacket)
-    await session.query('START TRANSACTION')
-    try {
-      for (const s of statements) {
-        try {
-          await session.query(s.sql)
-        } catch (error) {
-          ;(error as { cutoverTable?: TableRef }).cutoverTable = s.table
-          throw error
+    for (let attempt = 1; ; attempt++) {
+      await session.query('START TRANSACTION')
+      try {
+        for (const s of statements) {
+          try {
+            await session.query(s.sql)
+          } catch (error) {
+            ;(error as { cutoverTable?: TableRef }).cutoverTable = s.table
+            throw error
+          }
         }
+        await session.query('COMMIT')
+        return
+      } catch (error) {
+        await session.query('ROLLBACK').catch(() => undefined)
+        // A deadlock or lock wait timeout rolled the whole transaction back; the batch holds no conflicting
+        // keys with other workers' (causality), so running it again is correct. Only locks on neighbouring
+        // index entries (REPLACE, unique secondary keys) collide, and a short random wait separates them.
+        const errno = (error as { errno?: number }).errno
+        if ((errno !== 1213 && errno !== 1205) || attempt >= maxLockRetries) throw error
+        await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * attempt))
       }
-      await session.query('COMMIT')
-    } catch (error) {
-      await session.query('ROLLBACK').catch(() => undefined)
-      throw error
     }
   }
 

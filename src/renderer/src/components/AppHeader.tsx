@@ -4,6 +4,9 @@ export function AppHeader() {
   const theme = useStore((s) => s.theme)
   const toggleTheme = useStore((s) => s.toggleTheme)
   const host = useStore((s) => s.info?.host)
+  const version = useStore((s) => s.info?.version)
+  const page = useStore((s) => s.route.page)
+  const navigate = useStore((s) => s.navigate)
   return (
     <header className="app-header">
       <div className="brand">
@@ -11,14 +14,18 @@ export function AppHeader() {
           ⇢
         </span>
         <span className="brand-name">Cutover</span>
+        {version && <span className="brand-version">{version}</span>}
         {host === 'bridge' && <span className="host-tag">browser bridge</span>}
       </div>
-      <button
-        type="button"
-        className="button ghost"
-        onClick={toggleTheme}
-        aria-label={`Switch to ${theme === 'dark' ? 'light' : 'dark'} theme`}
-      >
+      <nav className="header-nav" aria-label="Main">
+        <button type="button" className={`nav-item ${page !== 'create' ? 'nav-current' : ''}`} aria-current={page === 'jobs' ? 'page' : undefined} onClick={() => navigate({ page: 'jobs' })}>
+          Jobs
+        </button>
+        <button type="button" className={`nav-item ${page === 'create' ? 'nav-current' : ''}`} aria-current={page === 'create' ? 'page' : undefined} onClick={() => navigate({ page: 'create' })}>
+          Create job
+        </button>
+      </nav>
+      <button type="button" className="button ghost small" onClick={toggleTheme} aria-label={`Switch to ${theme === 'dark' ? 'light' : 'dark'} theme`}>
         {theme === 'dark' ? '☀ Light' : '☾ Dark'}
       </button>
     </header>

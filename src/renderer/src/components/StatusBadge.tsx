@@ -9,5 +9,10 @@ const labels: Record<JobStatus, string> = {
 }
 
 export function StatusBadge({ status }: { status: JobStatus }) {
-  return <span className={`badge badge-${status}`}>{labels[status]}</span>
+  return (
+    <span className={`badge badge-${status}`}>
+      <span className="badge-dot" aria-hidden="true" />
+      {labels[status]}
+    </span>
+  )
 }

@@ -3,33 +3,81 @@ import type { JobSummary } from '../../../shared/domain/job'
 import { ApiError, call } from '../api'
 import type { Store } from './store'
 
+export type JobAction = 'start' | 'pause' | 'resume' | 'restart'
+
+export interface ProblemText {
+  code: string
+  message: string
+  workaround: string
+}
+
 export interface JobsSlice {
   jobs: JobSummary[]
   jobsLoaded: boolean
-  jobsError: { message: string; workaround: string } | null
+  jobsError: ProblemText | null
+  /** Ids with an action in flight, so their buttons disable instead of firing twice. */
+  busyJobs: Record<string, JobAction | 'delete' | undefined>
+  /** The last failed action per job, shown next to it until the next action. */
+  actionErrors: Record<string, ProblemText | undefined>
   loadJobs: () => Promise<void>
-  deleteJob: (id: string) => Promise<void>
+  runJobAction: (id: string, action: JobAction) => Promise<boolean>
+  deleteJob: (id: string) => Promise<boolean>
 }
 
-function describe(error: unknown) {
+export function describeProblem(error: unknown): ProblemText {
   return error instanceof ApiError
-    ? { message: error.message, workaround: error.workaround }
-    : { message: String(error), workaround: 'Reload the window.' }
+    ? { code: error.code, message: error.message, workaround: error.workaround }
+    : { code: 'UNEXPECTED', message: error instanceof Error ? error.message : String(error), workaround: 'Try again; if it keeps happening, restart Cutover.' }
 }
 
-export const createJobsSlice: StateCreator<Store, [], [], JobsSlice> = (set, get) => ({
-  jobs: [],
-  jobsLoaded: false,
-  jobsError: null,
-  loadJobs: async () => {
-    try {
-      set({ jobs: await call('job:list', {}), jobsLoaded: true, jobsError: null })
-    } catch (error) {
-      set({ jobsLoaded: true, jobsError: describe(error) })
-    }
-  },
-  deleteJob: async (id) => {
-    await call('job:delete', { id })
-    await get().loadJobs()
-  },
-})
+const channels = { start: 'job:start', pause: 'job:pause', resume: 'job:resume', restart: 'job:restart' } as const
+
+export const createJobsSlice: StateCreator<Store, [], [], JobsSlice> = (set, get) => {
+  const setBusy = (id: string, value: JobAction | 'delete' | undefined) =>
+    set((s) => ({ busyJobs: { ...s.busyJobs, [id]: value } }))
+  const setError = (id: string, value: ProblemText | undefined) =>
+    set((s) => ({ actionErrors: { ...s.actionErrors, [id]: value } }))
+
+  return {
+    jobs: [],
+    jobsLoaded: false,
+    jobsError: null,
+    busyJobs: {},
+    actionErrors: {},
+    loadJobs: async () => {
+      try {
+        set({ jobs: await call('job:list', {}), jobsLoaded: true, jobsError: null })
+      } catch (error) {
+        set({ jobsLoaded: true, jobsError: describeProblem(error) })
+      }
+    },
+    runJobAction: async (id, action) => {
+      setBusy(id, action)
+      setError(id, undefined)
+      try {
+        await call(channels[action], { id })
+        return true
+      } catch (error) {
+        setError(id, describeProblem(error))
+        return false
+      } finally {
+        setBusy(id, undefined)
+        void get().loadJobs()
+      }
+    },
+    deleteJob: async (id) => {
+      setBusy(id, 'delete')
+      setError(id, undefined)
+      try {
+        await call('job:delete', { id })
+        return true
+      } catch (error) {
+        setError(id, describeProblem(error))
+        return false
+      } finally {
+        setBusy(id, undefined)
+        await get().loadJobs()
+      }
+    },
+  }
+}

@@ -2,12 +2,21 @@
 import { create } from 'zustand'
 import type { AppSlice } from './appSlice'
 import { createAppSlice } from './appSlice'
+import type { JobDetailSlice } from './jobDetailSlice'
+import { createJobDetailSlice } from './jobDetailSlice'
 import type { JobsSlice } from './jobsSlice'
 import { createJobsSlice } from './jobsSlice'
+import type { ProgressSlice } from './progressSlice'
+import { createProgressSlice } from './progressSlice'
+import type { WizardSlice } from './wizardSlice'
+import { createWizardSlice } from './wizardSlice'
 
-export type Store = AppSlice & JobsSlice
+export type Store = AppSlice & JobsSlice & JobDetailSlice & ProgressSlice & WizardSlice
 
 export const useStore = create<Store>()((...a) => ({
   ...createAppSlice(...a),
   ...createJobsSlice(...a),
+  ...createJobDetailSlice(...a),
+  ...createProgressSlice(...a),
+  ...createWizardSlice(...a),
 }))

@@ -1,0 +1,274 @@
+/**
+ * `npm run bench:cdc`: Cutover's incremental apply against MariaDB's own replication, on the same binlog.
+ *
+ * One local source (ROW / FULL image, MariaDB's default binlog_row_metadata=NO_LOG) gets a deterministic
+ * workload: small transactions of inserts, updates and deletes, with one ALTER TABLE … ADD COLUMN … AFTER in the
+ * middle. Three appliers then read that same binlog from the same position: Cutover (a `both` job into its own
+ * target), a MariaDB replica with one SQL thread, and a replica with 4 parallel workers (optimistic mode).
+ * 1. Apply rate: the workload is written first, then each applier is started and timed until caught up.
+ * 2. Lag at a fixed offered load (half of Cutover's measured maximum): the writer is paced for a while and the
+ *    lag of each applier is sampled (now − the last applied heartbeat row's source time), giving p50 / p99.
+ */
+import type { Connection } from 'mysql2/promise'
+import { jobConfigSchema } from '../src/shared/domain/job'
+import { startJob, type RunningJob } from '../src/main/engine/jobRunner'
+import { openJobStore } from '../src/main/store/jobStore'
+import { startMariaDb, type MariaDbServer } from '../tests/harness/mariadb'
+
+const totalChanges = Number(process.env.CDC_ROWS ?? 100_000)
+const changesPerTxn = 5
+const lagSeconds = Number(process.env.CDC_LAG_SECONDS ?? 15)
+const db = 'cdcbench'
+
+function lcg(seed: number) {
+  let x = seed
+  return (n: number) => {
+    x = (x * 1103515245 + 12345) % 2147483648
+    return x % n
+  }
+}
+
+async function endPosition(source: Connection): Promise<{ file: string; position: number }> {
+  const [[row]] = (await source.query('SHOW MASTER STATUS')) as unknown as [{ File: string; Position: number }[]]
+  return { file: row!.File, position: Number(row!.Position) }
+}
+
+/** Writes `changes` row changes in small transactions over 4 connections; `paceRowsPerSecond` throttles them. */
+async function writeWorkload(
+  source: MariaDbServer,
+  changes: number,
+  seed: number,
+  paceRowsPerSecond = 0,
+  alterAt = -1,
+): Promise<number> {
+  const conns = await Promise.all(Array.from({ length: 4 }, () => source.connect()))
+  let written = 0
+  let altered = alterAt < 0
+  const started = performance.now()
+  await Promise.all(
+    conns.map(async (c, w) => {
+      const rand = lcg(seed * 31 + w)
+      let nextId = w * 10_000_000 + seed * 1_000_000
+      const live: number[] = []
+      while (written < changes) {
+        if (!altered && written >= alterAt && w === 0) {
+          altered = true
+          await c.query(`ALTER TABLE ${db}.items ADD COLUMN e INT NOT NULL DEFAULT 7 AFTER a`)
+        }
+        await c.query('START TRANSACTION')
+        for (let k = 0; k < changesPerTxn - 1; k++) {
+          const r = rand(10)
+          if (r < 5 || live.length < 20) {
+            const id = nextId++
+            live.push(id)
+            await c.query(`INSERT INTO ${db}.items (id, a, b, c, d) VALUES (?, ?, ?, NOW(6), ?)`, [
+              id,
+              rand(1000),
+              `payload-${id}-${'x'.repeat(rand(40))}`,
+              `${rand(100000)}.${rand(100)}`,
+            ])
+          } else if (r < 8) {
+            await c.query(`UPDATE ${db}.items SET a = a + 1, b = ? WHERE id = ?`, [
+              `upd-${rand(1e6)}`,
+              live[rand(live.length)],
+            ])
+          } else {
+            const at = rand(live.length)
+            await c.query(`DELETE FROM ${db}.items WHERE id = ?`, [live[at]])
+            live.splice(at, 1)
+          }
+        }
+        // The heartbeat row: its source time, read on each target, measures lag.
+        await c.query(`UPDATE ${db}.tick SET t = NOW(6) WHERE id = ?`, [w])
+        await c.query('COMMIT')
+        written += changesPerTxn
+        if (paceRowsPerSecond > 0) {
+          const due = (written / paceRowsPerSecond) * 1000 - (performance.now() - started)
+          if (due > 0) await new Promise((r) => setTimeout(r, due))
+        }
+      }
+    }),
+  )
+  await Promise.all(conns.map((c) => c.end()))
+  return written
+}
+
+async function replicaCaughtUp(replica: Connection, end: { file: string; position: number }): Promise<boolean> {
+  const [[s]] = (await replica.query('SHOW SLAVE STATUS')) as unknown as [Record<string, unknown>[]]
+  if (!s) return false
+  if (s['Last_SQL_Error']) throw new Error(`replica SQL error: ${String(s['Last_SQL_Error'])}`)
+  return s['Relay_Master_Log_File'] === end.file && Number(s['Exec_Master_Log_Pos']) >= end.position
+}
+
+async function lagOf(c: Connection): Promise<number> {
+  const [[row]] = (await c.query(
+    `SELECT TIMESTAMPDIFF(MICROSECOND, MAX(t), NOW(6)) AS us FROM ${db}.tick`,
+  )) as unknown as [{ us: string | number | null }[]]
+  return Math.max(0, Number(row?.us ?? 0) / 1e6)
+}
+
+const percentile = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN
+}
+
+async function main(): Promise<void> {
+  console.log(`Starting servers (source, Cutover target, 2 replicas)…`)
+  const binlog = { format: 'ROW', rowImage: 'FULL', rowMetadata: 'NO_LOG' } as const
+  const [source, target, single, parallel] = await Promise.all([
+    startMariaDb({ name: 'bench-source', binlog }),
+    startMariaDb({ name: 'bench-target' }),
+    startMariaDb({ name: 'bench-replica-1', extraArgs: ['--slave-parallel-threads=0'] }),
+    startMariaDb({
+      name: 'bench-replica-4',
+      extraArgs: ['--slave-parallel-threads=4', '--slave-parallel-mode=optimistic'],
+    }),
+  ])
+  const servers = [source, target, single, parallel]
+  let run: RunningJob | null = null
+  try {
+    const ddl = [
+      `CREATE DATABASE ${db}`,
+      `CREATE TABLE ${db}.items (id BIGINT PRIMARY KEY, a INT NOT NULL, b VARCHAR(120), c DATETIME(6), d DECIMAL(12,2)) DEFAULT CHARSET=utf8mb4`,
+      `CREATE TABLE ${db}.tick (id INT PRIMARY KEY, t DATETIME(6) NOT NULL)`,
+      `INSERT INTO ${db}.tick VALUES (0, NOW(6)), (1, NOW(6)), (2, NOW(6)), (3, NOW(6))`,
+    ]
+    for (const s of ddl) await source.query(s)
+    const start = await endPosition(await source.connect())
+
+    // Replicas: same schema and rows, then replicate from `start`.
+    const replicas = { single: await single.connect(), parallel: await parallel.connect() }
+    for (const r of Object.values(replicas)) {
+      for (const s of ddl) await r.query(s)
+      await r.query(`UPDATE ${db}.tick t SET t.t = (SELECT 1)`).catch(() => undefined)
+      await r.query(
+        `CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=${source.port}, MASTER_USER='${source.user}', MASTER_PASSWORD='${source.password}', MASTER_LOG_FILE='${start.file}', MASTER_LOG_POS=${start.position}, MASTER_USE_GTID=no`,
+      )
+    }
+
+    // Cutover: a `both` job (copies the 4 tick rows), caught up at `start`, then paused.
+    const store = openJobStore(':memory:')
+    const connection = (s: MariaDbServer) => ({ host: s.host, port: s.port, user: s.user, password: s.password })
+    const config = jobConfigSchema.parse({
+      name: 'bench',
+      source: connection(source),
+      target: connection(target),
+      type: 'both',
+      objects: [db],
+      spec: { concurrency: 4, exportMBps: 0 },
+    })
+    const job = store.createJob(config)
+    let caughtUpAt = 0
+    const hooks = {
+      store,
+      log: () => undefined,
+      stageChanged: () => undefined,
+      progress: () => undefined,
+      caughtUp: () => (caughtUpAt = performance.now()),
+    }
+    const waitFor = async (done: () => boolean | Promise<boolean>, what: string, timeoutMs = 600_000) => {
+      const deadline = Date.now() + timeoutMs
+      while (!(await done())) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+        await new Promise((r) => setTimeout(r, 50))
+      }
+    }
+    run = startJob(job, config, hooks, { heartbeatSeconds: 0.2 })
+    await waitFor(() => caughtUpAt > 0, 'Cutover to reach the start')
+    run.pause()
+    await run.done
+
+    console.log(`Writing ${totalChanges} row changes (${changesPerTxn} per transaction, one ALTER … AFTER mid-stream)…`)
+    const written = await writeWorkload(source, totalChanges, 1, 0, Math.floor(totalChanges / 2))
+    const end = await endPosition(await source.connect())
+    const rows: { name: string; seconds: number }[] = []
+
+    caughtUpAt = 0
+    let t0 = performance.now()
+    run = startJob(store.getJob(job.id)!, config, hooks, { heartbeatSeconds: 0.2 })
+    await waitFor(() => caughtUpAt > 0, 'Cutover to catch up')
+    rows.push({ name: 'Cutover (4 workers)', seconds: (caughtUpAt - t0) / 1000 })
+    for (const [name, r] of [
+      ['MariaDB replica, 1 SQL thread', replicas.single],
+      ['MariaDB replica, 4 parallel (optimistic)', replicas.parallel],
+    ] as const) {
+      t0 = performance.now()
+      await r.query('START SLAVE')
+      await waitFor(() => replicaCaughtUp(r, end), name)
+      rows.push({ name, seconds: (performance.now() - t0) / 1000 })
+    }
+    const rates = rows.map((r) => ({ ...r, rate: written / r.seconds }))
+    const cutoverRate = rates[0]!.rate
+
+    // Lag at half of Cutover's maximum rate, every applier live.
+    const offered = Math.round(cutoverRate / 2)
+    console.log(`Offering ${offered} row changes/s for ${lagSeconds} s and sampling lag…`)
+    const targetConn = await target.connect()
+    const samples: Record<string, number[]> = { cutover: [], single: [], parallel: [] }
+    let sampling = true
+    const sampler = (async () => {
+      while (sampling) {
+        samples.cutover!.push(await lagOf(targetConn))
+        samples.single!.push(await lagOf(replicas.single))
+        samples.parallel!.push(await lagOf(replicas.parallel))
+        await new Promise((r) => setTimeout(r, 100))
+      }
+    })()
+    await writeWorkload(source, offered * lagSeconds, 2, offered)
+    sampling = false
+    await sampler
+
+    const table = [
+      [
+        'applier',
+        'row changes',
+        'seconds',
+        'apply rate (rows/s)',
+        'vs 1 SQL thread',
+        `lag p50 @${offered}/s`,
+        'lag p99',
+      ],
+      ...rates.map((r, i) => {
+        const s = samples[['cutover', 'single', 'parallel'][i]!]!
+        return [
+          r.name,
+          String(written),
+          r.seconds.toFixed(2),
+          Math.round(r.rate).toString(),
+          `${(r.rate / rates[1]!.rate).toFixed(2)}×`,
+          `${percentile(s, 50).toFixed(3)} s`,
+          `${percentile(s, 99).toFixed(3)} s`,
+        ]
+      }),
+    ]
+    const widths = table[0]!.map((_, c) => Math.max(...table.map((row) => row[c]!.length)))
+    console.log('')
+    for (const [i, row] of table.entries()) {
+      console.log(row.map((cell, c) => cell.padEnd(widths[c]!)).join(' | '))
+      if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('-|-'))
+    }
+    console.log(
+      `\nTargets: apply rate ≥ 1.0× the single-threaded replica; lag p99 < 1 s at half of Cutover's maximum rate.`,
+    )
+    run.pause()
+    await run.done
+    run = null
+    await targetConn.end()
+    for (const r of Object.values(replicas)) await r.end()
+    store.close()
+  } finally {
+    if (run) {
+      run.pause()
+      await run.done.catch(() => undefined)
+    }
+    await Promise.all(servers.map((s) => s.stop()))
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error)
+    process.exit(1)
+  },
+)

@@ -1,0 +1,94 @@
+import { useEffect, useRef } from 'react'
+import { useStore } from '../stores/store'
+import type { WizardStep } from '../stores/wizardSlice'
+import { ConnectionStep } from './wizard/ConnectionStep'
+import { ObjectsStep } from './wizard/ObjectsStep'
+import { PrecheckStep } from './wizard/PrecheckStep'
+import { SpecStep } from './wizard/SpecStep'
+import { TypeStep } from './wizard/TypeStep'
+
+const steps: { step: WizardStep; title: string; heading: string }[] = [
+  { step: 1, title: 'Connections', heading: 'Configure the source and target connection' },
+  { step: 2, title: 'Job type', heading: 'Choose the migration type and mode' },
+  { step: 3, title: 'Objects', heading: 'Choose the objects to migrate' },
+  { step: 4, title: 'Precheck', heading: 'Precheck' },
+  { step: 5, title: 'Spec and start', heading: 'Choose a spec and start migration' },
+]
+
+export function CreateJobPage() {
+  const step = useStore((s) => s.step)
+  const setStep = useStore((s) => s.setStep)
+  const resetWizard = useStore((s) => s.resetWizard)
+  const navigate = useStore((s) => s.navigate)
+  const headingRef = useRef<HTMLHeadingElement>(null)
+  const first = useRef(true)
+
+  // Each step is a new screen: move focus to its heading so keyboard and screen-reader users start at the top.
+  useEffect(() => {
+    if (first.current) {
+      first.current = false
+      document.getElementById('job-name')?.focus()
+      return
+    }
+    headingRef.current?.focus()
+  }, [step])
+
+  const current = steps[step - 1]!
+  return (
+    <main className="page wizard" aria-labelledby="wizard-title">
+      <div className="page-title">
+        <div>
+          <div className="breadcrumb">
+            <button type="button" className="link-button" onClick={() => navigate({ page: 'jobs' })}>
+              Migration jobs
+            </button>{' '}
+            / Create
+          </div>
+          <h1 id="wizard-title">Create migration job</h1>
+        </div>
+        <button
+          type="button"
+          className="button ghost"
+          onClick={() => {
+            resetWizard()
+            navigate({ page: 'jobs' })
+          }}
+        >
+          Cancel
+        </button>
+      </div>
+      <nav aria-label="Wizard steps">
+        <ol className="stepper">
+          {steps.map((s) => {
+            const state = s.step < step ? 'done' : s.step === step ? 'current' : 'todo'
+            return (
+              <li key={s.step} className={`stepper-item stepper-${state}`}>
+                <button
+                  type="button"
+                  className="stepper-button"
+                  disabled={state === 'todo'}
+                  aria-current={state === 'current' ? 'step' : undefined}
+                  onClick={() => setStep(s.step)}
+                >
+                  <span className="stepper-index" aria-hidden="true">
+                    {state === 'done' ? '✓' : s.step}
+                  </span>
+                  <span className="stepper-title">{s.title}</span>
+                </button>
+              </li>
+            )
+          })}
+        </ol>
+      </nav>
+      <h2 className="step-heading" tabIndex={-1} ref={headingRef}>
+        <span className="muted">Step {step} of 5 · </span>
+        {current.heading}
+      </h2>
+      {step === 1 && <ConnectionStep />}
+      {step === 2 && <TypeStep />}
+      {step === 3 && <ObjectsStep />}
+      {step === 4 && <PrecheckStep />}
+      {step === 5 && <SpecStep />}
+    </main>
+  )
+}

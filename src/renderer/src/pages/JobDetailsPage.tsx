@@ -1,0 +1,133 @@
+import { useEffect, useState } from 'react'
+import { JobActions } from '../components/JobActions'
+import { ProblemBox } from '../components/ProblemBox'
+import { StatusBadge } from '../components/StatusBadge'
+import { useStore } from '../stores/store'
+import { formatLag, formatTime } from '../units'
+import { EventLog } from './details/EventLog'
+import { IncrementalPanel } from './details/IncrementalPanel'
+import { JobCharts } from './details/JobCharts'
+import { ProgressPanel } from './details/ProgressPanel'
+import { RescaleDialog } from './details/RescaleDialog'
+import { StageTimeline } from './details/StageTimeline'
+import { stageLabels, typeLabels } from './JobsPage'
+
+export function JobDetailsPage({ id }: { id: string }) {
+  const report = useStore((s) => s.report)
+  const problem = useStore((s) => s.detailError)
+  const actionProblem = useStore((s) => s.actionErrors[id])
+  const openDetail = useStore((s) => s.openDetail)
+  const closeDetail = useStore((s) => s.closeDetail)
+  const navigate = useStore((s) => s.navigate)
+  const lag = useStore((s) => s.progress[id]?.lagSeconds ?? null)
+  const [rescaling, setRescaling] = useState(false)
+
+  useEffect(() => {
+    void openDetail(id)
+    return () => closeDetail()
+  }, [id, openDetail, closeDetail])
+
+  useEffect(() => {
+    document.getElementById('job-title')?.focus()
+  }, [id])
+
+  const job = report?.job.id === id ? report.job : null
+  const running = job?.status === 'running'
+
+  // Positions and checkpointed counts live in the store, not in the events: re-read them while the job runs.
+  useEffect(() => {
+    if (!running) return
+    const timer = setInterval(() => void useStore.getState().refreshDetail(), 5000)
+    return () => clearInterval(timer)
+  }, [running])
+  const canRescale = job?.status === 'running' || job?.status === 'paused'
+
+  return (
+    <main className="page details" aria-labelledby="job-title">
+      <div className="page-title">
+        <div>
+          <div className="breadcrumb">
+            <button type="button" className="link-button" onClick={() => navigate({ page: 'jobs' })}>
+              Migration jobs
+            </button>{' '}
+            / Details
+          </div>
+          <h1 id="job-title" tabIndex={-1}>
+            {job?.name ?? 'Loading…'} {job && <StatusBadge status={job.status} />}
+          </h1>
+        </div>
+        {job && (
+          <div className="button-row">
+            {canRescale && (
+              <button type="button" className="button ghost" onClick={() => setRescaling(true)}>
+                Rescale
+              </button>
+            )}
+            <JobActions id={job.id} name={job.name} status={job.status} onDeleted={() => navigate({ page: 'jobs' })} />
+          </div>
+        )}
+      </div>
+      {problem && <ProblemBox problem={problem} />}
+      {actionProblem && <ProblemBox problem={actionProblem} title="The action did not go through" />}
+      {job && report && (
+        <>
+          <section className="card overview" aria-label="Stage and status">
+            <StageTimeline job={job} />
+            <dl className="facts">
+              <div>
+                <dt>Source</dt>
+                <dd className="mono">{job.source}</dd>
+              </div>
+              <div>
+                <dt>Target</dt>
+                <dd className="mono">{job.target}</dd>
+              </div>
+              <div>
+                <dt>Type / mode</dt>
+                <dd>
+                  {typeLabels[job.type]} · <span className="capitalize">{job.mode}</span>
+                </dd>
+              </div>
+              <div>
+                <dt>Stage</dt>
+                <dd>{job.stage ? stageLabels[job.stage] : '—'}</dd>
+              </div>
+              <div>
+                <dt>Lag</dt>
+                <dd>{formatLag(lag ?? job.lagSeconds)}</dd>
+              </div>
+              <div>
+                <dt>Spec</dt>
+                <dd>
+                  {job.config.spec.concurrency} workers{job.config.spec.exportMBps > 0 ? `, ≤ ${job.config.spec.exportMBps} MB/s` : ''}
+                </dd>
+              </div>
+              <div>
+                <dt>Started</dt>
+                <dd>{formatTime(job.startedAt)}</dd>
+              </div>
+              <div>
+                <dt>Finished</dt>
+                <dd>{formatTime(job.finishedAt)}</dd>
+              </div>
+              {report.positions.snapshot && (
+                <div>
+                  <dt>Snapshot position</dt>
+                  <dd className="mono">
+                    {report.positions.snapshot.file}:{report.positions.snapshot.position}
+                  </dd>
+                </div>
+              )}
+            </dl>
+          </section>
+          {job.lastError && job.status === 'failed' && <ProblemBox problem={job.lastError} title="The job failed" />}
+          {job.type !== 'incremental' && <ProgressPanel report={report} />}
+          {job.type !== 'existing' && <IncrementalPanel report={report} />}
+          <JobCharts jobId={job.id} hasIncremental={job.type !== 'existing'} />
+          <EventLog />
+          {canRescale && <RescaleDialog report={report} open={rescaling} onClose={() => setRescaling(false)} />}
+        </>
+      )}
+    </main>
+  )
+}

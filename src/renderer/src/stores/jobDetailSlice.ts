@@ -1,0 +1,73 @@
+import type { StateCreator } from 'zustand'
+import type { JobLogEntry, LogLevel } from '../../../shared/domain/events'
+import type { JobStatusReport } from '../../../shared/domain/job'
+import { call } from '../api'
+import { describeProblem, type ProblemText } from './jobsSlice'
+import type { Store } from './store'
+
+/** The log keeps the newest entries only: a long job logs far more than anyone reads in the window. */
+const maxLogEntries = 2000
+
+export interface JobDetailSlice {
+  detailId: string | null
+  report: JobStatusReport | null
+  detailError: ProblemText | null
+  log: JobLogEntry[]
+  logLevel: LogLevel
+  openDetail: (id: string) => Promise<void>
+  closeDetail: () => void
+  refreshDetail: () => Promise<void>
+  setLogLevel: (level: LogLevel) => Promise<void>
+  receiveLog: (entry: JobLogEntry) => void
+}
+
+const levelRank: Record<LogLevel, number> = { debug: 0, info: 1, warning: 2, error: 3 }
+
+export const createJobDetailSlice: StateCreator<Store, [], [], JobDetailSlice> = (set, get) => {
+  async function loadLog(id: string, level: LogLevel) {
+    const entries: JobLogEntry[] = []
+    let afterId = 0
+    // Oldest first in pages; the last pages are the ones that matter, the cap drops the rest.
+    for (;;) {
+      const page = await call('job:events', { id, afterId, limit: 1000, minLevel: level })
+      entries.push(...page)
+      if (page.length < 1000) break
+      afterId = page[page.length - 1]!.id
+    }
+    if (get().detailId === id && get().logLevel === level) set({ log: entries.slice(-maxLogEntries) })
+  }
+
+  return {
+    detailId: null,
+    report: null,
+    detailError: null,
+    log: [],
+    logLevel: 'info',
+    openDetail: async (id) => {
+      set({ detailId: id, report: null, detailError: null, log: [] })
+      await Promise.all([get().refreshDetail(), loadLog(id, get().logLevel).catch(() => undefined)])
+    },
+    closeDetail: () => set({ detailId: null, report: null, detailError: null, log: [] }),
+    refreshDetail: async () => {
+      const id = get().detailId
+      if (!id) return
+      try {
+        const report = await call('job:status', { id })
+        if (get().detailId === id) set({ report, detailError: null })
+      } catch (error) {
+        if (get().detailId === id) set({ detailError: describeProblem(error) })
+      }
+    },
+    setLogLevel: async (level) => {
+      set({ logLevel: level, log: [] })
+      const id = get().detailId
+      if (id) await loadLog(id, level).catch(() => undefined)
+    },
+    receiveLog: (entry) => {
+      const { detailId, logLevel, log } = get()
+      if (entry.jobId !== detailId || levelRank[entry.level] < levelRank[logLevel]) return
+      if (log.length > 0 && log[log.length - 1]!.id >= entry.id) return
+      set({ log: log.length >= maxLogEntries ? [...log.slice(1), entry] : [...log, entry] })
+    },
+  }
+}

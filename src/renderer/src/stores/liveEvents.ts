@@ -1,0 +1,25 @@
+/** Routes the contract's events into the store, once for the whole app, so pages never subscribe twice. */
+import { subscribe } from '../api'
+import { useStore } from './store'
+
+export function connectLiveEvents(): () => void {
+  const { getState } = useStore
+  const offs = [
+    subscribe('job:progress', (p) => getState().receiveProgress(p)),
+    subscribe('job:log', (entry) => getState().receiveLog(entry)),
+    subscribe('precheck:item', ({ runId, item }) => getState().receivePrecheckItem(runId, item)),
+    subscribe('job:stageChanged', ({ jobId }) => {
+      if (getState().detailId === jobId) void getState().refreshDetail()
+    }),
+    subscribe('jobs:changed', ({ jobId, change }) => {
+      void getState().loadJobs()
+      const { detailId, route } = getState()
+      if (detailId !== jobId) return
+      if (change === 'deleted') {
+        getState().closeDetail()
+        if (route.page === 'job') getState().navigate({ page: 'jobs' })
+      } else void getState().refreshDetail()
+    }),
+  ]
+  return () => offs.forEach((off) => off())
+}

@@ -1,0 +1,124 @@
+/**
+ * A `both` job while the source keeps writing (during the snapshot, the copy and after): schema → existing data →
+ * incremental from the snapshot position without stopping, ending with every table identical.
+ */
+import type { Connection } from 'mysql2/promise'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { connectSource, connectTarget, sourceServer, targetServer, uniqueName } from '../harness/servers'
+import { expectSameTables, runJob, waitForStage } from './replicationFixture'
+
+/** Small transactions of inserts, updates and deletes over every table, deterministic by seed. */
+async function writeLoad(c: Connection, db: string, until: () => boolean, seed = 1): Promise<number> {
+  let x = seed
+  const rand = (n: number) => {
+    x = (x * 1103515245 + 12345) % 2147483648
+    return x % n
+  }
+  let transactions = 0
+  while (!until()) {
+    await c.query('START TRANSACTION')
+    for (let k = 0; k < 4; k++) {
+      const id = rand(3000)
+      switch (rand(6)) {
+        case 0:
+          await c.query(`INSERT INTO \`${db}\`.keyed (id, v, n) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE n = n + 1`, [
+            id,
+            `v${id}`,
+            id,
+          ])
+          break
+        case 1:
+          await c.query(`UPDATE \`${db}\`.keyed SET v = CONCAT(v, 'x'), n = n + 7 WHERE id = ?`, [id])
+          break
+        case 2:
+          await c.query(`DELETE FROM \`${db}\`.keyed WHERE id = ?`, [id])
+          break
+        case 3:
+          await c.query(`INSERT IGNORE INTO \`${db}\`.uniq (code, v) VALUES (?, ?)`, [`C${id}`, id])
+          await c
+            .query(`UPDATE \`${db}\`.uniq SET code = ? WHERE code = ?`, [`C${id + 1}x`, `C${id}`])
+            .catch(() => undefined)
+          break
+        case 4:
+          await c.query(`INSERT INTO \`${db}\`.nokey (a, b) VALUES (?, ?)`, [rand(50), `b${rand(5)}`])
+          await c.query(`DELETE FROM \`${db}\`.nokey WHERE a = ? LIMIT 1`, [rand(50)])
+          break
+        default:
+          await c.query(`UPDATE \`${db}\`.composite SET note = ? WHERE region = ? AND n = ?`, [
+            `n${transactions}`,
+            `r${rand(4)}`,
+            rand(200),
+          ])
+      }
+    }
+    await c.query('COMMIT')
+    transactions++
+  }
+  return transactions
+}
+
+describe('both job with writes during the snapshot, the copy and after', () => {
+  const db = uniqueName('both')
+  let source: Connection
+  let target: Connection
+  let writer: Connection
+
+  beforeAll(async () => {
+    source = await connectSource()
+    target = await connectTarget()
+    writer = await connectSource()
+    await source.query(`CREATE DATABASE \`${db}\``)
+    await source.query(
+      `CREATE TABLE \`${db}\`.keyed (id INT PRIMARY KEY, v VARCHAR(200), n BIGINT) DEFAULT CHARSET=utf8mb4`,
+    )
+    await source.query(
+      `CREATE TABLE \`${db}\`.uniq (id INT AUTO_INCREMENT PRIMARY KEY, code VARCHAR(20) NOT NULL, v INT, UNIQUE KEY (code)) DEFAULT CHARSET=utf8mb4`,
+    )
+    await source.query(`CREATE TABLE \`${db}\`.nokey (a INT, b VARCHAR(10)) DEFAULT CHARSET=utf8mb4`)
+    await source.query(
+      `CREATE TABLE \`${db}\`.composite (region VARCHAR(10) NOT NULL, n INT NOT NULL, note VARCHAR(40), PRIMARY KEY (region, n)) DEFAULT CHARSET=utf8mb4`,
+    )
+    await source.query(
+      `INSERT INTO \`${db}\`.keyed VALUES ${Array.from({ length: 2000 }, (_, i) => `(${i}, 'v${i}', ${i})`).join(',')}`,
+    )
+    await source.query(
+      `INSERT INTO \`${db}\`.composite VALUES ${Array.from({ length: 800 }, (_, i) => `('r${i % 4}', ${Math.floor(i / 4)}, 'c${i}')`).join(',')}`,
+    )
+  })
+  afterAll(async () => {
+    await source?.query(`DROP DATABASE IF EXISTS \`${db}\``)
+    await target?.query(`DROP DATABASE IF EXISTS \`${db}\``)
+    await Promise.all([source?.end(), target?.end(), writer?.end()])
+  })
+
+  it('ends with equal checksums on every table', async () => {
+    let stop = false
+    const load = writeLoad(writer, db, () => stop)
+    // Writes are running before the job opens its snapshot.
+    await new Promise((r) => setTimeout(r, 300))
+    const job = runJob(
+      {
+        name: 'both-writes',
+        source: sourceServer(),
+        target: targetServer(),
+        type: 'both',
+        objects: [db],
+        spec: { concurrency: 3, exportMBps: 0 },
+      },
+      { targetChunkBytes: 16 * 1024 },
+    )
+    await waitForStage(job.store, job.jobId, 'incremental', job.run)
+    // Keep writing while replication runs, then stop and let it catch up.
+    await new Promise((r) => setTimeout(r, 2000))
+    stop = true
+    const transactions = await load
+    expect(transactions).toBeGreaterThan(20)
+    await job.caughtUpAfter(Date.now())
+    job.run.pause()
+    expect(await job.run.done).toBe('paused')
+    await expectSameTables(source, target, db)
+    const applied = job.store.getPosition(job.jobId, 'applied')
+    expect(applied?.file).toMatch(/\d+$/)
+    expect(job.logs.join('\n')).toMatch(/nokey has no primary key or NOT NULL unique key/)
+  })
+})

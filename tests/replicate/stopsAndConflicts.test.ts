@@ -1,0 +1,98 @@
+/**
+ * The job stops loudly rather than guess: a duplicate key on the target pauses it with the table and key named,
+ * and Restart replaces the conflicting row with the source's; events it cannot reproduce exactly (a statement-
+ * format change, a row image without every column) stop it with a coded error naming the event.
+ */
+import type { Connection } from 'mysql2/promise'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { connectSource, connectTarget, sourceServer, targetServer, uniqueName } from '../harness/servers'
+import { expectSameTables, runJob } from './replicationFixture'
+
+describe('duplicate key and undecodable events', () => {
+  const db = uniqueName('stops')
+  let source: Connection
+  let target: Connection
+
+  beforeAll(async () => {
+    source = await connectSource()
+    target = await connectTarget()
+    await source.query(`CREATE DATABASE \`${db}\``)
+    await source.query(`CREATE TABLE \`${db}\`.k (id INT PRIMARY KEY, v VARCHAR(20)) DEFAULT CHARSET=utf8mb4`)
+    await source.query(`INSERT INTO \`${db}\`.k VALUES (1, 'one')`)
+  })
+  afterAll(async () => {
+    await source?.query(`DROP DATABASE IF EXISTS \`${db}\``)
+    await target?.query(`DROP DATABASE IF EXISTS \`${db}\``)
+    await Promise.all([source?.end(), target?.end()])
+  })
+
+  it('pauses on a duplicate key naming table and key, and Restart replaces the target row', async () => {
+    const input = {
+      name: 'dup',
+      source: sourceServer(),
+      target: targetServer(),
+      type: 'both' as const,
+      objects: [`${db}.k`],
+    }
+    const job = runJob(input)
+    await job.caughtUpAfter(Date.now())
+    await target.query(`INSERT INTO \`${db}\`.k VALUES (500, 'target only')`)
+    await source.query(`INSERT INTO \`${db}\`.k VALUES (2, 'two'), (500, 'from source')`)
+    expect(await job.run.done).toBe('failed')
+    const stored = job.store.getJob(job.jobId)!
+    expect(stored.status).toBe('failed')
+    expect(stored.lastError?.code).toBe('REPLICATE_DUPLICATE_KEY')
+    expect(stored.lastError?.message).toContain(`${db}.k`)
+    expect(stored.lastError?.message).toContain("'500'")
+    expect(stored.lastError?.workaround).toMatch(/Restart/)
+
+    await source.query(`UPDATE \`${db}\`.k SET v = 'after' WHERE id = 1`)
+    const again = job.restart()
+    await again.caughtUpAfter(Date.now())
+    again.run.pause()
+    expect(await again.run.done).toBe('paused')
+    expect(again.logs.join('\n')).toMatch(/safe mode on \(replaying the transaction that hit a duplicate key\)/)
+    await expectSameTables(source, target, db, ['k'])
+  })
+
+  it('stops loudly on a statement-format change and on a row image without every column', async () => {
+    const cases = [
+      {
+        setting: "SET SESSION binlog_format = 'STATEMENT'",
+        change: `INSERT INTO \`${db}\`.k VALUES (900, 'statement')`,
+        expected: /statement-format data change to .*\.k/,
+      },
+      {
+        setting: "SET SESSION binlog_row_image = 'MINIMAL'",
+        change: `UPDATE \`${db}\`.k SET v = 'minimal' WHERE id = 1`,
+        expected: /UPDATE row event for .*\.k without every column/,
+      },
+    ]
+    for (const [i, c] of cases.entries()) {
+      const job = runJob({
+        name: `undecodable-${i}`,
+        source: sourceServer(),
+        target: targetServer(),
+        type: 'both',
+        objects: [`${db}.k`],
+      })
+      await job.caughtUpAfter(Date.now())
+      const session = await connectSource()
+      await session.query(c.setting)
+      await session.query(c.change)
+      await session.end()
+      expect(await job.run.done).toBe('failed')
+      const error = job.store.getJob(job.jobId)!.lastError!
+      expect(error.code).toBe('REPLICATE_EVENT_UNDECODABLE')
+      expect(error.message).toMatch(c.expected)
+      expect(job.logs.join('\n')).toMatch(/error REPLICATE_EVENT_UNDECODABLE/)
+      // Nothing after the event was applied: the checkpoint stayed before it.
+      const applied = job.store.getPosition(job.jobId, 'applied')!
+      const [[status]] = (await source.query('SHOW MASTER STATUS')) as unknown as [{ File: string; Position: number }[]]
+      expect(applied.file !== status!.File || applied.position < Number(status!.Position)).toBe(true)
+      // Put the source row back the way the target has it, for the next case.
+      await source.query(`DELETE FROM \`${db}\`.k WHERE id = 900`)
+      await target.query(`DELETE FROM \`${db}\`.k WHERE id = 900`)
+    }
+  })
+})
