@@ -9,10 +9,11 @@ const electronShell = [
   'src/main/window/mainWindow.ts',
   'src/main/ipc/register.ts',
   'src/main/secrets/**',
+  'src/main/desktop/**',
   'src/preload/**',
 ]
 
-const noElectron = { name: 'electron', message: 'Only the Electron shell (index, window, ipc/register, secrets, preload) may import electron.' }
+const noElectron = { name: 'electron', message: 'Only the Electron shell (index, window, ipc/register, secrets, desktop, preload) may import electron.' }
 const nodeBuiltins = { group: ['node:*', 'fs', 'path', 'os', 'net', 'child_process', 'crypto'], message: 'shared/ and the renderer run in the page: no Node built-ins.' }
 
 export default tseslint.config(

@@ -8,6 +8,7 @@ import { createHandlers } from './ipc/handlers'
 import { forwardEvents, registerIpc } from './ipc/register'
 import { createMainWindow } from './window/mainWindow'
 import { createSafeStorageSecrets } from './secrets/safeStorageSecrets'
+import { watchJobsForAttention } from './desktop/jobAttention'
 
 app.enableSandbox()
 
@@ -21,12 +22,14 @@ void app.whenReady().then(() => {
   const main = createMainWindow()
   const unregister = registerIpc(ipcMain, dispatch, main.isTrustedSender)
   const stopForwarding = forwardEvents(engine.events, main.window.webContents)
+  const stopWatching = watchJobsForAttention(engine.events, (jobId) => store.getJob(jobId)?.name ?? 'A job')
 
   app.on('web-contents-created', (_event, contents) => {
     contents.setWindowOpenHandler(() => ({ action: 'deny' }))
   })
   app.on('window-all-closed', () => {
     stopForwarding()
+    stopWatching()
     unregister()
     // Running jobs pause at a safe point so their checkpoints stay exact; they resume on the next start.
     void engine.shutdown().finally(() => app.quit())

@@ -25,8 +25,10 @@ export function createMainWindow(): MainWindow {
       },
     })
   })
-  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false))
-  session.defaultSession.setPermissionCheckHandler(() => false)
+  // Only writing plain text to the clipboard (the "copy fix" buttons); every other permission is refused.
+  const allowed = new Set(['clipboard-sanitized-write'])
+  session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) => callback(allowed.has(permission)))
+  session.defaultSession.setPermissionCheckHandler((_contents, permission) => allowed.has(permission))
 
   const window = new BrowserWindow({
     width: 1280,

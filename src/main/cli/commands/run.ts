@@ -118,6 +118,7 @@ export async function runCommand(path: string, options: RunCommandOptions, io: R
 
     let lastLine = 0
     let interrupted = false
+    let caughtUp = false
     const unsubscribe = engine.events.subscribe((channel, payload) => {
       if (channel === 'job:progress') {
         const p = payload as JobProgress
@@ -133,6 +134,11 @@ export async function runCommand(path: string, options: RunCommandOptions, io: R
       if (channel === 'job:log') {
         const entry = payload as { jobId: string; level: string; code: string | null; message: string }
         if (entry.jobId !== jobId) return
+        // The runner logs this once the existing data is done and the target holds every binlog change.
+        if (entry.code === 'REPLICATE_CAUGHT_UP' && options.untilCaughtUp && !caughtUp) {
+          caughtUp = true
+          void engine.pauseJob(jobId).catch(() => undefined)
+        }
         if (options.json) return emit({ type: 'log', ...entry })
         io.out(`${io.tty ? '\r\u001b[K' : ''}${entry.level.padEnd(7)} ${entry.message}\n`)
         return
@@ -162,6 +168,11 @@ export async function runCommand(path: string, options: RunCommandOptions, io: R
         if (options.json) emit({ type: 'result', status: 'failed', error })
         else io.err(`cutover: job "${config.name}" failed: [${error?.code}] ${error?.message}\n  fix: ${error?.workaround}\n`)
         return 1
+      }
+      if (caughtUp) {
+        if (options.json) emit({ type: 'result', status: 'caught-up', position: engine.jobStatus(jobId).positions.applied })
+        else io.out(`Job "${config.name}" caught up (lag 0) and stopped at a checkpoint; run the same command to continue replicating.\n`)
+        return 0
       }
       if (options.json) emit({ type: 'result', status: 'paused' })
       else io.out(`Job "${config.name}" paused; run the same command to resume from its checkpoints.\n`)
