@@ -3,6 +3,7 @@
  * by, and size estimates — with a fixed number of information_schema queries whatever the table count.
  */
 import type { SqlSession } from '../connect/session'
+import { readColumns, tableKey, tablePairFilter } from '../schema/columnCatalog'
 import type { ColumnInfo, KeyColumnType, KeyInfo, TableRef } from './types'
 
 export interface TableShape {
@@ -29,30 +30,13 @@ export function keyColumnType(column: ColumnInfo): KeyColumnType {
   return 'other'
 }
 
-function generatedKind(extra: string): ColumnInfo['generated'] {
-  const e = extra.toUpperCase()
-  if (e.includes('VIRTUAL')) return 'virtual'
-  if (e.includes('STORED') || e.includes('PERSISTENT')) return 'stored'
-  return 'no'
-}
-
-const nameOf = (t: TableRef) => `${t.schema}\u0000${t.name}`
-
-/** Placeholders for a list of (schema, table) pairs, as `(TABLE_SCHEMA, TABLE_NAME) IN ((?,?),…)`. */
-function pairFilter(tables: TableRef[]): { sql: string; params: string[] } {
-  return {
-    sql: `(TABLE_SCHEMA, TABLE_NAME) IN (${tables.map(() => '(?, ?)').join(', ')})`,
-    params: tables.flatMap((t) => [t.schema, t.name]),
-  }
-}
-
 export async function inspectTables(session: SqlSession, tables: TableRef[]): Promise<TableShape[]> {
   if (tables.length === 0) return []
   const shapes = new Map<string, TableShape>()
   // Batches keep each statement far below max_allowed_packet even for 10,000 tables.
   for (let i = 0; i < tables.length; i += 500) {
     const batch = tables.slice(i, i + 500)
-    const filter = pairFilter(batch)
+    const filter = tablePairFilter(batch)
     const stats = await session.query<{
       TABLE_SCHEMA: string
       TABLE_NAME: string
@@ -67,7 +51,7 @@ export async function inspectTables(session: SqlSession, tables: TableRef[]): Pr
     )
     for (const s of stats) {
       const table = { schema: s.TABLE_SCHEMA, name: s.TABLE_NAME }
-      shapes.set(nameOf(table), {
+      shapes.set(tableKey(table), {
         table,
         columns: [],
         key: null,
@@ -77,33 +61,9 @@ export async function inspectTables(session: SqlSession, tables: TableRef[]): Pr
         kind: s.TABLE_TYPE === 'VIEW' ? 'view' : 'table',
       })
     }
-    const columns = await session.query<{
-      TABLE_SCHEMA: string
-      TABLE_NAME: string
-      COLUMN_NAME: string
-      DATA_TYPE: string
-      COLUMN_TYPE: string
-      IS_NULLABLE: string
-      EXTRA: string | null
-      CHARACTER_SET_NAME: string | null
-      COLLATION_NAME: string | null
-    }>(
-      `SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, EXTRA,
-              CHARACTER_SET_NAME, COLLATION_NAME
-       FROM information_schema.COLUMNS WHERE ${filter.sql}
-       ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION`,
-      filter.params,
-    )
-    for (const c of columns) {
-      shapes.get(nameOf({ schema: c.TABLE_SCHEMA, name: c.TABLE_NAME }))?.columns.push({
-        name: c.COLUMN_NAME,
-        dataType: c.DATA_TYPE.toLowerCase(),
-        columnType: c.COLUMN_TYPE,
-        nullable: c.IS_NULLABLE === 'YES',
-        generated: generatedKind(c.EXTRA ?? ''),
-        charset: c.CHARACTER_SET_NAME,
-        collation: c.COLLATION_NAME,
-      })
+    for (const [key, columns] of await readColumns(session, batch)) {
+      const shape = shapes.get(key)
+      if (shape) shape.columns = columns
     }
     const indexes = await session.query<{
       TABLE_SCHEMA: string
@@ -121,7 +81,7 @@ export async function inspectTables(session: SqlSession, tables: TableRef[]): Pr
     )
     const uniques = new Map<string, Map<string, { column: string | null; subPart: unknown }[]>>()
     for (const ix of indexes) {
-      const t = nameOf({ schema: ix.TABLE_SCHEMA, name: ix.TABLE_NAME })
+      const t = tableKey({ schema: ix.TABLE_SCHEMA, name: ix.TABLE_NAME })
       const byIndex = uniques.get(t) ?? new Map()
       const parts = byIndex.get(ix.INDEX_NAME) ?? []
       parts.push({ column: ix.COLUMN_NAME, subPart: ix.SUB_PART })
@@ -133,7 +93,7 @@ export async function inspectTables(session: SqlSession, tables: TableRef[]): Pr
       if (shape) shape.key = chooseKey(shape.columns, byIndex)
     }
   }
-  return tables.flatMap((t) => shapes.get(nameOf(t)) ?? [])
+  return tables.flatMap((t) => shapes.get(tableKey(t)) ?? [])
 }
 
 /**

@@ -143,47 +143,6 @@ export function compileLoadDataEncoder(columns: readonly ColumnInfo[]): (row: Ra
   }
 }
 
-type LiteralWriter = (cell: Buffer) => string
-
-function literalWriter(kind: ValueKind): LiteralWriter {
-  switch (kind) {
-    case 'integer':
-    case 'decimal':
-      return (cell) => cell.toString('latin1')
-    case 'float':
-      // An exponent makes it a DOUBLE literal (parsed once, keeps -0), not an exact DECIMAL converted later.
-      return (cell) => {
-        const text = cell.toString('latin1')
-        return text.includes('e') || text.includes('E') ? text : `${text}e0`
-      }
-    case 'bit':
-      return (cell) => `b'${(cell.length === 0 ? 0n : BigInt(`0x${cell.toString('hex')}`)).toString(2)}'`
-    case 'temporal':
-      return (cell) => `'${cell.toString('latin1')}'`
-    case 'json':
-      return (cell) => `CONVERT(X'${cell.toString('hex')}' USING utf8mb4)`
-    default:
-      // A hex literal is a binary string: assigned to a text column its bytes are kept as they are.
-      return (cell) => `X'${cell.toString('hex')}'`
-  }
-}
-
-/** One `(v1,v2,…)` tuple of a multi-row INSERT/REPLACE, in `copiedColumns` order. */
-export function compileSqlTupleEncoder(columns: readonly ColumnInfo[]): (row: RawRow) => string {
-  const writers = copiedColumns(columns).map((c) => literalWriter(kindOf(c)))
-  const count = writers.length
-  return (row) => {
-    if (row.length !== count) throw new Error(`a row has ${row.length} values for ${count} columns`)
-    let out = '('
-    for (let i = 0; i < count; i++) {
-      if (i > 0) out += ','
-      const cell = row[i]!
-      out += cell === null ? 'NULL' : writers[i]!(cell)
-    }
-    return out + ')'
-  }
-}
-
 type LiteralBytesWriter = (sink: ByteSink, cell: Buffer) => void
 
 const ascii = (text: string) => Buffer.from(text, 'latin1')
@@ -227,7 +186,7 @@ function literalBytesWriter(kind: ValueKind): LiteralBytesWriter {
   }
 }
 
-/** The same tuple as `compileSqlTupleEncoder`, written as ASCII bytes into a statement being built. */
+/** One `(v1,v2,…)` tuple of a multi-row INSERT/REPLACE, in `copiedColumns` order, as ASCII bytes. */
 export function compileSqlTupleWriter(columns: readonly ColumnInfo[]): (row: RawRow, sink: ByteSink) => void {
   const writers = copiedColumns(columns).map((c) => literalBytesWriter(kindOf(c)))
   const count = writers.length

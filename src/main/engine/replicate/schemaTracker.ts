@@ -8,6 +8,7 @@ import { CutoverError } from '../../../shared/domain/errors'
 import type { JobConfig } from '../../../shared/domain/job'
 import type { SqlSession } from '../connect/session'
 import type { ColumnInfo, TableRef } from '../dump/types'
+import { readColumns, tableKey, tablePairFilter } from '../schema/columnCatalog'
 import { identifierName, isPunct, isSignificant, isWord, tokenize, type Token } from '../schema/sqlTokenizer'
 
 export interface UniqueKey {
@@ -38,7 +39,6 @@ export function isSystemSchema(schema: string): boolean {
   return systemSchemas.has(schema.toLowerCase())
 }
 
-const keyOf = (t: TableRef) => `${t.schema}\u0000${t.name}`
 
 export interface SchemaTracker {
   get(schema: string, table: string): TrackedTable | undefined
@@ -52,7 +52,7 @@ export interface SchemaTracker {
 }
 
 export function createSchemaTracker(objects: JobConfig['objects'], seed: TrackedTable[]): SchemaTracker {
-  const byName = new Map<string, TrackedTable>(seed.map((t) => [keyOf(t.ref), t]))
+  const byName = new Map<string, TrackedTable>(seed.map((t) => [tableKey(t.ref), t]))
 
   function inScope(schema: string, table: string | null): boolean {
     if (isSystemSchema(schema)) return false
@@ -66,7 +66,7 @@ export function createSchemaTracker(objects: JobConfig['objects'], seed: Tracked
   }
 
   function requireTable(ref: TableRef, statement: string): TrackedTable {
-    const t = byName.get(keyOf(ref))
+    const t = byName.get(tableKey(ref))
     if (!t) {
       throw new CutoverError({
         code: 'REPLICATE_SCHEMA_UNKNOWN_TABLE',
@@ -108,7 +108,7 @@ export function createSchemaTracker(objects: JobConfig['objects'], seed: Tracked
         if (!isPunct(tokens[i], ',')) break
         i++
       }
-      for (const ref of dropped) byName.delete(keyOf(ref))
+      for (const ref of dropped) byName.delete(tableKey(ref))
       if (dropped.length === 0) return { kind: 'ignore', reason: 'out of scope' }
       return { kind: 'apply', tables: dropped, database: null, keysChanged: [], statement: dropStatement(dropped) }
     }
@@ -163,7 +163,7 @@ export function createSchemaTracker(objects: JobConfig['objects'], seed: Tracked
       const [old, afterOld] = readName(tokens, i, defaultSchema)
       if (!isWord(tokens[afterOld], 'TO')) throw unreadable(statement)
       const [renamed, next] = readName(tokens, afterOld + 1, defaultSchema)
-      const t = byName.get(keyOf(old))
+      const t = byName.get(tableKey(old))
       const keepOld = inScope(old.schema, old.name)
       const keepNew = inScope(renamed.schema, renamed.name)
       if (keepOld !== keepNew) {
@@ -175,8 +175,8 @@ export function createSchemaTracker(objects: JobConfig['objects'], seed: Tracked
         })
       }
       if (keepOld && t) {
-        byName.delete(keyOf(old))
-        byName.set(keyOf(renamed), { ...t, ref: renamed, version: t.version + 1 })
+        byName.delete(tableKey(old))
+        byName.set(tableKey(renamed), { ...t, ref: renamed, version: t.version + 1 })
         moved.push(old, renamed)
       }
       i = next
@@ -193,12 +193,12 @@ export function createSchemaTracker(objects: JobConfig['objects'], seed: Tracked
     if (ifNotExists) i += 3
     const [ref, next] = readName(tokens, i, defaultSchema)
     if (!inScope(ref.schema, ref.name)) return { kind: 'ignore', reason: 'out of scope' }
-    if (ifNotExists && byName.has(keyOf(ref))) return { kind: 'ignore', reason: 'table exists' }
+    if (ifNotExists && byName.has(tableKey(ref))) return { kind: 'ignore', reason: 'table exists' }
     if (isWord(tokens[next], 'LIKE') || (isPunct(tokens[next], '(') && isWord(tokens[next + 1], 'LIKE'))) {
       const at = isPunct(tokens[next], '(') ? next + 2 : next + 1
       const [like] = readName(tokens, at, defaultSchema)
       const t = requireTable(like, statement)
-      byName.set(keyOf(ref), {
+      byName.set(tableKey(ref), {
         ref,
         columns: t.columns.map((c) => ({ ...c })),
         uniqueKeys: t.uniqueKeys.map((k) => ({ ...k, columns: [...k.columns] })),
@@ -237,7 +237,7 @@ export function createSchemaTracker(objects: JobConfig['objects'], seed: Tracked
       }
     }
     if (columns.length === 0) throw unreadable(statement)
-    byName.set(keyOf(ref), { ref, columns, uniqueKeys: keys, version: 0 })
+    byName.set(tableKey(ref), { ref, columns, uniqueKeys: keys, version: 0 })
     // Unique keys are read back from the target after the statement ran there (the index clauses are many).
     return { kind: 'apply', tables: [ref], database: null, keysChanged: [ref], statement }
   }
@@ -360,21 +360,21 @@ export function createSchemaTracker(objects: JobConfig['objects'], seed: Tracked
           workaround: 'Start a new job whose objects cover both names, from a fresh snapshot.',
         })
       }
-      byName.delete(keyOf(t.ref))
+      byName.delete(tableKey(t.ref))
       t.ref = renamedTo
-      byName.set(keyOf(renamedTo), t)
+      byName.set(tableKey(renamedTo), t)
       tables.push(renamedTo)
     }
     return { kind: 'apply', tables, database: null, keysChanged: keysChanged ? [t.ref] : [], statement }
   }
 
   return {
-    get: (schema, table) => byName.get(keyOf({ schema, name: table })),
+    get: (schema, table) => byName.get(tableKey({ schema, name: table })),
     tables: () => [...byName.values()],
     inScope,
     applyStatement,
     setUniqueKeys(ref, keys) {
-      const t = byName.get(keyOf(ref))
+      const t = byName.get(tableKey(ref))
       if (t) t.uniqueKeys = keys
     },
     serialize: () => JSON.stringify([...byName.values()]),
@@ -391,41 +391,11 @@ export async function readTrackedTables(session: SqlSession, tables: TableRef[])
   const out = new Map<string, TrackedTable>()
   for (let i = 0; i < tables.length; i += 500) {
     const batch = tables.slice(i, i + 500)
-    const filter = `(TABLE_SCHEMA, TABLE_NAME) IN (${batch.map(() => '(?, ?)').join(', ')})`
-    const params = batch.flatMap((t) => [t.schema, t.name])
-    const columns = await session.query<{
-      TABLE_SCHEMA: string
-      TABLE_NAME: string
-      COLUMN_NAME: string
-      DATA_TYPE: string
-      COLUMN_TYPE: string
-      IS_NULLABLE: string
-      EXTRA: string | null
-      CHARACTER_SET_NAME: string | null
-      COLLATION_NAME: string | null
-    }>(
-      `SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, EXTRA, CHARACTER_SET_NAME, COLLATION_NAME
-       FROM information_schema.COLUMNS WHERE ${filter} ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION`,
-      params,
-    )
-    for (const c of columns) {
-      const ref = { schema: c.TABLE_SCHEMA, name: c.TABLE_NAME }
-      const t = out.get(keyOf(ref)) ?? { ref, columns: [], uniqueKeys: [], version: 0 }
-      const extra = (c.EXTRA ?? '').toUpperCase()
-      t.columns.push({
-        name: c.COLUMN_NAME,
-        dataType: c.DATA_TYPE.toLowerCase(),
-        columnType: c.COLUMN_TYPE,
-        nullable: c.IS_NULLABLE === 'YES',
-        generated: extra.includes('VIRTUAL')
-          ? 'virtual'
-          : extra.includes('STORED') || extra.includes('PERSISTENT')
-            ? 'stored'
-            : 'no',
-        charset: c.CHARACTER_SET_NAME,
-        collation: c.COLLATION_NAME,
-      })
-      out.set(keyOf(ref), t)
+    const { sql: filter, params } = tablePairFilter(batch)
+    const refs = new Map(batch.map((t) => [tableKey(t), { schema: t.schema, name: t.name }]))
+    for (const [key, columns] of await readColumns(session, batch)) {
+      const ref = refs.get(key)
+      if (ref) out.set(key, { ref, columns, uniqueKeys: [], version: 0 })
     }
     const keys = await readUniqueKeysBatch(session, filter, params)
     for (const [k, list] of keys) {
@@ -433,13 +403,13 @@ export async function readTrackedTables(session: SqlSession, tables: TableRef[])
       if (t) t.uniqueKeys = list
     }
   }
-  return tables.flatMap((t) => out.get(keyOf(t)) ?? [])
+  return tables.flatMap((t) => out.get(tableKey(t)) ?? [])
 }
 
 /** The unique keys of one table as a server shows them (the target's, after a DDL ran there). */
 export async function readUniqueKeys(session: SqlSession, ref: TableRef): Promise<UniqueKey[]> {
   const keys = await readUniqueKeysBatch(session, '(TABLE_SCHEMA, TABLE_NAME) IN ((?, ?))', [ref.schema, ref.name])
-  return keys.get(keyOf(ref)) ?? []
+  return keys.get(tableKey(ref)) ?? []
 }
 
 async function readUniqueKeysBatch(
@@ -460,7 +430,7 @@ async function readUniqueKeysBatch(
   )
   const byIndex = new Map<string, { table: string; name: string; columns: (string | null)[]; whole: boolean }>()
   for (const r of rows) {
-    const table = keyOf({ schema: r.TABLE_SCHEMA, name: r.TABLE_NAME })
+    const table = tableKey({ schema: r.TABLE_SCHEMA, name: r.TABLE_NAME })
     const id = `${table}\u0000${r.INDEX_NAME}`
     const ix = byIndex.get(id) ?? { table, name: r.INDEX_NAME, columns: [], whole: true }
     ix.columns.push(r.COLUMN_NAME)
