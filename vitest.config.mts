@@ -10,5 +10,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 180_000,
     teardownTimeout: 60_000,
+    // Every replication test decodes each row image twice (ours and zongji's) and fails on any difference.
+    env: { CUTOVER_VERIFY_ROW_DECODING: '1' },
   },
 })

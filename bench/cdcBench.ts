@@ -9,6 +9,8 @@
  * 2. Lag at a fixed offered load (half of Cutover's measured maximum): the writer is paced for a while and the
  *    lag of each applier is sampled (now − the last applied heartbeat row's source time), giving p50 / p99.
  */
+import { readFileSync, writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector/promises'
 import type { Connection } from 'mysql2/promise'
 import { jobConfigSchema } from '../src/shared/domain/job'
 import { startJob, type RunningJob } from '../src/main/engine/jobRunner'
@@ -100,9 +102,11 @@ async function replicaCaughtUp(replica: Connection, end: { file: string; positio
   return s['Relay_Master_Log_File'] === end.file && Number(s['Exec_Master_Log_Pos']) >= end.position
 }
 
-async function lagOf(c: Connection): Promise<number> {
+/** Seconds behind: now − the newest heartbeat applied, counted from no earlier than the workload's start. */
+async function lagOf(c: Connection, since: string): Promise<number> {
   const [[row]] = (await c.query(
-    `SELECT TIMESTAMPDIFF(MICROSECOND, MAX(t), NOW(6)) AS us FROM ${db}.tick`,
+    `SELECT TIMESTAMPDIFF(MICROSECOND, GREATEST(MAX(t), ?), NOW(6)) AS us FROM ${db}.tick`,
+    [since],
   )) as unknown as [{ us: string | number | null }[]]
   return Math.max(0, Number(row?.us ?? 0) / 1e6)
 }
@@ -161,10 +165,15 @@ async function main(): Promise<void> {
     let caughtUpAt = 0
     const hooks = {
       store,
-      log: () => undefined,
+      log: (_job: string, _level: string, message: string) => {
+        if (process.env.CDC_DEBUG) console.log(`${(performance.now() / 1000).toFixed(3)} ${message}`)
+      },
       stageChanged: () => undefined,
       progress: () => undefined,
-      caughtUp: () => (caughtUpAt = performance.now()),
+      caughtUp: () => {
+        caughtUpAt = performance.now()
+        if (process.env.CDC_DEBUG) console.log(`${(caughtUpAt / 1000).toFixed(3)} caught up`)
+      },
     }
     const waitFor = async (done: () => boolean | Promise<boolean>, what: string, timeoutMs = 600_000) => {
       const deadline = Date.now() + timeoutMs
@@ -184,10 +193,32 @@ async function main(): Promise<void> {
     const rows: { name: string; seconds: number }[] = []
 
     caughtUpAt = 0
+    // CDC_PROFILE=file.cpuprofile: a CPU profile of Cutover's catch-up alone (open it in Chrome DevTools).
+    const profiler = process.env.CDC_PROFILE ? new Session() : null
+    if (profiler) {
+      profiler.connect()
+      await profiler.post('Profiler.enable')
+      await profiler.post('Profiler.start')
+    }
+    const cpuOf = (pid: number) => {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+      return (Number(f[11]) + Number(f[12])) / 100
+    }
+    const cpu0 = { node: process.cpuUsage(), source: cpuOf(source.pid), target: cpuOf(target.pid) }
     let t0 = performance.now()
+    if (process.env.CDC_DEBUG) console.log(`${(t0 / 1000).toFixed(3)} start`)
     run = startJob(store.getJob(job.id)!, config, hooks, { heartbeatSeconds: 0.2 })
     await waitFor(() => caughtUpAt > 0, 'Cutover to catch up')
+    if (profiler) {
+      const { profile } = await profiler.post('Profiler.stop')
+      writeFileSync(process.env.CDC_PROFILE!, JSON.stringify(profile))
+      profiler.disconnect()
+    }
     rows.push({ name: 'Cutover (4 workers)', seconds: (caughtUpAt - t0) / 1000 })
+    const nodeCpu = process.cpuUsage(cpu0.node)
+    console.log(
+      `CPU during Cutover's catch-up: node ${((nodeCpu.user + nodeCpu.system) / 1e6).toFixed(2)} s, source mysqld ${(cpuOf(source.pid) - cpu0.source).toFixed(2)} s, target mysqld ${(cpuOf(target.pid) - cpu0.target).toFixed(2)} s`,
+    )
     for (const [name, r] of [
       ['MariaDB replica, 1 SQL thread', replicas.single],
       ['MariaDB replica, 4 parallel (optimistic)', replicas.parallel],
@@ -197,6 +228,23 @@ async function main(): Promise<void> {
       await waitFor(() => replicaCaughtUp(r, end), name)
       rows.push({ name, seconds: (performance.now() - t0) / 1000 })
     }
+    // Every applier must end where the source is.
+    const checksum = async (c: Connection) => {
+      const [[row]] = (await c.query(`CHECKSUM TABLE ${db}.items`)) as unknown as [{ Checksum: string | number }[]]
+      return String(row!.Checksum)
+    }
+    const sourceSum = await checksum(await source.connect())
+    const targetConnection = await target.connect()
+    const sums = {
+      Cutover: await checksum(targetConnection),
+      single: await checksum(replicas.single),
+      parallel: await checksum(replicas.parallel),
+    }
+    await targetConnection.end()
+    for (const [name, sum] of Object.entries(sums)) {
+      if (sum !== sourceSum) throw new Error(`${name} ended with CHECKSUM ${sum}, the source has ${sourceSum}`)
+    }
+    console.log(`CHECKSUM TABLE ${db}.items equal on the source, Cutover's target and both replicas (${sourceSum}).`)
     const rates = rows.map((r) => ({ ...r, rate: written / r.seconds }))
     const cutoverRate = rates[0]!.rate
 
@@ -206,11 +254,13 @@ async function main(): Promise<void> {
     const targetConn = await target.connect()
     const samples: Record<string, number[]> = { cutover: [], single: [], parallel: [] }
     let sampling = true
+    const [[nowRow]] = (await targetConn.query('SELECT NOW(6) AS now')) as unknown as [{ now: string }[]]
+    const since = nowRow!.now
     const sampler = (async () => {
       while (sampling) {
-        samples.cutover!.push(await lagOf(targetConn))
-        samples.single!.push(await lagOf(replicas.single))
-        samples.parallel!.push(await lagOf(replicas.parallel))
+        samples.cutover!.push(await lagOf(targetConn, since))
+        samples.single!.push(await lagOf(replicas.single, since))
+        samples.parallel!.push(await lagOf(replicas.parallel, since))
         await new Promise((r) => setTimeout(r, 100))
       }
     })()

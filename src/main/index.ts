@@ -9,6 +9,7 @@ import { forwardEvents, registerIpc } from './ipc/register'
 import { createMainWindow } from './window/mainWindow'
 import { createSafeStorageSecrets } from './secrets/safeStorageSecrets'
 import { watchJobsForAttention } from './desktop/jobAttention'
+import { createNativeFilePicker } from './desktop/nativeFilePicker'
 
 app.enableSandbox()
 
@@ -17,7 +18,9 @@ if (!app.requestSingleInstanceLock()) app.quit()
 void app.whenReady().then(() => {
   const store = openJobStore(join(app.getPath('userData'), 'cutover.db'))
   const engine = createEngine({ store, secrets: createSafeStorageSecrets() })
-  const dispatch = createDispatch(createHandlers(engine, { host: 'electron', version: app.getVersion() }))
+  const dispatch = createDispatch(
+    createHandlers(engine, { host: 'electron', version: app.getVersion() }, { pickFile: createNativeFilePicker() }),
+  )
 
   const main = createMainWindow()
   const unregister = registerIpc(ipcMain, dispatch, main.isTrustedSender)

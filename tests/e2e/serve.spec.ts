@@ -1,6 +1,7 @@
 import { expect, test } from '@playwright/test'
 import { serveApp } from './cutoverServe'
 import type { ServedApp } from './cutoverServe'
+import { watchConsole } from './pageChecks'
 
 let app: ServedApp
 
@@ -12,10 +13,7 @@ test.afterAll(async () => {
 })
 
 test('the app served by `cutover serve` renders in Chromium, in both themes', async ({ page }) => {
-  const consoleErrors: string[] = []
-  page.on('console', (m) => {
-    if (m.type() === 'error') consoleErrors.push(m.text())
-  })
+  const watch = await watchConsole(page)
   await page.goto(app.url)
   await expect(page.getByRole('heading', { name: 'Migration jobs' })).toBeVisible()
   // The empty state comes from a real `job:list` round trip over the bridge's WebSocket.
@@ -26,7 +24,23 @@ test('the app served by `cutover serve` renders in Chromium, in both themes', as
   await page.getByRole('button', { name: /Switch to dark theme/ }).click()
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark')
   await page.screenshot({ path: 'test-results/screenshots/jobs-empty-dark.png', fullPage: true })
-  expect(consoleErrors).toEqual([])
+  expect(watch.cspViolations).toEqual([])
+  expect(watch.errors).toEqual([])
+})
+
+test('the page runs under the CSP, and the console watch catches a violation', async ({ page }) => {
+  const watch = await watchConsole(page)
+  await page.goto(app.url)
+  await expect(page.getByRole('heading', { name: 'Migration jobs' })).toBeVisible()
+  expect(watch.cspViolations).toEqual([])
+  // The control: an inline script is refused by script-src 'self', and the refusal reaches the watch.
+  await page.evaluate(() => {
+    const script = document.createElement('script')
+    script.textContent = 'window.inlineRan = true'
+    document.head.append(script)
+  })
+  await expect.poll(() => watch.cspViolations.length).toBeGreaterThan(0)
+  expect(await page.evaluate(() => (window as unknown as { inlineRan?: boolean }).inlineRan)).toBeUndefined()
 })
 
 test('without the token nothing is served', async ({ page, request }) => {

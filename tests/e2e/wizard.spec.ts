@@ -8,25 +8,13 @@ import { readFileSync } from 'node:fs'
 import { expect, test, type Page } from '@playwright/test'
 import { startMariaDb, type CreatedUser, type MariaDbServer } from '../harness/mariadb'
 import { serveApp, type ServedApp } from './cutoverServe'
+import { shoot, watchConsole } from './pageChecks'
 
 let app: ServedApp
 let source: MariaDbServer
 let target: MariaDbServer
 let sourceUser: CreatedUser
 let targetUser: CreatedUser
-
-const shots = 'test-results/screenshots'
-
-/** One screenshot per theme; the theme attribute is flipped directly so no control keeps hover or focus. */
-async function shoot(page: Page, name: string): Promise<void> {
-  // A full-page shot of a scrolled page would paint the sticky header over the content.
-  await page.evaluate(() => window.scrollTo(0, 0))
-  for (const theme of ['light', 'dark'] as const) {
-    await page.evaluate((t) => (document.documentElement.dataset['theme'] = t), theme)
-    await page.screenshot({ path: `${shots}/${name}-${theme}.png`, fullPage: true })
-  }
-  await page.evaluate(() => (document.documentElement.dataset['theme'] = 'light'))
-}
 
 async function count(server: MariaDbServer, table: string): Promise<number> {
   const rows = await server.query<{ n: number | string }[] & import('mysql2').RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${table}`)
@@ -97,10 +85,7 @@ async function fillConnections(page: Page, name: string, targetPassword = target
 test('wizard → both job: field errors, failing then passing precheck, catch-up, changes replicated, pause and resume, delete', async ({ page, context }) => {
   test.setTimeout(180_000)
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: app.origin })
-  const consoleErrors: string[] = []
-  page.on('console', (m) => {
-    if (m.type() === 'error') consoleErrors.push(m.text())
-  })
+  const watch = await watchConsole(page)
   await page.goto(app.url)
   await page.getByRole('button', { name: 'Create migration job' }).click()
   await expect(page.getByRole('heading', { name: 'Create migration job' })).toBeVisible()
@@ -211,6 +196,8 @@ test('wizard → both job: field errors, failing then passing precheck, catch-up
     await expect.poll(() => count(target, "shop.customers WHERE name = 'renamed'"), { timeout: 30_000 }).toBe(10)
     await expect(page.getByTestId('lag')).toHaveText(/^\d+(\.\d)? s$/)
     await page.waitForTimeout(2000)
+    // The lag chart is drawn once replication runs; its label reads the latest lag.
+    await expect(page.getByRole('img', { name: /^Replication lag: Lag \d/ }).locator('canvas')).toHaveCount(1)
     await shoot(page, 'details-incremental')
 
     // Pause and resume: replication picks up what was written while it was paused.
@@ -235,11 +222,13 @@ test('wizard → both job: field errors, failing then passing precheck, catch-up
   await dialog.getByRole('button', { name: 'Delete job' }).click()
   await expect(page.getByRole('heading', { name: 'Migration jobs' })).toBeVisible()
   await expect(page.getByRole('heading', { name: /minutes of downtime/ })).toBeVisible()
-  expect(consoleErrors).toEqual([])
+  expect(watch.cspViolations).toEqual([])
+  expect(watch.errors).toEqual([])
 })
 
 test('an existing-data job runs to the end on the details page: progress, pause and resume, rows at the target', async ({ page }) => {
   test.setTimeout(240_000)
+  const watch = await watchConsole(page)
   await page.goto(app.url)
   await page.getByRole('button', { name: 'Create migration job' }).click()
   await fillConnections(page, 'shop-existing')
@@ -282,7 +271,25 @@ test('an existing-data job runs to the end on the details page: progress, pause 
   await expect(page.locator('h1 .badge')).toHaveText('Running', { timeout: 30_000 })
   // Let the charts gather a few samples for the screenshot of a running job.
   await page.waitForTimeout(4000)
+  // The charts are canvases (uPlot) with a text summary; an existing-data job has no lag to draw.
+  const throughput = page.getByRole('img', { name: /^Throughput \(rows\/s\): Rows\/s [\d.,]+( k| M)? now; peak/ })
+  await expect(throughput.locator('canvas')).toHaveCount(1)
+  await expect(page.getByRole('img', { name: /^Export rate \(MiB\/s\): MiB\/s [\d.]+ now/ }).locator('canvas')).toHaveCount(1)
+  await expect(page.locator('.chart', { hasText: 'Replication lag' })).toContainText('no replication lag')
+  // Hovering reads the value under the cursor in the chart's head.
+  const plot = (await throughput.boundingBox())!
+  await throughput.hover({ position: { x: plot.width * 0.6, y: plot.height / 2 } })
+  await expect(page.locator('.chart', { has: throughput }).locator('.chart-cursor-time')).toHaveText(/^(−\d+ s|now)$/)
+  await page.locator('.charts').screenshot({ path: 'test-results/screenshots/details-charts-hover-light.png' })
+  await page.mouse.move(0, 0)
+  await expect(page.locator('.chart-cursor-time')).toHaveCount(0)
   await shoot(page, 'details-running')
+  // The plots follow their container's width: below 1100 px the charts stack, one per row, and grow.
+  const wide = (await throughput.locator('canvas').boundingBox())!.width
+  await page.setViewportSize({ width: 1000, height: 800 })
+  await expect.poll(async () => (await throughput.locator('canvas').boundingBox())!.width).toBeGreaterThan(wide + 200)
+  await page.setViewportSize({ width: 1280, height: 800 })
+  await expect.poll(async () => (await throughput.locator('canvas').boundingBox())!.width).toBeGreaterThan(wide - 2)
   await expect(page.locator('h1 .badge')).toHaveText('Finished', { timeout: 120_000 })
   const percents = await page.locator('[data-table] .tp-percent').allTextContents()
   expect(percents).toHaveLength(4)
@@ -313,4 +320,6 @@ test('an existing-data job runs to the end on the details page: progress, pause 
   await row.getByRole('button', { name: 'Delete shop-existing' }).click()
   await page.getByRole('dialog').getByRole('button', { name: 'Delete job' }).click()
   await expect(row).toHaveCount(0)
+  expect(watch.cspViolations).toEqual([])
+  expect(watch.errors).toEqual([])
 })

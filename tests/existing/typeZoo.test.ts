@@ -13,14 +13,19 @@ import { connectSource, connectTarget, sourceServer, targetServer, uniqueName } 
 import { compareTable } from '../harness/tableComparison'
 import { fillZoo, zooDdl } from '../harness/typeZoo'
 
-
 async function fillKeyVariety(c: Connection, db: string): Promise<void> {
-  await c.query(`CREATE TABLE \`${db}\`.composite (region VARCHAR(20) NOT NULL, n INT NOT NULL, note VARCHAR(40), PRIMARY KEY (region, n)) DEFAULT CHARSET=utf8mb4 COLLATE utf8mb4_general_ci`)
+  await c.query(
+    `CREATE TABLE \`${db}\`.composite (region VARCHAR(20) NOT NULL, n INT NOT NULL, note VARCHAR(40), PRIMARY KEY (region, n), KEY by_note (note), KEY by_n_note (n, note(10))) DEFAULT CHARSET=utf8mb4 COLLATE utf8mb4_general_ci`,
+  )
   const regions = ['Ärhus', 'zürich', 'ZÜRICH-2', 'αθήνα', '東京', 'berlin', 'Oslo']
   const rows = regions.flatMap((r, i) => Array.from({ length: 400 }, (_, n) => `('${r}', ${n}, 'note ${i}-${n}')`))
   await c.query(`INSERT INTO \`${db}\`.composite VALUES ${rows.join(',')}`)
-  await c.query(`CREATE TABLE \`${db}\`.unique_only (code VARBINARY(16) NOT NULL, v INT, UNIQUE KEY (code)) DEFAULT CHARSET=utf8mb4`)
-  await c.query(`INSERT INTO \`${db}\`.unique_only VALUES ${Array.from({ length: 2000 }, (_, n) => `(UNHEX('${(n * 2654435761 % 2 ** 32).toString(16).padStart(8, '0')}ff'), ${n})`).join(',')}`)
+  await c.query(
+    `CREATE TABLE \`${db}\`.unique_only (code VARBINARY(16) NOT NULL, v INT, UNIQUE KEY (code)) DEFAULT CHARSET=utf8mb4`,
+  )
+  await c.query(
+    `INSERT INTO \`${db}\`.unique_only VALUES ${Array.from({ length: 2000 }, (_, n) => `(UNHEX('${((n * 2654435761) % 2 ** 32).toString(16).padStart(8, '0')}ff'), ${n})`).join(',')}`,
+  )
   await c.query(`CREATE TABLE \`${db}\`.no_key (a INT, b VARCHAR(10)) DEFAULT CHARSET=utf8mb4`)
   await c.query(`INSERT INTO \`${db}\`.no_key VALUES (1,'a'),(1,'a'),(2,NULL),(NULL,NULL)`)
   await c.query(`CREATE VIEW \`${db}\`.zoo_view AS SELECT id, vc FROM \`${db}\`.zoo WHERE id < 10`)
@@ -88,12 +93,36 @@ describe.each<JobMode>(['logical', 'physical'])('existing data, %s mode', (mode)
     expect(chunks.every((c) => c.state === 'done')).toBe(true)
     expect(chunks.reduce((n, c) => n + c.rows, 0)).toBe(3005 + 2800 + 2000 + 4)
 
-    const [views] = (await target.query(`SELECT TABLE_NAME FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ?`, [db])) as unknown as [{ TABLE_NAME: string }[]]
+    const [views] = (await target.query(`SELECT TABLE_NAME FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ?`, [
+      db,
+    ])) as unknown as [{ TABLE_NAME: string }[]]
     expect(views.map((v) => v.TABLE_NAME)).toEqual(['zoo_view'])
-    const [triggers] = (await target.query(`SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?`, [db])) as unknown as [unknown[]]
+    const [triggers] = (await target.query(
+      `SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?`,
+      [db],
+    )) as unknown as [unknown[]]
     expect(triggers).toEqual([])
     expect(logs.join('\n')).toMatch(/trigger .*zoo_trigger is not migrated/)
     expect(logs.join('\n')).toMatch(/no_key has no primary key/)
     expect(store.getPosition(job.id, 'snapshot')).toMatchObject({ file: expect.stringMatching(/binlog\.\d+/) })
+
+    // Secondary indexes arrive in both modes; physical mode builds them after the data.
+    const indexes = async (c: Connection) => {
+      const [rows] = (await c.query(
+        `SELECT INDEX_NAME, NON_UNIQUE, SEQ_IN_INDEX, COLUMN_NAME, SUB_PART FROM information_schema.STATISTICS
+         WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'composite' ORDER BY INDEX_NAME, SEQ_IN_INDEX`,
+        [db],
+      )) as unknown as [unknown[]]
+      return rows
+    }
+    expect(await indexes(target)).toEqual(await indexes(source))
+    expect((await indexes(target)).length).toBe(5)
+    if (mode === 'physical') {
+      expect(logs.join('\n')).toMatch(
+        /SCHEMA_INDEXES_DEFERRED Secondary indexes of .*composite are built after its data/,
+      )
+      expect(logs.join('\n')).toMatch(/LOAD_INDEXES_BUILT Built the secondary indexes of .*composite/)
+      expect(store.listDeferredIndexes(job.id)).toEqual([])
+    } else expect(logs.join('\n')).not.toMatch(/SCHEMA_INDEXES_DEFERRED/)
   })
 })

@@ -3,6 +3,9 @@
  * deleted on the source while the job replicates, under binlog_row_metadata NO_LOG and FULL, then compared over
  * the stored bytes and by CHECKSUM TABLE (ENUM labels with commas and quotes, microseconds, zero dates,
  * BIGINT beyond 2^53, JSON text, BIT, latin1 text, generated columns).
+ *
+ * Under NO_LOG every row image is decoded twice, by Cutover's decoder and by zongji, and any difference stops
+ * the job (CUTOVER_VERIFY_ROW_DECODING, set for all tests); under FULL Cutover's decoder alone feeds the target.
  */
 import type { Connection } from 'mysql2/promise'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -44,6 +47,8 @@ describe.each<BinlogRowMetadata>(['NO_LOG', 'FULL'])(
     })
 
     it('inserts, updates and deletes every type exactly', async () => {
+      const verify = process.env['CUTOVER_VERIFY_ROW_DECODING']
+      process.env['CUTOVER_VERIFY_ROW_DECODING'] = metadata === 'NO_LOG' ? '1' : '0'
       const job = runJob({
         name: `zoo-${metadata}`,
         source: sourceOptions,
@@ -52,6 +57,7 @@ describe.each<BinlogRowMetadata>(['NO_LOG', 'FULL'])(
         objects: [db],
       })
       await job.caughtUpAfter(Date.now())
+      process.env['CUTOVER_VERIFY_ROW_DECODING'] = verify
       await fillZoo(source, db)
       const zooColumns = 'id,ti,tu,si,mi,i,bu,bs,d,d0,f,db,b1,b64,dt,dtm,ts,tm,y,c,vc,tx,lat,latx,bin,vb,bl,lb,e,s,j'
       await source.query("SET SESSION sql_mode = 'NO_ENGINE_SUBSTITUTION'")

@@ -112,6 +112,18 @@ describe('browser bridge', () => {
     ws.close()
   })
 
+  it('has no native file picker: app:info says so and dialog:openFile is refused with a coded fix', async () => {
+    const ws = await open(`http://127.0.0.1:${server.port}`)
+    ws.send(JSON.stringify({ kind: 'invoke', id: 1, channel: 'app:info', payload: {} }))
+    expect(await nextMessage(ws, (m) => m.kind === 'result' && m.id === 1)).toMatchObject({
+      envelope: { ok: true, value: { nativeDialogs: false } },
+    })
+    ws.send(JSON.stringify({ kind: 'invoke', id: 2, channel: 'dialog:openFile', payload: { purpose: 'sshKey' } }))
+    const refused = await nextMessage(ws, (m) => m.kind === 'result' && m.id === 2)
+    expect(refused).toMatchObject({ envelope: { ok: false, error: { code: 'DIALOG_UNAVAILABLE', workaround: expect.stringContaining('full path') } } })
+    ws.close()
+  })
+
   it('closes a socket that sends something other than a contract message', async () => {
     const ws = await open(`http://127.0.0.1:${server.port}`)
     const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)))

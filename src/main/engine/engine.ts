@@ -210,7 +210,7 @@ export function createEngine({ store, secrets }: EngineOptions) {
       return { deleted: true }
     },
 
-    listEvents(idOrName: string, options: { afterId?: number; limit?: number; minLevel?: LogLevel }): JobLogEntry[] {
+    listEvents(idOrName: string, options: { afterId?: number; limit?: number; minLevel?: LogLevel; latest?: boolean }): JobLogEntry[] {
       return store.listEvents(requireJob(idOrName).id, options)
     },
 

@@ -180,7 +180,11 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
         if (!resumingData) {
           setStage('schema', 'running')
           const caps = await readTargetCapabilities(targetControl, targetInfo)
-          const plan = await planSchema(control, caps, objects)
+          const plan = await planSchema(control, caps, objects, {
+            deferIndexes: config.mode === 'physical' && config.spec.deferIndexes,
+          })
+          // Recorded first: a job stopped after its tables exist still builds their indexes when it resumes.
+          hooks.store.saveDeferredIndexes(job.id, plan.deferredIndexes)
           await applySchema(plan, targetControl, log)
           log(
             'info',
@@ -236,6 +240,8 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
             maxAllowedPacket: Number(packet?.p ?? 16 * 1024 * 1024),
             concurrency: () => concurrency,
             throttler,
+            deferredIndexes: hooks.store.listDeferredIndexes(job.id),
+            indexesBuilt: (table) => hooks.store.deferredIndexesBuilt(job.id, table),
             log,
             progress: hooks.progress,
           },

@@ -9,7 +9,12 @@ import type { Envelope, InvokeChannel } from '../../shared/ipc/contract'
 import { invokeContract, isInvokeChannel } from '../../shared/ipc/contract'
 import type { Handlers } from './handlers'
 
-export type Dispatch = (channel: string, payload: unknown) => Promise<Envelope<unknown>>
+/** Who made a call: Electron's WebContents of the calling window (opaque outside the shell); empty over the bridge. */
+export interface InvokeOrigin {
+  readonly sender?: object
+}
+
+export type Dispatch = (channel: string, payload: unknown, origin?: InvokeOrigin) => Promise<Envelope<unknown>>
 
 function describeIssues(issues: z.core.$ZodIssue[]): string {
   return issues
@@ -31,7 +36,7 @@ export function toErrorShape(error: unknown): CutoverErrorShape {
 }
 
 export function createDispatch(handlers: Handlers): Dispatch {
-  return async (channel, payload) => {
+  return async (channel, payload, origin = {}) => {
     if (!isInvokeChannel(channel)) {
       return {
         ok: false,
@@ -58,8 +63,8 @@ export function createDispatch(handlers: Handlers): Dispatch {
       }
     }
     try {
-      const handler = handlers[channel] as (request: unknown) => unknown
-      return { ok: true, value: await handler(parsed.data) }
+      const handler = handlers[channel] as (request: unknown, origin: InvokeOrigin) => unknown
+      return { ok: true, value: await handler(parsed.data, origin) }
     } catch (error) {
       return { ok: false, error: toErrorShape(error) }
     }

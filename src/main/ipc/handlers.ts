@@ -1,18 +1,28 @@
 import type { InvokeChannel, InvokeResponse, ParsedRequest, AppInfo } from '../../shared/ipc/contract'
 import type { Engine } from '../engine/engine'
+import type { InvokeOrigin } from './dispatch'
+import { pickFile } from './fileDialogs'
+import type { FilePicker } from './fileDialogs'
 
 export type Handlers = {
-  [C in InvokeChannel]: (request: ParsedRequest<C>) => Promise<InvokeResponse<C>> | InvokeResponse<C>
+  [C in InvokeChannel]: (request: ParsedRequest<C>, origin: InvokeOrigin) => Promise<InvokeResponse<C>> | InvokeResponse<C>
+}
+
+/** What only a desktop host can do; the browser bridge passes none of it. */
+export interface HostAbilities {
+  /** The OS file picker; without it `dialog:openFile` answers DIALOG_UNAVAILABLE and the UI asks for typed paths. */
+  pickFile?: FilePicker
 }
 
 /** Maps every contract channel to the engine; the same table serves Electron IPC and the browser bridge. */
-export function createHandlers(engine: Engine, host: Pick<AppInfo, 'host' | 'version'>): Handlers {
+export function createHandlers(engine: Engine, host: Pick<AppInfo, 'host' | 'version'>, abilities: HostAbilities = {}): Handlers {
   return {
     'app:info': () => ({
       ...host,
       storePath: engine.store.path,
       secretsAtRest: engine.secretsAtRest,
       secretsNote: engine.secretsNote,
+      nativeDialogs: abilities.pickFile !== undefined,
     }),
     'job:list': () => engine.listJobs(),
     'job:get': ({ id }) => engine.getJob(id),
@@ -30,5 +40,6 @@ export function createHandlers(engine: Engine, host: Pick<AppInfo, 'host' | 'ver
     // The result carries no profile, so a password from the request is never echoed back.
     'connection:test': (request) => engine.testConnection(request),
     'source:objects': (request) => engine.discoverSourceObjects(request),
+    'dialog:openFile': ({ purpose }, origin) => pickFile(abilities.pickFile, purpose, origin),
   }
 }

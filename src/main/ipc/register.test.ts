@@ -56,6 +56,18 @@ describe('IPC registration', () => {
     expect(ipc.handlers.size).toBe(0)
   })
 
+  it('passes the calling window along, so a file dialog can be modal to it', async () => {
+    const seen: unknown[] = []
+    const spy = recordingIpc()
+    registerIpc(spy as never, async (_channel, _payload, origin) => {
+      seen.push(origin?.sender)
+      return { ok: true, value: null }
+    }, () => true)
+    const sender = { id: 1 }
+    await spy.handlers.get('dialog:openFile')!({ sender }, { purpose: 'tlsCa' })
+    expect(seen).toEqual([sender])
+  })
+
   it('refuses a foreign sender before touching the engine', async () => {
     const result = await invoke('job:create', { config: validConfig }, foreignEvent)
     expect(result).toMatchObject({ ok: false, error: { code: 'IPC_FOREIGN_SENDER' } })

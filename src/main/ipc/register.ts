@@ -25,7 +25,8 @@ export function registerIpc(ipc: Pick<IpcMain, 'handle' | 'removeHandler'>, disp
           },
         }
       }
-      return dispatch(channel, payload)
+      // The sender goes along so a dialog can be modal to the window that asked for it.
+      return dispatch(channel, payload, { sender: event.sender })
     })
   }
   return () => {

@@ -9,7 +9,12 @@ import { openJobStore } from './jobStore'
 
 const config = jobConfigSchema.parse({
   name: 'crm',
-  source: { host: 'db.internal', user: 'migrator', password: 'pw-source', ssh: { host: 'bastion', user: 'ops', passphrase: 'pp-ssh' } },
+  source: {
+    host: 'db.internal',
+    user: 'migrator',
+    password: 'pw-source',
+    ssh: { host: 'bastion', user: 'ops', passphrase: 'pp-ssh' },
+  },
   target: { host: 'tidb', user: 'root', password: 'pw-target' },
   type: 'existing',
 })
@@ -74,7 +79,9 @@ describe('job store', () => {
       { table: 'crm.customers', chunkIndex: 0, lower: null, upper: [1000], state: 'done', rows: 1000, bytes: 64_000 },
       { table: 'crm.customers', chunkIndex: 1, lower: [1000], upper: null, state: 'pending', rows: 0, bytes: 0 },
     ])
-    store.saveChunks(job.id, [{ table: 'crm.customers', chunkIndex: 1, lower: [1000], upper: null, state: 'done', rows: 5, bytes: 320 }])
+    store.saveChunks(job.id, [
+      { table: 'crm.customers', chunkIndex: 1, lower: [1000], upper: null, state: 'done', rows: 5, bytes: 320 },
+    ])
     expect(store.listChunks(job.id).map((c) => [c.chunkIndex, c.state, c.rows])).toEqual([
       [0, 'done', 1000],
       [1, 'done', 5],
@@ -85,7 +92,9 @@ describe('job store', () => {
     store.savePosition(job.id, 'applied', { file: 'binlog.000004', position: 4, gtidSet: '0-1-78' })
     expect(store.getPosition(job.id, 'applied')).toEqual({ file: 'binlog.000004', position: 4, gtidSet: '0-1-78' })
 
-    store.savePrecheckResults(job.id, [{ itemId: 'binlog_format', status: 'failed', message: 'STATEMENT', fix: "SET GLOBAL binlog_format = 'ROW';" }])
+    store.savePrecheckResults(job.id, [
+      { itemId: 'binlog_format', status: 'failed', message: 'STATEMENT', fix: "SET GLOBAL binlog_format = 'ROW';" },
+    ])
     store.savePrecheckResults(job.id, [{ itemId: 'binlog_format', status: 'pass', message: 'ROW', fix: '' }])
     expect(store.listPrecheckResults(job.id).map((r) => r.status)).toEqual(['pass'])
 
@@ -97,6 +106,34 @@ describe('job store', () => {
     expect(store.getPosition(job.id, 'applied')).toBeNull()
     expect(store.listEvents(job.id)).toEqual([])
     expect(store.getSealedSecret(job.id, 'source.password')).toBeNull()
+    store.close()
+  })
+
+  it('reads the newest events of a long log in one call, oldest first, filtered by level', () => {
+    const store = openJobStore(':memory:')
+    const job = store.createJob(config)
+    const other = store.createJob({ ...config, name: 'other' })
+    for (let i = 1; i <= 30; i++) {
+      store.appendEvent(job.id, i % 10 === 0 ? 'warning' : 'info', `event ${i}`)
+      store.appendEvent(other.id, 'info', `other ${i}`)
+    }
+    const messages = (entries: { message: string }[]) => entries.map((e) => e.message)
+
+    expect(messages(store.listEvents(job.id, { latest: true, limit: 3 }))).toEqual(['event 28', 'event 29', 'event 30'])
+    // Without `latest` the same limit reads from the start.
+    expect(messages(store.listEvents(job.id, { limit: 3 }))).toEqual(['event 1', 'event 2', 'event 3'])
+    expect(messages(store.listEvents(job.id, { latest: true, limit: 2, minLevel: 'warning' }))).toEqual([
+      'event 20',
+      'event 30',
+    ])
+    // A limit beyond the log returns all of it, ascending; `afterId` still bounds it from below.
+    expect(messages(store.listEvents(job.id, { latest: true, limit: 1000 }))).toHaveLength(30)
+    const all = store.listEvents(job.id, { latest: true, limit: 1000 })
+    expect(all.map((e) => e.id)).toEqual([...all.map((e) => e.id)].sort((a, b) => a - b))
+    expect(messages(store.listEvents(job.id, { latest: true, limit: 5, afterId: all[27]!.id }))).toEqual([
+      'event 29',
+      'event 30',
+    ])
     store.close()
   })
 })

@@ -62,7 +62,9 @@ export interface ReplicationState {
   safeUntil: { file: string; position: number } | null
 }
 
-export type JobPatch = Partial<Pick<StoredJob, 'status' | 'stage' | 'lastError' | 'lagSeconds' | 'startedAt' | 'finishedAt'>>
+export type JobPatch = Partial<
+  Pick<StoredJob, 'status' | 'stage' | 'lastError' | 'lagSeconds' | 'startedAt' | 'finishedAt'>
+>
 
 interface JobRow {
   id: string
@@ -125,9 +127,7 @@ export function openJobStore(path: string) {
     jobByName: db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE name = ?'),
     allJobs: db.prepare<[], JobRow>('SELECT * FROM jobs ORDER BY created_at DESC, name'),
     deleteJob: db.prepare('DELETE FROM jobs WHERE id = ?'),
-    insertEvent: db.prepare(
-      'INSERT INTO job_events (job_id, time, level, code, message) VALUES (?, ?, ?, ?, ?)',
-    ),
+    insertEvent: db.prepare('INSERT INTO job_events (job_id, time, level, code, message) VALUES (?, ?, ?, ?, ?)'),
     upsertChunk: db.prepare(
       `INSERT INTO chunk_checkpoints (job_id, table_name, chunk_index, lower_bound, upper_bound, state, rows, bytes, redo, updated_at)
        VALUES (@jobId, @table, @chunkIndex, @lower, @upper, @state, @rows, @bytes, @redo, @now)
@@ -135,9 +135,7 @@ export function openJobStore(path: string) {
          lower_bound = excluded.lower_bound, upper_bound = excluded.upper_bound, state = excluded.state,
          rows = excluded.rows, bytes = excluded.bytes, redo = excluded.redo, updated_at = excluded.updated_at`,
     ),
-    chunks: db.prepare(
-      'SELECT * FROM chunk_checkpoints WHERE job_id = ? ORDER BY table_name, chunk_index',
-    ),
+    chunks: db.prepare('SELECT * FROM chunk_checkpoints WHERE job_id = ? ORDER BY table_name, chunk_index'),
     upsertPosition: db.prepare(
       `INSERT INTO replication_positions (job_id, kind, file, position, gtid_set, updated_at)
        VALUES (?, ?, ?, ?, ?, ?)
@@ -151,9 +149,10 @@ export function openJobStore(path: string) {
     insertPrecheck: db.prepare(
       'INSERT INTO precheck_results (job_id, item_id, status, message, fix, run_at) VALUES (?, ?, ?, ?, ?, ?)',
     ),
-    precheck: db.prepare<[string], { item_id: string; status: PrecheckResultRow['status']; message: string; fix: string; run_at: string }>(
-      'SELECT * FROM precheck_results WHERE job_id = ? ORDER BY item_id',
-    ),
+    precheck: db.prepare<
+      [string],
+      { item_id: string; status: PrecheckResultRow['status']; message: string; fix: string; run_at: string }
+    >('SELECT * FROM precheck_results WHERE job_id = ? ORDER BY item_id'),
     upsertSecret: db.prepare(
       `INSERT INTO job_secrets (job_id, name, sealed) VALUES (?, ?, ?)
        ON CONFLICT (job_id, name) DO UPDATE SET sealed = excluded.sealed`,
@@ -235,13 +234,17 @@ export function openJobStore(path: string) {
       return { id: Number(info.lastInsertRowid), jobId, time, level, code, message }
     },
 
-    listEvents(jobId: string, options: { afterId?: number; limit?: number; minLevel?: LogLevel } = {}): JobLogEntry[] {
+    /** Oldest first; with `latest`, the newest `limit` entries (a long job's log is read from its end), still oldest first. */
+    listEvents(
+      jobId: string,
+      options: { afterId?: number; limit?: number; minLevel?: LogLevel; latest?: boolean } = {},
+    ): JobLogEntry[] {
       const levels = logLevels.slice(logLevels.indexOf(options.minLevel ?? 'debug'))
       const rows = db
         .prepare(
           `SELECT id, job_id, time, level, code, message FROM job_events
            WHERE job_id = ? AND id > ? AND level IN (${levels.map(() => '?').join(',')})
-           ORDER BY id LIMIT ?`,
+           ORDER BY id ${options.latest ? 'DESC' : 'ASC'} LIMIT ?`,
         )
         .all(jobId, options.afterId ?? 0, ...levels, options.limit ?? 500) as {
         id: number
@@ -251,7 +254,15 @@ export function openJobStore(path: string) {
         code: string | null
         message: string
       }[]
-      return rows.map((r) => ({ id: r.id, jobId: r.job_id, time: r.time, level: r.level, code: r.code, message: r.message }))
+      if (options.latest) rows.reverse()
+      return rows.map((r) => ({
+        id: r.id,
+        jobId: r.job_id,
+        time: r.time,
+        level: r.level,
+        code: r.code,
+        message: r.message,
+      }))
     },
 
     /** Records chunk states; called with state 'done' only after the target committed the chunk. */
@@ -312,14 +323,26 @@ export function openJobStore(path: string) {
     replicationState(jobId: string, newServerId: () => number): ReplicationState {
       const read = () =>
         db
-          .prepare<[string], { server_id: number; tracked_schema: string | null; safe_until_file: string | null; safe_until_position: number | null }>(
+          .prepare<
+            [string],
+            {
+              server_id: number
+              tracked_schema: string | null
+              safe_until_file: string | null
+              safe_until_position: number | null
+            }
+          >(
             'SELECT server_id, tracked_schema, safe_until_file, safe_until_position FROM replication_state WHERE job_id = ?',
           )
           .get(jobId)
       let row = read()
       for (let attempt = 0; !row && attempt < 5; attempt++) {
         try {
-          db.prepare('INSERT INTO replication_state (job_id, server_id, updated_at) VALUES (?, ?, ?)').run(jobId, newServerId(), now())
+          db.prepare('INSERT INTO replication_state (job_id, server_id, updated_at) VALUES (?, ?, ?)').run(
+            jobId,
+            newServerId(),
+            now(),
+          )
         } catch (error) {
           // A server id another job already holds: draw again.
           if (!String((error as Error).message).includes('UNIQUE')) throw error
@@ -330,13 +353,19 @@ export function openJobStore(path: string) {
       return {
         serverId: row.server_id,
         trackedSchema: row.tracked_schema,
-        safeUntil: row.safe_until_file === null || row.safe_until_position === null ? null : { file: row.safe_until_file, position: row.safe_until_position },
+        safeUntil:
+          row.safe_until_file === null || row.safe_until_position === null
+            ? null
+            : { file: row.safe_until_file, position: row.safe_until_position },
       }
     },
 
     /** Replication server ids held by every job in this store. */
     replicationServerIds(): number[] {
-      return db.prepare<[], { server_id: number }>('SELECT server_id FROM replication_state').all().map((r) => r.server_id)
+      return db
+        .prepare<[], { server_id: number }>('SELECT server_id FROM replication_state')
+        .all()
+        .map((r) => r.server_id)
     },
 
     /**
@@ -347,18 +376,40 @@ export function openJobStore(path: string) {
       db.transaction(() => {
         statements.upsertPosition.run(jobId, 'applied', position.file, position.position, position.gtidSet, now())
         if (trackedSchema !== undefined) {
-          db.prepare('UPDATE replication_state SET tracked_schema = ?, updated_at = ? WHERE job_id = ?').run(trackedSchema, now(), jobId)
+          db.prepare('UPDATE replication_state SET tracked_schema = ?, updated_at = ? WHERE job_id = ?').run(
+            trackedSchema,
+            now(),
+            jobId,
+          )
         }
       })()
     },
 
-    saveSafeUntil(jobId: string, position: { file: string; position: number } | null): void {
-      db.prepare('UPDATE replication_state SET safe_until_file = ?, safe_until_position = ?, updated_at = ? WHERE job_id = ?').run(
-        position?.file ?? null,
-        position?.position ?? null,
-        now(),
-        jobId,
+    /** Records the index builds a physical load defers (replacing any earlier list for those tables). */
+    saveDeferredIndexes(jobId: string, items: { table: string; statement: string }[]): void {
+      const insert = db.prepare(
+        'INSERT OR REPLACE INTO deferred_indexes (job_id, table_name, statement) VALUES (?, ?, ?)',
       )
+      db.transaction(() => {
+        for (const item of items) insert.run(jobId, item.table, item.statement)
+      })()
+    },
+
+    listDeferredIndexes(jobId: string): { table: string; statement: string }[] {
+      return db
+        .prepare('SELECT table_name AS "table", statement FROM deferred_indexes WHERE job_id = ? ORDER BY table_name')
+        .all(jobId) as { table: string; statement: string }[]
+    },
+
+    /** Called once the target has the table's deferred indexes. */
+    deferredIndexesBuilt(jobId: string, table: string): void {
+      db.prepare('DELETE FROM deferred_indexes WHERE job_id = ? AND table_name = ?').run(jobId, table)
+    },
+
+    saveSafeUntil(jobId: string, position: { file: string; position: number } | null): void {
+      db.prepare(
+        'UPDATE replication_state SET safe_until_file = ?, safe_until_position = ?, updated_at = ? WHERE job_id = ?',
+      ).run(position?.file ?? null, position?.position ?? null, now(), jobId)
     },
 
     savePrecheckResults(jobId: string, items: Omit<PrecheckResultRow, 'runAt'>[]): void {

@@ -80,4 +80,14 @@ export const migrations: readonly string[] = [
     updated_at          TEXT NOT NULL
   );
   `,
+  // 4: secondary indexes a physical load adds after the data (faster than maintaining them row by row), kept
+  // until added so that a job interrupted between its last chunk and the index build still gets them.
+  `
+  CREATE TABLE deferred_indexes (
+    job_id     TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    table_name TEXT NOT NULL,               -- schema.table
+    statement  TEXT NOT NULL,               -- ALTER TABLE … ADD KEY …, …
+    PRIMARY KEY (job_id, table_name)
+  );
+  `,
 ]

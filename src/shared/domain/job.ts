@@ -32,6 +32,8 @@ export const specSchema = z
   .object({
     concurrency: z.number().int().min(1).max(64).default(4),
     exportMBps: z.number().min(0).max(100_000).default(0),
+    /** Physical mode: create plain secondary indexes after the data (an index build is faster than row-wise upkeep). */
+    deferIndexes: z.boolean().default(true),
   })
   .strict()
 export type JobSpec = z.infer<typeof specSchema>
@@ -45,7 +47,7 @@ export const jobConfigSchema = z
     mode: z.enum(jobModes).default('logical'),
     objects: objectsSchema.default('all'),
     start: startPositionSchema.nullable().default(null),
-    spec: specSchema.default({ concurrency: 4, exportMBps: 0 }),
+    spec: specSchema.default({ concurrency: 4, exportMBps: 0, deferIndexes: true }),
   })
   .strict()
 

@@ -32,7 +32,13 @@ export interface AppInfo {
   /** False where passwords cannot be encrypted at rest (bridge, CLI): they are then never stored. */
   secretsAtRest: boolean
   secretsNote: string
+  /** True where `dialog:openFile` can show the OS file picker (the desktop app); a browser must type paths. */
+  nativeDialogs: boolean
 }
+
+/** What a file picked with `dialog:openFile` is for: it decides the dialog's title, filters and hidden files. */
+export const filePurposes = ['tlsCa', 'tlsCert', 'tlsKey', 'sshKey'] as const
+export type FilePurpose = (typeof filePurposes)[number]
 
 export const invokeContract = {
   'app:info': invoke<AppInfo>()(empty),
@@ -47,6 +53,8 @@ export const invokeContract = {
         afterId: z.number().int().min(0).optional(),
         limit: z.number().int().min(1).max(5000).default(500),
         minLevel: z.enum(logLevels).optional(),
+        /** The newest `limit` entries (after `afterId`, if given), still oldest first in the answer. */
+        latest: z.boolean().optional(),
       })
       .strict(),
   ),
@@ -79,6 +87,8 @@ export const invokeContract = {
   'source:objects': invoke<DiscoveredObjects>()(
     z.union([z.object({ profile: connectionSchema }).strict(), z.object({ jobId: z.string().min(1).max(200) }).strict()]),
   ),
+  /** The OS file picker for a certificate or key path; `path` is null when the user cancels. Desktop only. */
+  'dialog:openFile': invoke<{ path: string | null }>()(z.object({ purpose: z.enum(filePurposes) }).strict()),
 } as const
 
 export const eventContract = {

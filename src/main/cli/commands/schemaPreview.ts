@@ -25,7 +25,9 @@ export function registerSchemaPreview(program: Command): void {
         try {
           const sourceInfo = await detectServer(source)
           const caps = await readTargetCapabilities(target, await detectServer(target))
-          const plan = await planSchema(source, caps, await selectSchemaObjects(source, sourceInfo, config.objects))
+          const plan = await planSchema(source, caps, await selectSchemaObjects(source, sourceInfo, config.objects), {
+            deferIndexes: config.mode === 'physical' && config.spec.deferIndexes,
+          })
           if (options.json) {
             process.stdout.write(JSON.stringify(plan, null, 2) + '\n')
             return
@@ -33,6 +35,7 @@ export function registerSchemaPreview(program: Command): void {
           for (const s of plan.statements) process.stdout.write(`-- ${s.kind} ${s.object}\n${s.sql};\n\n`)
           process.stdout.write(plan.rewrites.length === 0 ? 'No rewrites needed.\n' : 'Rewrites:\n')
           for (const r of plan.rewrites) process.stdout.write(`  ${r.object}: ${r.before} → ${r.after}  (${r.reason})\n`)
+          for (const d of plan.deferredIndexes) process.stdout.write(`-- after the data of ${d.table}\n${d.statement};\n\n`)
           for (const o of plan.notMigrated) process.stdout.write(`Not migrated: ${o.kind} ${o.name}\n`)
         } finally {
           await source.close()

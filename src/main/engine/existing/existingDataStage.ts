@@ -29,6 +29,9 @@ export interface ExistingDataContext {
   /** Read live: lowering it lets workers finish their chunk and stop; raising it is capped at readers.length. */
   concurrency(): number
   throttler: Throttler
+  /** Physical mode: indexes to build once every chunk is in (deferredIndexes.ts), and where to mark them built. */
+  deferredIndexes?: { table: string; statement: string }[]
+  indexesBuilt?(table: string): void
   log(level: LogLevel, message: string, code?: string): void
   progress(progress: JobProgress): void
 }
@@ -36,6 +39,9 @@ export interface ExistingDataContext {
 interface TableCounters {
   rowsDone: number
   bytesDone: number
+  /** Sent to the target but not committed yet: shown as copied, dropped again if the chunk is redone. */
+  rowsInFlight: number
+  bytesInFlight: number
   rowsTotal: number | null
   /** Rows committed in the last sampling windows, for rows/s. */
   rate: number
@@ -49,8 +55,7 @@ function stageError(error: unknown, table: string, chunk: PlannedChunk): Cutover
     stage: 'existing',
     retryable: e.code === 'PROTOCOL_CONNECTION_LOST' || e.code === 'ECONNRESET' || e.errno === 1213 || e.errno === 1205,
     message: `Copying ${table} (chunk ${chunk.index}) failed: ${e.sqlMessage ?? e.message ?? String(error)}${e.errno ? ` (error ${e.errno})` : ''}.`,
-    workaround:
-      'Fix the cause named above and resume the job: chunks already committed are kept, this one is redone.',
+    workaround: 'Fix the cause named above and resume the job: chunks already committed are kept, this one is redone.',
   })
 }
 
@@ -61,6 +66,8 @@ export async function runExistingData(ctx: ExistingDataContext, signal: AbortSig
     counters.set(tableName(t.shape), {
       rowsDone: done.reduce((n, c) => n + c.rows, 0),
       bytesDone: done.reduce((n, c) => n + c.bytes, 0),
+      rowsInFlight: 0,
+      bytesInFlight: 0,
       rowsTotal: t.shape.rowEstimate || null,
       rate: 0,
     })
@@ -69,7 +76,7 @@ export async function runExistingData(ctx: ExistingDataContext, signal: AbortSig
     .sort((a, b) => b.shape.dataBytes - a.shape.dataBytes)
     .flatMap((t) => t.chunks.filter((c) => c.state !== 'done').map((chunk) => ({ table: t, chunk })))
   const total = queue.length
-  if (total === 0) return
+  if (total === 0) return await finishPhysical(ctx)
 
   // Progress: sampled every 250 ms, rates over a sliding 2 s window.
   let lastSample = performance.now()
@@ -85,21 +92,30 @@ export async function runExistingData(ctx: ExistingDataContext, signal: AbortSig
     const tables: TableProgress[] = []
     let rowsPerSecond = 0
     for (const [table, c] of counters) {
-      const delta = c.rowsDone - (lastRows.get(table) ?? c.rowsDone)
-      lastRows.set(table, c.rowsDone)
+      const copied = c.rowsDone + c.rowsInFlight
+      const delta = Math.max(0, copied - (lastRows.get(table) ?? copied))
+      lastRows.set(table, copied)
       c.rate = c.rate * 0.5 + (delta / dt) * 0.5
       rowsPerSecond += c.rate
-      const remaining = c.rowsTotal === null ? null : Math.max(0, c.rowsTotal - c.rowsDone)
+      const remaining = c.rowsTotal === null ? null : Math.max(0, c.rowsTotal - copied)
       tables.push({
         table,
-        rowsDone: c.rowsDone,
+        rowsDone: copied,
         rowsTotal: c.rowsTotal,
-        bytesDone: c.bytesDone,
+        bytesDone: c.bytesDone + c.bytesInFlight,
         rowsPerSecond: c.rate,
         etaSeconds: remaining === null || c.rate < 1 ? null : remaining / c.rate,
       })
     }
-    ctx.progress({ jobId: ctx.jobId, stage: 'existing', tables, rowsPerSecond, bytesPerSecond, lagSeconds: null, lagBytes: null })
+    ctx.progress({
+      jobId: ctx.jobId,
+      stage: 'existing',
+      tables,
+      rowsPerSecond,
+      bytesPerSecond,
+      lagSeconds: null,
+      lagBytes: null,
+    })
   }
   const ticker = setInterval(emit, 250)
 
@@ -107,34 +123,71 @@ export async function runExistingData(ctx: ExistingDataContext, signal: AbortSig
   const workerSignal = AbortSignal.any([signal, failure.signal])
   let firstError: unknown = null
 
-  async function runChunk(reader: SqlSession, writer: SqlSession, table: PlannedTable, chunk: PlannedChunk): Promise<void> {
+  async function runChunk(
+    reader: SqlSession,
+    writer: SqlSession,
+    table: PlannedTable,
+    chunk: PlannedChunk,
+  ): Promise<void> {
     const name = tableName(table.shape)
     const c = counters.get(name)!
     const checkpoint = (state: PlannedChunk['state'], rows: number, bytes: number) =>
       ctx.store.saveChunks(ctx.jobId, [
-        { table: name, chunkIndex: chunk.index, lower: encodeKeyValues(chunk.lower), upper: encodeKeyValues(chunk.upper), state, rows, bytes, redo: chunk.redo },
+        {
+          table: name,
+          chunkIndex: chunk.index,
+          lower: encodeKeyValues(chunk.lower),
+          upper: encodeKeyValues(chunk.upper),
+          state,
+          rows,
+          bytes,
+          redo: chunk.redo,
+        },
       ])
     if (chunk.state === 'started' && chunk.redo === 'truncate') {
       // A table without a key loads as one chunk; a half-loaded copy is removed before it is loaded again.
       await writer.query(`DELETE FROM ${quoteTable(table.shape.table)}`)
-      ctx.log('info', `${name} has no primary or unique key and was partly copied before the interruption; the target copy was emptied and is copied again.`)
+      ctx.log(
+        'info',
+        `${name} has no primary or unique key and was partly copied before the interruption; the target copy was emptied and is copied again.`,
+      )
     } else if (chunk.state === 'started' && chunk.redo === 'append') {
-      ctx.log('warning', `${name} has no primary or unique key and was partly copied before the interruption; rows copied then may now be duplicated in the target.`, 'LOAD_NO_KEY_REDO')
+      ctx.log(
+        'warning',
+        `${name} has no primary or unique key and was partly copied before the interruption; rows copied then may now be duplicated in the target.`,
+        'LOAD_NO_KEY_REDO',
+      )
     }
     if (!table.shape.key) checkpoint('started', 0, 0)
     const rows = readChunk(reader, table.shape.table, table.shape.columns, table.shape.key, chunk)
     const onAbort = () => rows.destroy()
     workerSignal.addEventListener('abort', onAbort, { once: true })
+    // Rows and bytes sent since the chunk's last commit.
+    let sentRows = 0
+    let sentBytes = 0
+    const dropInFlight = () => {
+      c.rowsInFlight -= sentRows
+      c.bytesInFlight -= sentBytes
+      sentRows = 0
+      sentBytes = 0
+    }
     const options = {
       table: table.shape.table,
       columns: table.shape.columns,
       rows,
       throttler: ctx.throttler,
       signal: workerSignal,
+      onWritten: (r: number, b: number) => {
+        sentRows += r
+        sentBytes += b
+        c.rowsInFlight += r
+        c.bytesInFlight += b
+        bytesSinceSample += b
+      },
       onCommitted: (r: number, b: number) => {
+        dropInFlight()
         c.rowsDone += r
         c.bytesDone += b
-        bytesSinceSample += b
       },
     }
     try {
@@ -145,6 +198,7 @@ export async function runExistingData(ctx: ExistingDataContext, signal: AbortSig
       if (workerSignal.aborted) return
       checkpoint('done', result.rows, result.bytes)
     } finally {
+      dropInFlight()
       workerSignal.removeEventListener('abort', onAbort)
       rows.destroy()
     }
@@ -184,12 +238,39 @@ export async function runExistingData(ctx: ExistingDataContext, signal: AbortSig
     // Every worker stopped because concurrency was lowered to 0; treat as a pause.
     return
   }
-  if (ctx.mode === 'physical') {
-    const writer = await ctx.openWriter()
-    try {
-      for (const t of ctx.tables) await writer.query(`ANALYZE TABLE ${quoteTable(t.shape.table)}`)
-    } finally {
-      await writer.close()
+  await finishPhysical(ctx)
+}
+
+/** After the last chunk of a physical load: the deferred index builds (one per table, in turn), then ANALYZE. */
+async function finishPhysical(ctx: ExistingDataContext): Promise<void> {
+  if (ctx.mode !== 'physical') return
+  const writer = await ctx.openWriter()
+  try {
+    for (const d of ctx.deferredIndexes ?? []) {
+      const started = performance.now()
+      try {
+        await writer.query(d.statement)
+      } catch (error) {
+        // 1061: a duplicate key name — built by an earlier run that stopped before recording it.
+        if ((error as { errno?: number }).errno !== 1061) {
+          throw new CutoverError({
+            code: 'LOAD_INDEX_BUILD_FAILED',
+            stage: 'existing',
+            message: `Building the secondary indexes of ${d.table} after its data failed: ${(error as Error).message}. Statement: ${d.statement}`,
+            workaround:
+              'Fix the cause (disk space, lock wait timeout, a target limit) and resume the job; the build runs again, the data is kept.',
+          })
+        }
+      }
+      ctx.indexesBuilt?.(d.table)
+      ctx.log(
+        'info',
+        `Built the secondary indexes of ${d.table} in ${((performance.now() - started) / 1000).toFixed(1)} s.`,
+        'LOAD_INDEXES_BUILT',
+      )
     }
+    for (const t of ctx.tables) await writer.query(`ANALYZE TABLE ${quoteTable(t.shape.table)}`)
+  } finally {
+    await writer.close()
   }
 }

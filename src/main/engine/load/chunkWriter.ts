@@ -29,6 +29,8 @@ export interface WriteOptions {
   signal: AbortSignal
   /** Rows and bytes just committed, for progress. */
   onCommitted(rows: number, bytes: number): void
+  /** Rows and bytes just sent to the target (not yet committed), for live progress and the export rate. */
+  onWritten?(rows: number, bytes: number): void
 }
 
 function abortError(signal: AbortSignal): Error {
@@ -42,7 +44,10 @@ export async function writeChunkLogical(
   const { table, signal } = options
   const columns = copiedColumns(options.columns)
   const writeTuple = compileSqlTupleWriter(options.columns)
-  const head = Buffer.from(`REPLACE INTO ${quoteTable(table)} (${columns.map((c) => quoteIdentifier(c.name)).join(', ')}) VALUES `, 'utf8')
+  const head = Buffer.from(
+    `REPLACE INTO ${quoteTable(table)} (${columns.map((c) => quoteIdentifier(c.name)).join(', ')}) VALUES `,
+    'utf8',
+  )
   // A statement never exceeds max_allowed_packet; keep 1 KiB for the protocol's own header.
   const maxStatement = Math.min(defaultBatchLimits.maxStatementBytes, options.maxAllowedPacket - 1024)
   const sink = new ByteSink(maxStatement + 64 * 1024)
@@ -117,6 +122,7 @@ export async function writeChunkLogical(
         if (rowsInStatement >= defaultBatchLimits.maxRowsPerStatement || sink.length >= maxStatement) await send(null)
       }
       await options.throttler.take(batchBytes, signal)
+      options.onWritten?.(batch.length, batchBytes)
     }
     if (rowsInStatement > 0) await send(null)
     await commit()
@@ -137,20 +143,26 @@ function describeKey(row: (Buffer | null)[], columns: ColumnInfo[]): string {
 async function* loadDataPieces(options: WriteOptions, counters: WriteResult): AsyncGenerator<Buffer> {
   const encode = compileLoadDataEncoder(options.columns)
   const sink = new ByteSink()
+  let rowsInPiece = 0
   for await (const batch of rowBatches(options.rows)) {
     if (options.signal.aborted) throw abortError(options.signal)
     for (const row of batch) encode(row, sink)
     counters.rows += batch.length
+    rowsInPiece += batch.length
     if (sink.length >= 256 * 1024) {
       const piece = sink.take()
       counters.bytes += piece.length
       await options.throttler.take(piece.length, options.signal)
+      options.onWritten?.(rowsInPiece, piece.length)
+      rowsInPiece = 0
       yield piece
     }
   }
   if (sink.length > 0) {
     const piece = sink.take()
     counters.bytes += piece.length
+    await options.throttler.take(piece.length, options.signal)
+    options.onWritten?.(rowsInPiece, piece.length)
     yield piece
   }
 }

@@ -14,15 +14,14 @@ import type { LogLevel } from '../../../shared/domain/events'
 import type { BinlogPosition } from '../../../shared/domain/position'
 import type { JobStore } from '../../store/jobStore'
 import type { SqlSession } from '../connect/session'
-import { quoteIdentifier, quoteTable } from '../dump/identifierQuoting'
-import type { ColumnInfo, TableRef } from '../dump/types'
-import { createBatcher } from '../load/batchSizer'
-import type { CellValue } from '../load/valueEncoding'
-import { encodeSqlLiteral } from '../load/valueEncoding'
+import { quoteIdentifier } from '../dump/identifierQuoting'
+import type { TableRef } from '../dump/types'
 import type { TargetCapabilities } from '../schema/ddlRewriter'
 import { rewriteCreateTable } from '../schema/ddlRewriter'
-import type { ReaderItem, RowChange } from './binlogReader'
+import type { ReaderItem } from './binlogReader'
 import { createCausality, rowKeys } from './causality'
+import type { PlannerInput } from './statementPlanner'
+import { planStatements } from './statementPlanner'
 import type { SafeMode } from './safeMode'
 import type { UniqueKey } from './schemaTracker'
 import { readUniqueKeys } from './schemaTracker'
@@ -46,6 +45,8 @@ export interface ApplierOptions {
   initial: BinlogPosition
   /** Called after a DDL with the unique keys the target now has, so the schema history follows them. */
   keysChanged(ref: TableRef, keys: UniqueKey[]): void
+  /** Called when a commit leaves nothing dispatched uncommitted (the stage then checks whether it caught up). */
+  idle?(): void
 }
 
 export interface Applier {
@@ -62,11 +63,10 @@ export interface Applier {
   close(): Promise<void>
 }
 
-interface WorkItem {
-  change: RowChange
+interface WorkItem extends PlannerInput {
+  /** Every key the change touches (old and new image): what causality holds while it is in flight. */
   keys: string[]
   seq: number
-  safe: boolean
 }
 
 interface TxnRecord {
@@ -170,6 +170,7 @@ export function createApplier(options: ApplierOptions): Applier {
         rowsApplied += batch.length
         advance()
         notify()
+        if (records.size === 0) options.idle?.()
       }
     } catch (error) {
       failure ??= applyError(error, lastDispatchedEnd)
@@ -214,19 +215,22 @@ export function createApplier(options: ApplierOptions): Applier {
     return best
   }
 
+  /** Queues the change on a worker causality allows, if that worker has room; false when it must wait. */
+  function place(item: WorkItem): boolean {
+    const route = causality.route(item.keys)
+    if (route.kind === 'conflict') return false
+    const index = route.kind === 'worker' ? route.worker : pickWorker()
+    const w = workers[index]!
+    if (w.queue.length >= maxWorkerQueue) return false
+    causality.acquire(item.keys, index)
+    w.queue.push(item)
+    return true
+  }
+
   async function dispatchChange(item: WorkItem): Promise<void> {
     for (;;) {
       checkFailure()
-      const route = causality.route(item.keys)
-      if (route.kind !== 'conflict') {
-        const index = route.kind === 'worker' ? route.worker : pickWorker()
-        const w = workers[index]!
-        if (w.queue.length < maxWorkerQueue) {
-          causality.acquire(item.keys, index)
-          w.queue.push(item)
-          return
-        }
-      }
+      if (place(item)) return
       // Wait for a commit: it releases keys and frees queue space.
       for (const w of workers) void runWorker(w)
       await changed()
@@ -335,13 +339,19 @@ export function createApplier(options: ApplierOptions): Applier {
       records.set(seq, { end: item.end, remaining: item.changes.length, timestamp: item.timestamp })
       if (item.end) lastDispatchedEnd = item.end
       for (const change of item.changes) {
-        const keys = [
-          ...new Set([
-            ...rowKeys(change.ref, change.columns, change.table.uniqueKeys, change.before),
-            ...rowKeys(change.ref, change.columns, change.table.uniqueKeys, change.after),
-          ]),
-        ]
-        await dispatchChange({ change, keys, seq, safe })
+        const beforeKeys = rowKeys(change.ref, change.columns, change.table.uniqueKeys, change.before)
+        const afterKeys = rowKeys(change.ref, change.columns, change.table.uniqueKeys, change.after)
+        const keys =
+          change.kind === 'update'
+            ? sameKeys(beforeKeys, afterKeys)
+              ? beforeKeys
+              : [...new Set([...beforeKeys, ...afterKeys])]
+            : change.before
+              ? beforeKeys
+              : afterKeys
+        const work: WorkItem = { change, beforeKeys, afterKeys, keys, seq, safe }
+        // Only a change that must wait costs a promise.
+        if (failure || !place(work)) await dispatchChange(work)
       }
       advance()
       for (const w of workers) if (w.queue.length >= batchRows / 4 || !w.busy) void runWorker(w)
@@ -371,6 +381,10 @@ export function createApplier(options: ApplierOptions): Applier {
       }
     },
   }
+}
+
+function sameKeys(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((k, i) => k === b[i])
 }
 
 function applyError(error: unknown, lastEnd: BinlogPosition | null): CutoverError {
@@ -411,179 +425,4 @@ function rewriteCollations(sql: string, target: TargetCapabilities): string {
     const fallback = target.defaultCollationByCharset.get(charset)
     return fallback ? `${head}${fallback}` : all
   })
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Statement planning
-
-interface PlannedStatement {
-  sql: string
-  table: TableRef
-}
-
-interface Slot {
-  id: string
-  kind: 'insert' | 'replace' | 'delete'
-  table: TableRef
-  head: string
-  tail: string
-  batcher: ReturnType<typeof createBatcher<string>>
-  sqls: string[]
-  noKey: boolean
-}
-
-/** The value text for one column; ENUM and SET arrive as their index / bit mask (rowDecoding.ts). */
-function literal(value: CellValue, column: ColumnInfo): string {
-  if (
-    value !== null &&
-    (column.dataType === 'enum' || column.dataType === 'set') &&
-    (typeof value === 'number' || (typeof value === 'string' && /^\d+$/.test(value)))
-  ) {
-    return String(value)
-  }
-  return encodeSqlLiteral(value, column)
-}
-
-function chooseKey(change: RowChange, row: readonly CellValue[]): { columns: ColumnInfo[]; indexes: number[] } | null {
-  for (const key of change.table.uniqueKeys) {
-    const indexes = key.columns.map((name) =>
-      change.columns.findIndex((c) => c.name.toLowerCase() === name.toLowerCase()),
-    )
-    if (indexes.some((i) => i < 0 || row[i] === null || row[i] === undefined)) continue
-    return { columns: indexes.map((i) => change.columns[i]!), indexes }
-  }
-  return null
-}
-
-/**
- * Turns one worker batch into statements, merging changes into multi-row INSERT / REPLACE / DELETE statements
- * per table where that cannot reorder two changes to one key: a change joins an open statement only if no
- * statement after it touched one of the change's keys.
- */
-export function planStatements(
-  batch: { change: RowChange; keys: string[]; safe: boolean }[],
-  maxAllowedPacket: number,
-): PlannedStatement[] {
-  const slots: (Slot | PlannedStatement)[] = []
-  const lastSlotOfKey = new Map<string, number>()
-  const openSlot = new Map<string, number>()
-
-  const touch = (keys: string[], index: number) => {
-    for (const k of keys) lastSlotOfKey.set(k, index)
-  }
-  const conflictIndex = (keys: string[]) => keys.reduce((m, k) => Math.max(m, lastSlotOfKey.get(k) ?? -1), -1)
-
-  const addRow = (
-    kind: Slot['kind'],
-    change: RowChange,
-    tuple: string,
-    keys: string[],
-    noKey: boolean,
-    keyColumns?: ColumnInfo[],
-  ) => {
-    const id = `${kind}\u0000${change.ref.schema}\u0000${change.ref.name}\u0000${keyColumns?.map((c) => c.name).join(',') ?? ''}\u0000${change.columns.map((c) => c.name).join(',')}`
-    const conflict = conflictIndex(keys)
-    const at = openSlot.get(id)
-    let index: number
-    if (at !== undefined && (at > conflict || (at === conflict && noKey && kind === 'insert'))) index = at
-    else {
-      const copied = change.columns.filter((c) => c.generated === 'no')
-      let head: string
-      let tail = ''
-      if (kind === 'delete') {
-        const cols = keyColumns!
-        head = `DELETE FROM ${quoteTable(change.ref)} WHERE ${cols.length === 1 ? quoteIdentifier(cols[0]!.name) : `(${cols.map((c) => quoteIdentifier(c.name)).join(', ')})`} IN (`
-        tail = ')'
-      } else {
-        head = `${kind === 'replace' ? 'REPLACE' : 'INSERT'} INTO ${quoteTable(change.ref)} (${copied.map((c) => quoteIdentifier(c.name)).join(', ')}) VALUES `
-      }
-      const slot: Slot = {
-        id,
-        kind,
-        table: change.ref,
-        head,
-        tail,
-        batcher: createBatcher<string>({
-          maxAllowedPacket,
-          statementOverheadBytes: Buffer.byteLength(head) + tail.length,
-          table: change.ref,
-          maxTransactionBytes: Number.MAX_SAFE_INTEGER,
-        }),
-        sqls: [],
-        noKey,
-      }
-      slots.push(slot)
-      index = slots.length - 1
-      openSlot.set(id, index)
-    }
-    const slot = slots[index] as Slot
-    for (const action of slot.batcher.push(tuple, Buffer.byteLength(tuple) + 1)) {
-      if (action.type === 'statement') slot.sqls.push(slot.head + action.rows.join(',') + slot.tail)
-    }
-    touch(keys, index)
-  }
-
-  const addSingle = (sql: string, change: RowChange, keys: string[]) => {
-    slots.push({ sql, table: change.ref })
-    touch(keys, slots.length - 1)
-  }
-
-  for (const { change, safe } of batch) {
-    const copiedIdx = change.columns.map((c, i) => (c.generated === 'no' ? i : -1)).filter((i) => i >= 0)
-    const tupleOf = (row: readonly CellValue[]) =>
-      `(${copiedIdx.map((i) => literal(row[i] ?? null, change.columns[i]!)).join(',')})`
-    const keysOf = (row: readonly CellValue[] | null) =>
-      rowKeys(change.ref, change.columns, change.table.uniqueKeys, row)
-    const whereAll = (row: readonly CellValue[]) =>
-      copiedIdx
-        .map((i) => `${quoteIdentifier(change.columns[i]!.name)} <=> ${literal(row[i] ?? null, change.columns[i]!)}`)
-        .join(' AND ')
-
-    if (change.kind === 'insert') {
-      const row = change.after!
-      const keyed = chooseKey(change, row) !== null
-      addRow(safe && keyed ? 'replace' : 'insert', change, tupleOf(row), keysOf(row), !keyed)
-      continue
-    }
-    const before = change.before!
-    const key = chooseKey(change, before)
-    if (!key) {
-      // No primary or NOT NULL unique key: one row matched by all its values.
-      if (change.kind === 'delete')
-        addSingle(`DELETE FROM ${quoteTable(change.ref)} WHERE ${whereAll(before)} LIMIT 1`, change, keysOf(before))
-      else {
-        const after = change.after!
-        const sets = copiedIdx
-          .map((i) => `${quoteIdentifier(change.columns[i]!.name)} = ${literal(after[i] ?? null, change.columns[i]!)}`)
-          .join(', ')
-        addSingle(`UPDATE ${quoteTable(change.ref)} SET ${sets} WHERE ${whereAll(before)} LIMIT 1`, change, [
-          ...keysOf(before),
-          ...keysOf(after),
-        ])
-      }
-      continue
-    }
-    const keyTuple =
-      key.columns.length === 1
-        ? literal(before[key.indexes[0]!] ?? null, key.columns[0]!)
-        : `(${key.indexes.map((i, k) => literal(before[i] ?? null, key.columns[k]!)).join(',')})`
-    addRow('delete', change, keyTuple, keysOf(before), false, key.columns)
-    if (change.kind === 'update') {
-      // UPDATE as DELETE + INSERT (REPLACE in safe mode): batches like the rest, same end state for a keyed row.
-      const after = change.after!
-      addRow(safe ? 'replace' : 'insert', change, tupleOf(after), [...keysOf(after), ...keysOf(before)], false)
-    }
-  }
-
-  const out: PlannedStatement[] = []
-  for (const s of slots) {
-    if ('sql' in s) {
-      out.push(s)
-      continue
-    }
-    for (const action of s.batcher.finish())
-      if (action.type === 'statement') s.sqls.push(s.head + action.rows.join(',') + s.tail)
-    for (const sql of s.sqls) out.push({ sql, table: s.table })
-  }
-  return out
 }

@@ -20,7 +20,9 @@ import type { ColumnInfo, TableRef } from '../dump/types'
 import type { CellValue } from '../load/valueEncoding'
 import type { DdlEffect, SchemaTracker, TrackedTable } from './schemaTracker'
 import type { DecodedTable, ZongjiTableEntry } from './rowDecoding'
-import { allColumnsPresent, columnSchemasFor, prepareTable, rowValues } from './rowDecoding'
+import { allColumnsPresent, cellLiteral, columnSchemasFor, prepareTable, rowValues } from './rowDecoding'
+import type { DecodedRowsEvent } from './rowImageDecoder'
+import { decodeRowsEvent, isRowsEventCode } from './rowImageDecoder'
 
 export type ChangeKind = 'insert' | 'update' | 'delete'
 
@@ -63,6 +65,11 @@ export interface BinlogReaderOptions {
   heartbeatSeconds?: number
   /** Rows per part of a large transaction. */
   partRows?: number
+  /**
+   * Decode every row image our way AND zongji's, and stop the job on any difference (tests set it through
+   * CUTOVER_VERIFY_ROW_DECODING=1). Zongji's values are the ones applied.
+   */
+  verifyDecoding?: boolean
 }
 
 export interface BinlogReader {
@@ -189,7 +196,9 @@ export function classifyReaderError(error: unknown): CutoverError {
 type ZongjiInternals = {
   tableMap: Record<number, ZongjiTableEntry>
   connection: { pause(): void; resume(): void; query(sql: string, cb: (error: Error | null) => void): void } | null
-  BinlogClass?: { prototype: { binlogData(packet: { buffer: Buffer; offset: number }, connection: unknown): unknown } }
+  BinlogClass?: {
+    prototype: { binlogData(packet: { buffer: Buffer; offset: number; end: number }, connection: unknown): unknown }
+  }
   isMariaDb: boolean
   emit(event: string, ...args: unknown[]): boolean
 }
@@ -197,6 +206,7 @@ type ZongjiInternals = {
 export function openBinlogReader(options: BinlogReaderOptions): BinlogReader {
   const { tracker } = options
   const maxQueuedRows = options.maxQueuedRows ?? 20_000
+  const verifyDecoding = options.verifyDecoding ?? process.env['CUTOVER_VERIFY_ROW_DECODING'] === '1'
   const partRows = options.partRows ?? 2_000
   const queue: ReaderItem[] = []
   let queuedRows = 0
@@ -205,6 +215,7 @@ export function openBinlogReader(options: BinlogReaderOptions): BinlogReader {
   let finished = false
 
   const decoded = new Map<number, DecodedTable>()
+  const signatures = new Map<number, string>()
   let file = 'start' in options && 'file' in options.start ? options.start.file : ''
   let executed: { add(gtid: never): void; toString(): string } | null = null
   const seed = options.start.gtidSet
@@ -314,31 +325,72 @@ export function openBinlogReader(options: BinlogReaderOptions): BinlogReader {
         ),
       )
     }
-    pending ??= { changes: [], timestamp: event.timestamp }
+    const images: CellValue[][] = []
     for (const row of event.rows) {
       if (kind === 'update') {
         const { before, after } = row as { before: Record<string, unknown>; after: Record<string, unknown> }
-        pending.changes.push({
-          kind,
-          ref: table.ref,
-          table: table.handle,
-          columns: table.columns,
-          before: rowValues(table, before),
-          after: rowValues(table, after),
-        })
-      } else {
-        const values = rowValues(table, row as Record<string, unknown>)
-        pending.changes.push({
-          kind,
-          ref: table.ref,
-          table: table.handle,
-          columns: table.columns,
-          before: kind === 'delete' ? values : null,
-          after: kind === 'insert' ? values : null,
-        })
+        images.push(rowValues(table, before), rowValues(table, after))
+      } else images.push(rowValues(table, row as Record<string, unknown>))
+    }
+    if (verifying) {
+      const ours = verifying
+      verifying = null
+      const difference = compareImages(table, ours.images, images)
+      if (difference) {
+        return fail(
+          new CutoverError({
+            code: 'REPLICATE_DECODE_MISMATCH',
+            stage: 'incremental',
+            message: `Cutover's row decoder and zongji disagree on a row of ${table.ref.schema}.${table.ref.name}: ${difference}.`,
+            workaround: 'Report this with the column type; unset CUTOVER_VERIFY_ROW_DECODING only once it is fixed.',
+          }),
+        )
       }
     }
-    if (pending.changes.length >= partRows) flushPart(null, event.timestamp)
+    addImages(table, kind, images, event.timestamp)
+  }
+
+  /** Row images of one rows event (an update's in before/after pairs) as changes of the open transaction. */
+  function addImages(table: DecodedTable, kind: ChangeKind, images: CellValue[][], timestamp: number): void {
+    pending ??= { changes: [], timestamp }
+    const step = kind === 'update' ? 2 : 1
+    for (let i = 0; i < images.length; i += step) {
+      pending.changes.push({
+        kind,
+        ref: table.ref,
+        table: table.handle,
+        columns: table.columns,
+        before: kind === 'insert' ? null : images[i]!,
+        after: kind === 'delete' ? null : images[i + step - 1]!,
+      })
+    }
+    if (pending.changes.length >= partRows) flushPart(null, timestamp)
+  }
+
+  let verifying: DecodedRowsEvent | null = null
+
+  /**
+   * Our decoder for the rows events of tables it compiled for: the packet goes straight to row images and zongji
+   * never sees it. Returns false to leave the packet to zongji.
+   */
+  function decodeOurselves(packet: { buffer: Buffer; offset: number; end: number }, code: number): boolean {
+    const { buffer, offset } = packet
+    // 0x00 marker, then the 19-byte event header; a checksum (when on) closes the event.
+    if (buffer[offset] !== 0) return false
+    const end = packet.end - ((zongji as unknown as { useChecksum?: boolean }).useChecksum ? 4 : 0)
+    let rows: DecodedRowsEvent | null
+    try {
+      rows = decodeRowsEvent(code, buffer, offset + 20, end, (id) => decoded.get(id)?.fast ?? undefined)
+    } catch {
+      rows = null // zongji decodes it, or names what is wrong with it
+    }
+    if (!rows) return false
+    if (verifyDecoding) {
+      verifying = rows
+      return false
+    }
+    addImages(decoded.get(rows.tableId)!, rows.kind, rows.images, buffer.readUInt32LE(offset + 1) * 1000)
+    return true
   }
 
   function commit(event: AnyBinlogEvent): void {
@@ -438,12 +490,27 @@ export function openBinlogReader(options: BinlogReaderOptions): BinlogReader {
           pending = { changes: [], timestamp: event.timestamp }
           return
         case 'tablemap': {
-          const map = event as unknown as TableMapEvent & { tableId: number; _effectiveColumnType(index: number): number }
+          const map = event as unknown as TableMapEvent & {
+            tableId: number
+            _effectiveColumnType(index: number): number
+          }
           const tracked = tracker.get(map.schemaName, map.tableName)
           if (!tracked) return fail(unknownTable(map))
           const entry = internals.tableMap[map.tableId]
           if (!entry) return
+          // Every transaction repeats its TableMaps: check and compile once per table definition.
+          const raw = map as unknown as { columnTypes?: number[]; columnsMetadata?: unknown[]; columnNames?: string[] }
+          const signature = `${raw.columnTypes?.join(',')}|${JSON.stringify(raw.columnsMetadata ?? null)}|${raw.columnNames?.join(',') ?? ''}`
+          const previous = decoded.get(map.tableId)
+          if (
+            previous &&
+            previous.handle === tracked &&
+            previous.columns === tracked.columns &&
+            signatures.get(map.tableId) === signature
+          )
+            return
           decoded.set(map.tableId, prepareTable(map, entry, tracked))
+          signatures.set(map.tableId, signature)
           return
         }
         case 'writerows':
@@ -539,7 +606,19 @@ export function openBinlogReader(options: BinlogReaderOptions): BinlogReader {
     const original = proto.binlogData
     proto.binlogData = function (packet, connection) {
       lastEventCode = packet.buffer[packet.offset + 5] ?? -1
-      return original.call(this, packet, connection)
+      if (!finished && isRowsEventCode(lastEventCode)) {
+        try {
+          if (decodeOurselves(packet as never, lastEventCode)) return proto.binlogData
+        } catch (error) {
+          fail(error instanceof CutoverError ? error : classifyReaderError(error))
+          return proto.binlogData
+        }
+      }
+      try {
+        return original.call(this, packet, connection)
+      } finally {
+        verifying = null
+      }
     }
   })
 
@@ -598,4 +677,30 @@ export function openBinlogReader(options: BinlogReaderOptions): BinlogReader {
       })
     },
   }
+}
+
+/**
+ * The first column whose value differs between two decodings of the same row images, or null. Text may come as
+ * its bytes from one decoder and as a decoded string from the other: both are compared as the string.
+ */
+function compareImages(table: DecodedTable, ours: CellValue[][], theirs: CellValue[][]): string | null {
+  if (ours.length !== theirs.length) return `${ours.length} row images against ${theirs.length}`
+  for (let r = 0; r < ours.length; r++) {
+    for (let c = 0; c < table.columns.length; c++) {
+      const column = table.columns[c]!
+      let a = ours[r]![c] ?? null
+      let b = theirs[r]![c] ?? null
+      const textual = /char|text|json/.test(column.dataType) && column.charset !== 'binary'
+      if (Buffer.isBuffer(a) !== Buffer.isBuffer(b) && textual) {
+        const encoding = /^latin1/i.test(column.charset ?? '') ? 'latin1' : 'utf8'
+        if (Buffer.isBuffer(a)) a = a.toString(encoding)
+        if (Buffer.isBuffer(b)) b = b.toString(encoding)
+      }
+      const left = a === null ? 'NULL' : typeof a === 'string' && typeof b === 'string' ? a : cellLiteral(a, column)
+      const right = b === null ? 'NULL' : typeof a === 'string' && typeof b === 'string' ? b : cellLiteral(b, column)
+      if (left !== right)
+        return `column ${column.name} (${column.columnType}): ${left.slice(0, 80)} against zongji's ${right.slice(0, 80)}`
+    }
+  }
+  return null
 }

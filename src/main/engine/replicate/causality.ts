@@ -20,20 +20,27 @@ export interface Causality {
   readonly size: number
 }
 
+const free: Route = { kind: 'free' }
+
 export function createCausality(): Causality {
   const held = new Map<string, { worker: number; count: number }>()
   return {
     route(keys) {
       let worker = -1
-      const workers = new Set<number>()
+      let spread = false
       for (const key of keys) {
         const h = held.get(key)
         if (!h) continue
-        workers.add(h.worker)
+        if (worker >= 0 && h.worker !== worker) spread = true
         worker = h.worker
       }
-      if (workers.size === 0) return { kind: 'free' }
-      if (workers.size === 1) return { kind: 'worker', worker }
+      if (worker < 0) return free
+      if (!spread) return { kind: 'worker', worker }
+      const workers = new Set<number>()
+      for (const key of keys) {
+        const h = held.get(key)
+        if (h) workers.add(h.worker)
+      }
       return { kind: 'conflict', workers: [...workers].sort((a, b) => a - b) }
     },
     acquire(keys, worker) {
@@ -56,6 +63,20 @@ export function createCausality(): Causality {
       return held.size
     },
   }
+}
+
+const keyIndexCache = new WeakMap<readonly UniqueKey[], WeakMap<readonly ColumnInfo[], number[][]>>()
+/** Per unique key, the positions of its columns in the row image (-1 when the image lacks one). */
+export function keyColumnIndexes(keys: readonly UniqueKey[], columns: readonly ColumnInfo[]): number[][] {
+  let byColumns = keyIndexCache.get(keys)
+  if (!byColumns) keyIndexCache.set(keys, (byColumns = new WeakMap()))
+  let indexes = byColumns.get(columns)
+  if (!indexes) {
+    const lower = columns.map((c) => c.name.toLowerCase())
+    indexes = keys.map((k) => k.columns.map((name) => lower.indexOf(name.toLowerCase())))
+    byColumns.set(columns, indexes)
+  }
+  return indexes
 }
 
 const textTypes = new Set(['char', 'varchar', 'tinytext', 'text', 'mediumtext', 'longtext', 'enum', 'set'])
@@ -91,11 +112,12 @@ export function rowKeys(
   if (!row) return []
   const out: string[] = []
   const table = `${ref.schema}.${ref.name}`
-  for (const key of keys) {
+  const indexes = keyColumnIndexes(keys, columns)
+  for (let k = 0; k < keys.length; k++) {
+    const key = keys[k]!
     const parts: string[] = []
     let usable = true
-    for (const name of key.columns) {
-      const at = columns.findIndex((c) => c.name.toLowerCase() === name.toLowerCase())
+    for (const at of indexes[k]!) {
       const value = at < 0 ? undefined : row[at]
       // NULLs never collide in a unique index; a key naming a column this row image lacks cannot be used.
       if (value === undefined || value === null) {

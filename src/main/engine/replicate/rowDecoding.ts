@@ -12,6 +12,9 @@
 import { CutoverError } from '../../../shared/domain/errors'
 import type { ColumnInfo, TableRef } from '../dump/types'
 import type { CellValue } from '../load/valueEncoding'
+import { encodeSqlLiteral } from '../load/valueEncoding'
+import type { BinlogColumn, RowImageDecoder } from './rowImageDecoder'
+import { compileRowImageDecoder } from './rowImageDecoder'
 import type { TrackedTable } from './schemaTracker'
 
 /** MySQL protocol type codes (include/mysql_com.h enum_field_types). */
@@ -174,6 +177,20 @@ export interface DecodedTable {
   columns: ColumnInfo[]
   names: string[]
   finish: ((value: unknown) => CellValue)[]
+  /** Our own decoder for the table's row images, or null where zongji must decode them (rowImageDecoder.ts). */
+  fast: RowImageDecoder | null
+}
+
+/** The SQL text of a decoded value; ENUM and SET arrive as their index / bit mask. */
+export function cellLiteral(value: CellValue, column: ColumnInfo): string {
+  if (
+    value !== null &&
+    (column.dataType === 'enum' || column.dataType === 'set') &&
+    (typeof value === 'number' || (typeof value === 'string' && /^\d+$/.test(value)))
+  ) {
+    return String(value)
+  }
+  return encodeSqlLiteral(value, column)
 }
 
 /** information_schema-shaped column rows from the tracked schema, for zongji's NO_LOG decode path. */
@@ -259,6 +276,7 @@ export function prepareTable(
   const zcolumns = entry.columns
   if (!zcolumns || zcolumns.length !== columns.length) throw mismatch(ref, 'zongji has no column layout for the table')
   const finish: DecodedTable['finish'] = []
+  const binlogColumns: BinlogColumn[] = []
   // zongji keeps a table id's entry across transactions (NO_LOG): steer it once, but check every TableMap.
   const marked = entry as { cutoverSteered?: boolean }
   const steered = marked.cutoverSteered === true
@@ -268,12 +286,16 @@ export function prepareTable(
     const schema = steered ? { ...entry.columnSchemas[i]! } : entry.columnSchemas[i]!
     // The binlog's own type for this column (ENUM/SET hide behind STRING until their metadata is read).
     const binlogType = event._effectiveColumnType(i)
+    binlogColumns.push({ type: binlogType, metadata: zcolumns[i]!.metadata })
     const family = binlogFamily(binlogType)
     const expected = trackedFamilies[column.dataType]
     // MariaDB JSON is LONGTEXT in the binlog.
     const compatible = family === expected || (expected === 'json' && family === 'blob')
     if (family === null || expected === undefined || !compatible) {
-      throw mismatch(ref, `column ${column.name} is ${column.columnType} in the history but has binlog type ${binlogType}`)
+      throw mismatch(
+        ref,
+        `column ${column.name} is ${column.columnType} in the history but has binlog type ${binlogType}`,
+      )
     }
     // Names are the history's: rows are read by ordinal below, never by a name zongji fetched.
     schema.COLUMN_NAME = column.name
@@ -339,7 +361,8 @@ export function prepareTable(
         finish.push(identity)
     }
   })
-  return { ref, handle: tracked, columns, names: columns.map((c) => c.name), finish }
+  const fast = compileRowImageDecoder(columns, binlogColumns)
+  return { ref, handle: tracked, columns, names: columns.map((c) => c.name), finish, fast }
 }
 
 /** One decoded row as values in table-definition order. */

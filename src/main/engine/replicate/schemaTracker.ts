@@ -39,7 +39,6 @@ export function isSystemSchema(schema: string): boolean {
   return systemSchemas.has(schema.toLowerCase())
 }
 
-
 export interface SchemaTracker {
   get(schema: string, table: string): TrackedTable | undefined
   tables(): TrackedTable[]

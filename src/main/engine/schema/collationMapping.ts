@@ -16,20 +16,28 @@ export interface CharsetCatalog extends CharsetSupport {
 }
 
 type Row = Record<string, unknown>
-const text = (v: unknown): string => (v === null || v === undefined ? '' : Buffer.isBuffer(v) ? v.toString('utf8') : String(v)).toLowerCase()
+const text = (v: unknown): string =>
+  (v === null || v === undefined ? '' : Buffer.isBuffer(v) ? v.toString('utf8') : String(v)).toLowerCase()
 
 /** Reads the target's own catalog (never a static list): SHOW COLLATION, SHOW CHARACTER SET, MariaDB's full names. */
-export async function readCharsetCatalog(query: (sql: string) => Promise<Row[]>, info: ServerInfo): Promise<CharsetCatalog> {
+export async function readCharsetCatalog(
+  query: (sql: string) => Promise<Row[]>,
+  info: ServerInfo,
+): Promise<CharsetCatalog> {
   const [collationRows, charsetRows, fullNames] = await Promise.all([
     query('SHOW COLLATION'),
     query('SHOW CHARACTER SET'),
     // MariaDB ≥ 10.10 lists `uca1400_ai_ci` once without a charset; columns use the full `utf8mb4_uca1400_ai_ci`.
     info.flavor === 'mariadb' && versionAtLeast(info, '10.10.0')
-      ? query('SELECT FULL_COLLATION_NAME AS c, CHARACTER_SET_NAME AS cs FROM information_schema.COLLATION_CHARACTER_SET_APPLICABILITY')
+      ? query(
+          'SELECT FULL_COLLATION_NAME AS c, CHARACTER_SET_NAME AS cs FROM information_schema.COLLATION_CHARACTER_SET_APPLICABILITY',
+        )
       : Promise.resolve([] as Row[]),
   ])
   const charsetOfCollation = new Map<string, string>()
-  for (const r of collationRows) if (r['Charset'] !== null && r['Charset'] !== undefined) charsetOfCollation.set(text(r['Collation']), text(r['Charset']))
+  for (const r of collationRows)
+    if (r['Charset'] !== null && r['Charset'] !== undefined)
+      charsetOfCollation.set(text(r['Collation']), text(r['Charset']))
   for (const r of fullNames) charsetOfCollation.set(text(r['c']), text(r['cs']))
   const defaultCollationByCharset = new Map<string, string>()
   const maxLenByCharset = new Map<string, number>()

@@ -42,7 +42,15 @@ function tidb(version: string, overrides: Partial<TargetCapabilities> = {}): Tar
 const mysql8: TargetCapabilities = {
   isTidb: false,
   tidbVersion: null,
-  collations: new Set(['utf8mb4_0900_ai_ci', 'utf8mb4_0900_as_cs', 'utf8mb4_bin', 'latin1_swedish_ci', 'utf8mb3_general_ci', 'utf8mb4_unicode_520_ci', 'utf8mb4_general_ci']),
+  collations: new Set([
+    'utf8mb4_0900_ai_ci',
+    'utf8mb4_0900_as_cs',
+    'utf8mb4_bin',
+    'latin1_swedish_ci',
+    'utf8mb3_general_ci',
+    'utf8mb4_unicode_520_ci',
+    'utf8mb4_general_ci',
+  ]),
   charsets: new Set(['utf8mb4', 'utf8mb3', 'latin1', 'binary']),
   defaultCollationByCharset: new Map([['utf8mb4', 'utf8mb4_0900_ai_ci']]),
   fulltext: 'keep',
@@ -111,7 +119,9 @@ describe('rewriteCreateTable on real SHOW CREATE output', () => {
       after: 'utf8mb4_bin',
       reason: expect.any(String),
     })
-    expect(result.rewrites).toContainEqual(expect.objectContaining({ code: 'FULLTEXT_INDEX_DROPPED', object: 'customers.ft_bio' }))
+    expect(result.rewrites).toContainEqual(
+      expect.objectContaining({ code: 'FULLTEXT_INDEX_DROPPED', object: 'customers.ft_bio' }),
+    )
     expect(codes(result).sort()).toEqual(
       [
         'COLLATION_MAPPED', // email
@@ -171,7 +181,11 @@ describe('rewriteCreateTable on real SHOW CREATE output', () => {
       'TABLE_OPTION_DROPPED',
       'TABLE_OPTION_DROPPED',
     ])
-    expect(result.rewrites.find((r) => r.code === 'CHARSET_RENAMED')).toMatchObject({ object: 'o.name', before: 'utf8mb3', after: 'utf8' })
+    expect(result.rewrites.find((r) => r.code === 'CHARSET_RENAMED')).toMatchObject({
+      object: 'o.name',
+      before: 'utf8mb3',
+      after: 'utf8',
+    })
   })
 
   it('fails on spatial objects when the verdict is fail', () => {
@@ -179,16 +193,21 @@ describe('rewriteCreateTable on real SHOW CREATE output', () => {
       expect.objectContaining({ code: 'SCHEMA_SPATIAL_UNSUPPORTED', message: expect.stringContaining('o.g') }),
     )
     const indexOnly = 'CREATE TABLE `t` (\n  `g` int NOT NULL,\n  SPATIAL KEY `sp` (`g`)\n) ENGINE=InnoDB'
-    expect(() => rewriteCreateTable(indexOnly, tidb('8.1.0'))).toThrow(expect.objectContaining({ code: 'SCHEMA_SPATIAL_UNSUPPORTED' }))
+    expect(() => rewriteCreateTable(indexOnly, tidb('8.1.0'))).toThrow(
+      expect.objectContaining({ code: 'SCHEMA_SPATIAL_UNSUPPORTED' }),
+    )
     // MySQL and MariaDB targets have spatial support, so nothing is dropped there.
     const spatial = 'CREATE TABLE `t` (\n  `g` point NOT NULL,\n  SPATIAL KEY `sp` (`g`)\n) ENGINE=InnoDB'
     expect(rewriteCreateTable(spatial, mysql8).sql).toBe(spatial)
   })
 
   it('drops system versioning from a MariaDB table', () => {
-    const sv = 'CREATE TABLE `sv` (\n  `x` int(11) DEFAULT NULL\n) ENGINE=InnoDB DEFAULT CHARSET=latin1 COLLATE=latin1_swedish_ci WITH SYSTEM VERSIONING'
+    const sv =
+      'CREATE TABLE `sv` (\n  `x` int(11) DEFAULT NULL\n) ENGINE=InnoDB DEFAULT CHARSET=latin1 COLLATE=latin1_swedish_ci WITH SYSTEM VERSIONING'
     const result = rewriteCreateTable(sv, tidb('7.5.1'))
-    expect(result.sql).toBe('CREATE TABLE `sv` (\n  `x` int(11) DEFAULT NULL\n) ENGINE=InnoDB DEFAULT CHARSET=latin1 COLLATE=latin1_bin')
+    expect(result.sql).toBe(
+      'CREATE TABLE `sv` (\n  `x` int(11) DEFAULT NULL\n) ENGINE=InnoDB DEFAULT CHARSET=latin1 COLLATE=latin1_bin',
+    )
     expect(codes(result)).toEqual(['COLLATION_MAPPED', 'SYSTEM_VERSIONING_DROPPED'])
 
     const explicit = `CREATE TABLE \`h\` (
@@ -236,9 +255,13 @@ describe('rewriteCreateTable details', () => {
     // Without unicode_ci the general collation is next, then the charset's default.
     const noUnicode = tidb('7.1.0')
     noUnicode.collations.delete('utf8mb4_unicode_ci')
-    expect(rewriteCreateTable('CREATE TABLE `t` (`a` text COLLATE utf8mb4_uca1400_ai_ci)', noUnicode).sql).toContain('utf8mb4_general_ci')
+    expect(rewriteCreateTable('CREATE TABLE `t` (`a` text COLLATE utf8mb4_uca1400_ai_ci)', noUnicode).sql).toContain(
+      'utf8mb4_general_ci',
+    )
     noUnicode.collations.delete('utf8mb4_general_ci')
-    expect(rewriteCreateTable('CREATE TABLE `t` (`a` text COLLATE utf8mb4_uca1400_ai_ci)', noUnicode).sql).toContain('utf8mb4_bin')
+    expect(rewriteCreateTable('CREATE TABLE `t` (`a` text COLLATE utf8mb4_uca1400_ai_ci)', noUnicode).sql).toContain(
+      'utf8mb4_bin',
+    )
   })
 
   it('throws SCHEMA_UNSUPPORTED_CHARSET with a workaround', () => {
@@ -253,15 +276,23 @@ describe('rewriteCreateTable details', () => {
       } catch (e) {
         error = e
       }
-      expect(error, sql).toMatchObject({ code: 'SCHEMA_UNSUPPORTED_CHARSET', stage: 'schema', workaround: expect.stringContaining('utf8mb4') })
+      expect(error, sql).toMatchObject({
+        code: 'SCHEMA_UNSUPPORTED_CHARSET',
+        stage: 'schema',
+        workaround: expect.stringContaining('utf8mb4'),
+      })
     }
   })
 
   it('keeps FULLTEXT on TiDB 8 unless the verdict is drop, and drops it anywhere when it is', () => {
     const sql = 'CREATE TABLE `t` (\n  `a` text,\n  FULLTEXT KEY `f` (`a`)\n) ENGINE=InnoDB'
     expect(rewriteCreateTable(sql, tidb('8.5.0')).sql).toBe(sql)
-    expect(rewriteCreateTable(sql, tidb('8.5.0', { fulltext: 'drop' })).sql).toBe('CREATE TABLE `t` (\n  `a` text\n) ENGINE=InnoDB')
-    expect(rewriteCreateTable(sql, { ...mysql8, fulltext: 'drop' }).sql).toBe('CREATE TABLE `t` (\n  `a` text\n) ENGINE=InnoDB')
+    expect(rewriteCreateTable(sql, tidb('8.5.0', { fulltext: 'drop' })).sql).toBe(
+      'CREATE TABLE `t` (\n  `a` text\n) ENGINE=InnoDB',
+    )
+    expect(rewriteCreateTable(sql, { ...mysql8, fulltext: 'drop' }).sql).toBe(
+      'CREATE TABLE `t` (\n  `a` text\n) ENGINE=InnoDB',
+    )
     expect(rewriteCreateTable(sql, tidb('8.5.0', { tidbVersion: null })).sql).not.toContain('FULLTEXT')
   })
 
@@ -279,11 +310,15 @@ describe('rewriteCreateTable details', () => {
     expect(() => rewriteCreateTable('CREATE TABLE `t` (`u` uuid NOT NULL)', tidb('7.5.1'))).toThrow(
       expect.objectContaining({ code: 'SCHEMA_UNSUPPORTED_TYPE' }),
     )
-    expect(() => rewriteCreateTable('CREATE TABLE `t` (`a` int', tidb('7.5.1'))).toThrow(expect.objectContaining({ code: 'SCHEMA_DDL_UNREADABLE' }))
+    expect(() => rewriteCreateTable('CREATE TABLE `t` (`a` int', tidb('7.5.1'))).toThrow(
+      expect.objectContaining({ code: 'SCHEMA_DDL_UNREADABLE' }),
+    )
     expect(() => rewriteCreateTable("CREATE TABLE `t` (`a` int DEFAULT 'x)", tidb('7.5.1'))).toThrow(
       expect.objectContaining({ code: 'SCHEMA_DDL_UNREADABLE' }),
     )
-    expect(() => rewriteCreateTable('CREATE VIEW `v` AS select 1', tidb('7.5.1'))).toThrow(expect.objectContaining({ code: 'SCHEMA_DDL_UNREADABLE' }))
+    expect(() => rewriteCreateTable('CREATE VIEW `v` AS select 1', tidb('7.5.1'))).toThrow(
+      expect.objectContaining({ code: 'SCHEMA_DDL_UNREADABLE' }),
+    )
   })
 
   it('keeps partitioning in version comments and qualified names intact', () => {
@@ -313,9 +348,11 @@ describe('rewriteCreateView', () => {
   })
 
   it('handles quoted-string and CURRENT_USER definers and keeps SQL SECURITY INVOKER', () => {
-    expect(rewriteCreateView("CREATE DEFINER='app'@'%' SQL SECURITY INVOKER VIEW `s`.`v` AS select 1 AS `1`", mysql8).sql).toBe(
-      'CREATE SQL SECURITY INVOKER VIEW `s`.`v` AS select 1 AS `1`',
+    expect(
+      rewriteCreateView("CREATE DEFINER='app'@'%' SQL SECURITY INVOKER VIEW `s`.`v` AS select 1 AS `1`", mysql8).sql,
+    ).toBe('CREATE SQL SECURITY INVOKER VIEW `s`.`v` AS select 1 AS `1`')
+    expect(rewriteCreateView('CREATE DEFINER=CURRENT_USER() VIEW `v` AS select 1', mysql8).sql).toBe(
+      'CREATE VIEW `v` AS select 1',
     )
-    expect(rewriteCreateView('CREATE DEFINER=CURRENT_USER() VIEW `v` AS select 1', mysql8).sql).toBe('CREATE VIEW `v` AS select 1')
   })
 })

@@ -91,7 +91,15 @@ export function rewriteCreateTable(sql: string, target: TargetCapabilities): Rew
         spatialPolicy(target, object, `column type ${typeName}`)
         dropped.add(d)
         droppedColumns.add(column)
-        rewrites.push(record('SPATIAL_COLUMN_DROPPED', object, text(tokens, def), '', 'TiDB has no spatial types; the precheck verdict was to drop spatial objects, so this column and its data are not migrated.'))
+        rewrites.push(
+          record(
+            'SPATIAL_COLUMN_DROPPED',
+            object,
+            text(tokens, def),
+            '',
+            'TiDB has no spatial types; the precheck verdict was to drop spatial objects, so this column and its data are not migrated.',
+          ),
+        )
         return
       }
       if (target.isTidb && mariadbOnlyTypes.has(typeName)) {
@@ -111,25 +119,55 @@ export function rewriteCreateTable(sql: string, target: TargetCapabilities): Rew
     if (isWord(first, 'CONSTRAINT')) {
       const afterConstraint = nextSignificant(tokens, firstAt + 1, def.end + 1)
       const maybeName = tokens[afterConstraint]
-      kindAt = maybeName && !isDefinitionKeyword(maybeName) ? nextSignificant(tokens, afterConstraint + 1, def.end + 1) : afterConstraint
+      kindAt =
+        maybeName && !isDefinitionKeyword(maybeName)
+          ? nextSignificant(tokens, afterConstraint + 1, def.end + 1)
+          : afterConstraint
     }
     const kind = tokens[kindAt]
     const object = `${table}.${indexName(tokens, def, kindAt)}`
     if (isWord(kind, 'FULLTEXT') && dropsFulltext(target)) {
       dropped.add(d)
-      const why = target.fulltext === 'drop' ? 'the precheck verdict was to drop FULLTEXT indexes' : `TiDB ${target.tidbVersion ?? '(unknown version)'} has no FULLTEXT indexes`
-      rewrites.push(record('FULLTEXT_INDEX_DROPPED', object, text(tokens, def), '', `${why}; MATCH … AGAINST queries will fail on the target.`))
+      const why =
+        target.fulltext === 'drop'
+          ? 'the precheck verdict was to drop FULLTEXT indexes'
+          : `TiDB ${target.tidbVersion ?? '(unknown version)'} has no FULLTEXT indexes`
+      rewrites.push(
+        record(
+          'FULLTEXT_INDEX_DROPPED',
+          object,
+          text(tokens, def),
+          '',
+          `${why}; MATCH … AGAINST queries will fail on the target.`,
+        ),
+      )
       return
     }
     if (isWord(kind, 'SPATIAL') && target.isTidb) {
       spatialPolicy(target, object, 'a SPATIAL index')
       dropped.add(d)
-      rewrites.push(record('SPATIAL_INDEX_DROPPED', object, text(tokens, def), '', 'TiDB has no spatial indexes; the precheck verdict was to drop spatial objects.'))
+      rewrites.push(
+        record(
+          'SPATIAL_INDEX_DROPPED',
+          object,
+          text(tokens, def),
+          '',
+          'TiDB has no spatial indexes; the precheck verdict was to drop spatial objects.',
+        ),
+      )
       return
     }
     if (isWord(kind, 'PERIOD') && target.isTidb) {
       dropped.add(d)
-      rewrites.push(record('PERIOD_DROPPED', `${table}`, text(tokens, def), '', 'TiDB has no MariaDB PERIOD definitions; the period columns stay as plain columns.'))
+      rewrites.push(
+        record(
+          'PERIOD_DROPPED',
+          `${table}`,
+          text(tokens, def),
+          '',
+          'TiDB has no MariaDB PERIOD definitions; the period columns stay as plain columns.',
+        ),
+      )
       return
     }
     rewriteCharsets(tokens, def, target, object, rewrites)
@@ -144,7 +182,15 @@ export function rewriteCreateTable(sql: string, target: TargetCapabilities): Rew
       const gone = parts.find((p) => droppedColumns.has(p))
       if (gone === undefined) return
       dropped.add(d)
-      rewrites.push(record('INDEX_DROPPED_WITH_COLUMN', `${table}.${gone}`, text(tokens, def), '', `It covers ${gone}, which was dropped.`))
+      rewrites.push(
+        record(
+          'INDEX_DROPPED_WITH_COLUMN',
+          `${table}.${gone}`,
+          text(tokens, def),
+          '',
+          `It covers ${gone}, which was dropped.`,
+        ),
+      )
     })
     if (defs.every((_, d) => dropped.has(d) || !columnNames.has(d))) {
       throw new CutoverError({
@@ -159,7 +205,16 @@ export function rewriteCreateTable(sql: string, target: TargetCapabilities): Rew
   rewriteTableOptions(tokens, close + 1, target, table, rewrites)
 
   const body = rebuildDefinitions(tokens, open, close, defs, dropped)
-  const out = tokens.slice(0, open + 1).map((t) => t.text).join('') + body + tokens.slice(close).map((t) => t.text).join('')
+  const out =
+    tokens
+      .slice(0, open + 1)
+      .map((t) => t.text)
+      .join('') +
+    body +
+    tokens
+      .slice(close)
+      .map((t) => t.text)
+      .join('')
   return { sql: out, rewrites }
 }
 
@@ -179,17 +234,39 @@ export function rewriteCreateView(sql: string, target: TargetCapabilities): Rewr
   for (let i = 0; i < viewAt; i++) {
     if (isWord(tokens[i], 'DEFINER') && isPunct(tokens[nextSignificant(tokens, i + 1, viewAt)], '=')) {
       const end = definerEnd(tokens, nextSignificant(tokens, i + 1, viewAt) + 1, viewAt)
-      const before = tokens.slice(i, end + 1).map((t) => t.text).join('')
+      const before = tokens
+        .slice(i, end + 1)
+        .map((t) => t.text)
+        .join('')
       removeRange(tokens, i, end)
-      rewrites.push(record('VIEW_DEFINER_REMOVED', view, before, '', 'The source account may not exist on the target; the view is owned by the migrating user.'))
+      rewrites.push(
+        record(
+          'VIEW_DEFINER_REMOVED',
+          view,
+          before,
+          '',
+          'The source account may not exist on the target; the view is owned by the migrating user.',
+        ),
+      )
     }
     if (isWord(tokens[i], 'SQL')) {
       const security = nextSignificant(tokens, i + 1, viewAt)
       const who = nextSignificant(tokens, security + 1, viewAt)
       if (isWord(tokens[security], 'SECURITY') && isWord(tokens[who], 'DEFINER')) {
-        const before = tokens.slice(i, who + 1).map((t) => t.text).join('')
+        const before = tokens
+          .slice(i, who + 1)
+          .map((t) => t.text)
+          .join('')
         removeRange(tokens, i, who)
-        rewrites.push(record('VIEW_SQL_SECURITY_REMOVED', view, before, '', 'With the definer removed, the view runs with the default security of the migrating user.'))
+        rewrites.push(
+          record(
+            'VIEW_SQL_SECURITY_REMOVED',
+            view,
+            before,
+            '',
+            'With the definer removed, the view runs with the default security of the migrating user.',
+          ),
+        )
       }
     }
   }
@@ -199,7 +276,13 @@ export function rewriteCreateView(sql: string, target: TargetCapabilities): Rewr
 
 // ---------------------------------------------------------------------------------------------------------------
 
-function rewriteCharsets(tokens: Token[], range: Range, target: TargetCapabilities, object: string, rewrites: Rewrite[]): void {
+function rewriteCharsets(
+  tokens: Token[],
+  range: Range,
+  target: TargetCapabilities,
+  object: string,
+  rewrites: Rewrite[],
+): void {
   for (let i = range.start; i <= range.end; i++) {
     const t = tokens[i]!
     let valueAt = -1
@@ -221,7 +304,13 @@ function rewriteCharsets(tokens: Token[], range: Range, target: TargetCapabiliti
     value.text = mapped
     rewrites.push(
       isCollation
-        ? record('COLLATION_MAPPED', object, name, mapped, `The target has no collation ${name}; ${mapped} is its equivalent there (same charset, same case sensitivity class).`)
+        ? record(
+            'COLLATION_MAPPED',
+            object,
+            name,
+            mapped,
+            `The target has no collation ${name}; ${mapped} is its equivalent there (same charset, same case sensitivity class).`,
+          )
         : record('CHARSET_RENAMED', object, name, mapped, `The target calls the 3-byte UTF-8 charset ${mapped}.`),
     )
     i = valueAt
@@ -244,12 +333,27 @@ function rewriteMariadbColumnSyntax(tokens: Token[], def: Range, object: string,
         const eq = nextSignificant(tokens, i + 1, def.end + 1)
         if (isPunct(tokens[eq], '=')) end = nextSignificant(tokens, eq + 1, def.end + 1)
       }
-      const before = tokens.slice(i, end + 1).map((x) => x.text).join('')
+      const before = tokens
+        .slice(i, end + 1)
+        .map((x) => x.text)
+        .join('')
       removeRange(tokens, i, end)
       rewrites.push(
         word === 'INVISIBLE'
-          ? record('INVISIBLE_COLUMN', object, before, '', 'TiDB has no invisible columns; the column becomes visible, so SELECT * now returns it.')
-          : record('COMPRESSED_COLUMN', object, before, '', 'TiDB has no column compression (it compresses storage itself); the values are unchanged.'),
+          ? record(
+              'INVISIBLE_COLUMN',
+              object,
+              before,
+              '',
+              'TiDB has no invisible columns; the column becomes visible, so SELECT * now returns it.',
+            )
+          : record(
+              'COMPRESSED_COLUMN',
+              object,
+              before,
+              '',
+              'TiDB has no column compression (it compresses storage itself); the values are unchanged.',
+            ),
       )
       i = end
       continue
@@ -259,7 +363,10 @@ function rewriteMariadbColumnSyntax(tokens: Token[], def: Range, object: string,
       const system = nextSignificant(tokens, i + 1, def.end + 1)
       const versioning = nextSignificant(tokens, system + 1, def.end + 1)
       if (isWord(tokens[system], 'SYSTEM') && isWord(tokens[versioning], 'VERSIONING')) {
-        const before = tokens.slice(i, versioning + 1).map((x) => x.text).join('')
+        const before = tokens
+          .slice(i, versioning + 1)
+          .map((x) => x.text)
+          .join('')
         removeRange(tokens, i, versioning)
         rewrites.push(record('SYSTEM_VERSIONING_DROPPED', object, before, '', 'TiDB has no system-versioned tables.'))
         i = versioning
@@ -276,16 +383,33 @@ function rewriteMariadbColumnSyntax(tokens: Token[], def: Range, object: string,
       const row = nextSignificant(tokens, at + 1, def.end + 1)
       const edge = nextSignificant(tokens, row + 1, def.end + 1)
       if (isWord(tokens[row], 'ROW') && isWord(tokens[edge], 'START', 'END')) {
-        const before = tokens.slice(i, edge + 1).map((x) => x.text).join('')
+        const before = tokens
+          .slice(i, edge + 1)
+          .map((x) => x.text)
+          .join('')
         removeRange(tokens, i, edge)
-        rewrites.push(record('SYSTEM_VERSIONING_DROPPED', object, before, '', 'TiDB has no system-versioned tables; the row start/end column is copied as a plain column.'))
+        rewrites.push(
+          record(
+            'SYSTEM_VERSIONING_DROPPED',
+            object,
+            before,
+            '',
+            'TiDB has no system-versioned tables; the row start/end column is copied as a plain column.',
+          ),
+        )
         i = edge
       }
     }
   }
 }
 
-function rewriteTableOptions(tokens: Token[], from: number, target: TargetCapabilities, table: string, rewrites: Rewrite[]): void {
+function rewriteTableOptions(
+  tokens: Token[],
+  from: number,
+  target: TargetCapabilities,
+  table: string,
+  rewrites: Rewrite[],
+): void {
   rewriteCharsets(tokens, { start: from, end: tokens.length - 1 }, target, table, rewrites)
   if (!target.isTidb) return
   for (let i = from; i < tokens.length; i++) {
@@ -293,17 +417,39 @@ function rewriteTableOptions(tokens: Token[], from: number, target: TargetCapabi
     if (t.kind === 'word' && mariadbTableOptions.has(t.text.toUpperCase())) {
       const end = optionValue(tokens, i + 1, tokens.length)
       if (end < 0) continue
-      const before = tokens.slice(i, end + 1).map((x) => x.text).join('')
+      const before = tokens
+        .slice(i, end + 1)
+        .map((x) => x.text)
+        .join('')
       removeRange(tokens, i, end)
-      rewrites.push(record('TABLE_OPTION_DROPPED', table, before, '', `${t.text.toUpperCase()} is a MariaDB (Aria/InnoDB) option TiDB cannot parse; TiDB manages storage itself.`))
+      rewrites.push(
+        record(
+          'TABLE_OPTION_DROPPED',
+          table,
+          before,
+          '',
+          `${t.text.toUpperCase()} is a MariaDB (Aria/InnoDB) option TiDB cannot parse; TiDB manages storage itself.`,
+        ),
+      )
       i = end
     } else if (isWord(t, 'WITH')) {
       const system = nextSignificant(tokens, i + 1, tokens.length)
       const versioning = nextSignificant(tokens, system + 1, tokens.length)
       if (isWord(tokens[system], 'SYSTEM') && isWord(tokens[versioning], 'VERSIONING')) {
-        const before = tokens.slice(i, versioning + 1).map((x) => x.text).join('')
+        const before = tokens
+          .slice(i, versioning + 1)
+          .map((x) => x.text)
+          .join('')
         removeRange(tokens, i, versioning)
-        rewrites.push(record('SYSTEM_VERSIONING_DROPPED', table, before, '', 'TiDB has no system-versioned tables; current rows are migrated, history is not.'))
+        rewrites.push(
+          record(
+            'SYSTEM_VERSIONING_DROPPED',
+            table,
+            before,
+            '',
+            'TiDB has no system-versioned tables; current rows are migrated, history is not.',
+          ),
+        )
         i = versioning
       }
     }
@@ -322,7 +468,15 @@ function dropDescendingParts(tokens: Token[], def: Range, kindAt: number, object
     else if (isPunct(t, ')')) depth--
     else if (depth === 0 && isWord(t, 'DESC')) {
       removeRange(tokens, i, i)
-      rewrites.push(record('DESC_INDEX_PART', object, 'DESC', 'ASC', 'TiDB does not support descending indexes; the index is built ascending (ORDER BY … DESC still works, scanning it backwards).'))
+      rewrites.push(
+        record(
+          'DESC_INDEX_PART',
+          object,
+          'DESC',
+          'ASC',
+          'TiDB does not support descending indexes; the index is built ascending (ORDER BY … DESC still works, scanning it backwards).',
+        ),
+      )
     }
   }
 }
@@ -397,7 +551,11 @@ function splitTopLevel(tokens: Token[], from: number, to: number): Range[] {
 
 /** Rejoins the kept definitions, each with the separator that preceded it, so dropping one leaves no stray comma. */
 function rebuildDefinitions(tokens: Token[], open: number, close: number, defs: Range[], dropped: Set<number>): string {
-  const join = (from: number, to: number): string => tokens.slice(from, to).map((t) => t.text).join('')
+  const join = (from: number, to: number): string =>
+    tokens
+      .slice(from, to)
+      .map((t) => t.text)
+      .join('')
   const kept = defs.map((def, d) => ({ def, d })).filter(({ d }) => !dropped.has(d))
   const first = defs[0]!
   const last = defs[defs.length - 1]!
@@ -417,7 +575,10 @@ function removeRange(tokens: Token[], from: number, to: number): void {
 }
 
 function text(tokens: Token[], range: Range): string {
-  return tokens.slice(range.start, range.end + 1).map((t) => t.text).join('')
+  return tokens
+    .slice(range.start, range.end + 1)
+    .map((t) => t.text)
+    .join('')
 }
 
 /** `db`.`t` or `t` before `limit`, as `db.t` / `t`. */
@@ -425,7 +586,10 @@ function lastIdentifier(tokens: Token[], from: number, limit: number): string {
   const parts: string[] = []
   for (let i = from; i < limit; i++) {
     const t = tokens[i]!
-    if (t.kind === 'quoted' || (t.kind === 'word' && !isWord(t, 'CREATE', 'TEMPORARY', 'TABLE', 'IF', 'NOT', 'EXISTS', 'OR', 'REPLACE'))) {
+    if (
+      t.kind === 'quoted' ||
+      (t.kind === 'word' && !isWord(t, 'CREATE', 'TEMPORARY', 'TABLE', 'IF', 'NOT', 'EXISTS', 'OR', 'REPLACE'))
+    ) {
       if (!isPunct(tokens[i - 1], '.')) parts.length = 0
       parts.push(identifierName(t))
     }
@@ -448,7 +612,10 @@ function indexParts(tokens: Token[], def: Range): string[] {
   const open = tokens.findIndex((t, i) => i >= def.start && i <= def.end && isPunct(t, '('))
   if (open < 0) return []
   const close = matchingParen(tokens, open)
-  return tokens.slice(open + 1, close).filter((t) => t.kind === 'quoted').map(identifierName)
+  return tokens
+    .slice(open + 1, close)
+    .filter((t) => t.kind === 'quoted')
+    .map(identifierName)
 }
 
 /** The last token of a definer: `user`@`host`, 'user'@'host', CURRENT_USER or CURRENT_USER(). */
@@ -470,7 +637,8 @@ function unreadable(what: string): CutoverError {
   return new CutoverError({
     code: 'SCHEMA_DDL_UNREADABLE',
     message: `Cannot read the DDL: ${what}.`,
-    workaround: 'Report this with the SHOW CREATE output of the object; create the object on the target by hand and exclude it from the job.',
+    workaround:
+      'Report this with the SHOW CREATE output of the object; create the object on the target by hand and exclude it from the job.',
     stage: 'schema',
   })
 }

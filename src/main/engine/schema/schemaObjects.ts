@@ -7,7 +7,11 @@ import { discoverObjects, resolveObjects } from '../connect/discovery'
 import type { ServerInfo, SqlSession } from '../connect/session'
 import type { TableRef } from '../dump/types'
 
-export async function selectSchemaObjects(session: SqlSession, info: ServerInfo, objects: JobConfig['objects']): Promise<{ tables: TableRef[]; views: TableRef[] }> {
+export async function selectSchemaObjects(
+  session: SqlSession,
+  info: ServerInfo,
+  objects: JobConfig['objects'],
+): Promise<{ tables: TableRef[]; views: TableRef[] }> {
   const discovered = await discoverObjects(session, info)
   const tables = resolveObjects(discovered, objects).map((t) => ({ schema: t.schema, name: t.table }))
   const schemas = [...new Set(tables.map((t) => t.schema))]
@@ -24,4 +28,3 @@ export async function selectSchemaObjects(session: SqlSession, info: ServerInfo,
         ).map((v) => ({ schema: v.TABLE_SCHEMA, name: v.TABLE_NAME }))
   return { tables, views }
 }
-

@@ -10,6 +10,7 @@ import type { TableRef } from '../dump/types'
 import { readCharsetCatalog, targetCharset, targetCollation } from './collationMapping'
 import type { Rewrite, TargetCapabilities } from './ddlRewriter'
 import { rewriteCreateTable, rewriteCreateView } from './ddlRewriter'
+import { deferSecondaryIndexes } from './deferredIndexes'
 import { viewDependencyOrder } from './viewOrder'
 
 export interface SchemaStatement {
@@ -24,6 +25,8 @@ export interface SchemaPlan {
   rewrites: Rewrite[]
   /** Triggers, routines and events of the selected databases: reported, not migrated. */
   notMigrated: { kind: 'trigger' | 'procedure' | 'function' | 'event'; name: string }[]
+  /** Physical mode: plain secondary indexes built after the data (deferredIndexes.ts), one ALTER per table. */
+  deferredIndexes: { table: string; statement: string }[]
 }
 
 export async function readTargetCapabilities(
@@ -32,19 +35,34 @@ export async function readTargetCapabilities(
   policy: { fulltext: 'keep' | 'drop'; spatial: 'fail' | 'drop' } = { fulltext: 'keep', spatial: 'fail' },
 ): Promise<TargetCapabilities> {
   const catalog = await readCharsetCatalog((sql) => target.query(sql), info)
-  return { isTidb: info.flavor === 'tidb', tidbVersion: info.flavor === 'tidb' ? info.version : null, ...catalog, ...policy }
+  return {
+    isTidb: info.flavor === 'tidb',
+    tidbVersion: info.flavor === 'tidb' ? info.version : null,
+    ...catalog,
+    ...policy,
+  }
 }
 
 const withIfNotExists = (sql: string) => sql.replace(/^\s*CREATE\s+TABLE\s+/i, 'CREATE TABLE IF NOT EXISTS ')
 const orReplaceView = (sql: string) => sql.replace(/^\s*CREATE\s+(OR\s+REPLACE\s+)?/i, 'CREATE OR REPLACE ')
 
-export async function planSchema(source: SqlSession, target: TargetCapabilities, objects: { tables: TableRef[]; views: TableRef[] }): Promise<SchemaPlan> {
+export async function planSchema(
+  source: SqlSession,
+  target: TargetCapabilities,
+  objects: { tables: TableRef[]; views: TableRef[] },
+  options: { deferIndexes?: boolean } = {},
+): Promise<SchemaPlan> {
   const statements: SchemaStatement[] = []
+  const deferredIndexes: SchemaPlan['deferredIndexes'] = []
   const rewrites: Rewrite[] = []
   const databases = [...new Set([...objects.tables, ...objects.views].map((t) => t.schema))].sort()
 
   if (databases.length > 0) {
-    const rows = await source.query<{ SCHEMA_NAME: string; DEFAULT_CHARACTER_SET_NAME: string; DEFAULT_COLLATION_NAME: string }>(
+    const rows = await source.query<{
+      SCHEMA_NAME: string
+      DEFAULT_CHARACTER_SET_NAME: string
+      DEFAULT_COLLATION_NAME: string
+    }>(
       `SELECT SCHEMA_NAME, DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA
        WHERE SCHEMA_NAME IN (${databases.map(() => '?').join(', ')})`,
       databases,
@@ -74,7 +92,18 @@ export async function planSchema(source: SqlSession, target: TargetCapabilities,
     const [row] = await source.query<{ 'Create Table': string }>(`SHOW CREATE TABLE ${quoteTable(table)}`)
     const rewritten = rewriteCreateTable(row!['Create Table'], target)
     rewrites.push(...rewritten.rewrites.map((r) => ({ ...r, object: `${table.schema}.${r.object}` })))
-    statements.push({ kind: 'table', object: `${table.schema}.${table.name}`, database: table.schema, sql: withIfNotExists(rewritten.sql) })
+    let sql = rewritten.sql
+    if (options.deferIndexes) {
+      const split = deferSecondaryIndexes(sql, table)
+      sql = split.createSql
+      if (split.alterSql) deferredIndexes.push({ table: `${table.schema}.${table.name}`, statement: split.alterSql })
+    }
+    statements.push({
+      kind: 'table',
+      object: `${table.schema}.${table.name}`,
+      database: table.schema,
+      sql: withIfNotExists(sql),
+    })
   }
 
   const views: { ref: TableRef; sql: string }[] = []
@@ -109,7 +138,7 @@ export async function planSchema(source: SqlSession, target: TargetCapabilities,
     ))
       notMigrated.push({ kind: 'event', name: e.n })
   }
-  return { statements, rewrites, notMigrated }
+  return { statements, rewrites, notMigrated, deferredIndexes }
 }
 
 export async function applySchema(
@@ -117,9 +146,21 @@ export async function applySchema(
   target: SqlSession,
   log: (level: LogLevel, message: string, code?: string) => void,
 ): Promise<void> {
-  for (const r of plan.rewrites) log('info', `Schema rewrite on ${r.object}: ${r.before} → ${r.after} (${r.reason}).`, r.code)
+  for (const r of plan.rewrites)
+    log('info', `Schema rewrite on ${r.object}: ${r.before} → ${r.after} (${r.reason}).`, r.code)
+  for (const d of plan.deferredIndexes) {
+    log(
+      'info',
+      `Secondary indexes of ${d.table} are built after its data (physical mode): ${d.statement}`,
+      'SCHEMA_INDEXES_DEFERRED',
+    )
+  }
   for (const o of plan.notMigrated) {
-    log('warning', `The ${o.kind} ${o.name} is not migrated: create it on the target yourself if you need it (TiDB has no ${o.kind}s).`, 'SCHEMA_NOT_MIGRATED')
+    log(
+      'warning',
+      `The ${o.kind} ${o.name} is not migrated: create it on the target yourself if you need it (TiDB has no ${o.kind}s).`,
+      'SCHEMA_NOT_MIGRATED',
+    )
   }
   let current: string | null = null
   for (const statement of plan.statements) {

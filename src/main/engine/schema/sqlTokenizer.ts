@@ -27,7 +27,8 @@ export function tokenize(sql: string): Token[] {
     throw new CutoverError({
       code: 'SCHEMA_DDL_UNREADABLE',
       message: `Cannot read the DDL: ${what} at offset ${i}.`,
-      workaround: 'Report this with the SHOW CREATE output of the object; create the object on the target by hand and exclude it from the job.',
+      workaround:
+        'Report this with the SHOW CREATE output of the object; create the object on the target by hand and exclude it from the job.',
       stage: 'schema',
     })
   }

@@ -36,6 +36,8 @@ describe('viewDependencyOrder', () => {
 
   it('reports a cycle with a typed error', () => {
     const views = [view('a', 'select * from `b`'), view('b', 'select * from `a`'), view('c', 'select 1')]
-    expect(() => viewDependencyOrder(views)).toThrow(expect.objectContaining({ code: 'SCHEMA_VIEW_CYCLE', message: expect.stringContaining('a, b') }))
+    expect(() => viewDependencyOrder(views)).toThrow(
+      expect.objectContaining({ code: 'SCHEMA_VIEW_CYCLE', message: expect.stringContaining('a, b') }),
+    )
   })
 })

@@ -50,7 +50,8 @@ export function viewDependencyOrder(views: readonly ViewDefinition[]): string[] 
       throw new CutoverError({
         code: 'SCHEMA_VIEW_CYCLE',
         message: `These views depend on each other in a cycle: ${stuck.join(', ')}.`,
-        workaround: 'Exclude one of these views from the job (or fix its definition on the source), then run the job again.',
+        workaround:
+          'Exclude one of these views from the job (or fix its definition on the source), then run the job again.',
         stage: 'schema',
       })
     }

@@ -25,16 +25,13 @@ const levelRank: Record<LogLevel, number> = { debug: 0, info: 1, warning: 2, err
 
 export const createJobDetailSlice: StateCreator<Store, [], [], JobDetailSlice> = (set, get) => {
   async function loadLog(id: string, level: LogLevel) {
-    const entries: JobLogEntry[] = []
-    let afterId = 0
-    // Oldest first in pages; the last pages are the ones that matter, the cap drops the rest.
-    for (;;) {
-      const page = await call('job:events', { id, afterId, limit: 1000, minLevel: level })
-      entries.push(...page)
-      if (page.length < 1000) break
-      afterId = page[page.length - 1]!.id
-    }
-    if (get().detailId === id && get().logLevel === level) set({ log: entries.slice(-maxLogEntries) })
+    // The newest entries in one call: a long job's history is never read just to be dropped by the cap.
+    const entries = await call('job:events', { id, latest: true, limit: maxLogEntries, minLevel: level })
+    if (get().detailId !== id || get().logLevel !== level) return
+    // Entries that arrived live while the call was under way are newer than its answer: keep them.
+    const lastId = entries[entries.length - 1]?.id ?? 0
+    const live = get().log.filter((e) => e.id > lastId)
+    set({ log: [...entries, ...live].slice(-maxLogEntries) })
   }
 
   return {

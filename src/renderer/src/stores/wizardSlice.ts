@@ -49,6 +49,7 @@ export interface WizardDraft {
   selected: string[]
   concurrency: number
   exportMBps: number
+  deferIndexes: boolean
 }
 
 /** A side's last test: the engine's hop-by-hop result, or the error the call itself threw. */
@@ -118,6 +119,7 @@ const emptyDraft = (): WizardDraft => ({
   selected: [],
   concurrency: 4,
   exportMBps: 0,
+  deferIndexes: true,
 })
 
 const orNull = (value: string) => (value.trim() === '' ? null : value.trim())
@@ -161,7 +163,7 @@ export function toConfig(d: WizardDraft): JobConfigInput {
     mode: d.mode,
     objects: d.objectsMode === 'all' || d.selected.length === 0 ? 'all' : d.selected,
     start,
-    spec: { concurrency: d.concurrency, exportMBps: d.exportMBps },
+    spec: { concurrency: d.concurrency, exportMBps: d.exportMBps, deferIndexes: d.deferIndexes },
   }
 }
 

@@ -1,6 +1,7 @@
 import type { TlsMode } from '../../../../shared/domain/connection'
 import { tlsModes } from '../../../../shared/domain/connection'
 import type { ConnectionTestResult } from '../../../../shared/domain/connectionTest'
+import { FilePathField } from '../../components/FilePathField'
 import { TextField } from '../../components/TextField'
 import { useStore } from '../../stores/store'
 import type { ConnectionDraft, Side, SideTest } from '../../stores/wizardSlice'
@@ -140,10 +141,10 @@ export function ConnectionForm({ side, showLocalErrors }: { side: Side; showLoca
           )}
         </div>
         {draft.tlsMode !== 'off' && (
-          <div className="grid grid-3">
-            <TextField id={id('ca')} label="CA certificate file" value={draft.ca} onValue={(ca) => edit({ ca })} placeholder="/path/to/ca.pem" spellCheck={false} hint="Empty: the system's trusted CAs." />
-            <TextField id={id('cert')} label="Client certificate file" value={draft.cert} onValue={(cert) => edit({ cert })} placeholder="optional" spellCheck={false} />
-            <TextField id={id('key')} label="Client key file" value={draft.key} onValue={(key) => edit({ key })} placeholder="optional" spellCheck={false} />
+          <div className="grid">
+            <FilePathField purpose="tlsCa" id={id('ca')} label="CA certificate file" value={draft.ca} onValue={(ca) => edit({ ca })} placeholder="/path/to/ca.pem" hint="Empty: the system's trusted CAs." />
+            <FilePathField purpose="tlsCert" id={id('cert')} label="Client certificate file" value={draft.cert} onValue={(cert) => edit({ cert })} placeholder="optional" />
+            <FilePathField purpose="tlsKey" id={id('key')} label="Client key file" value={draft.key} onValue={(key) => edit({ key })} placeholder="optional" />
           </div>
         )}
       </fieldset>
@@ -173,8 +174,8 @@ export function ConnectionForm({ side, showLocalErrors }: { side: Side; showLoca
             {draft.sshAuth === 'password' ? (
               <TextField id={id('ssh-password')} label="SSH password" type="password" value={draft.sshPassword} onValue={(sshPassword) => edit({ sshPassword })} error={errors.sshPassword} autoComplete="new-password" />
             ) : (
-              <div className="grid grid-2">
-                <TextField id={id('ssh-key')} label="Private key file" value={draft.sshKeyPath} onValue={(sshKeyPath) => edit({ sshKeyPath })} error={errors.sshKeyPath} placeholder="~/.ssh/id_ed25519" spellCheck={false} />
+              <div className="grid grid-key">
+                <FilePathField purpose="sshKey" id={id('ssh-key')} label="Private key file" value={draft.sshKeyPath} onValue={(sshKeyPath) => edit({ sshKeyPath })} error={errors.sshKeyPath} placeholder="~/.ssh/id_ed25519" />
                 <TextField id={id('ssh-passphrase')} label="Key passphrase" type="password" value={draft.sshPassphrase} onValue={(sshPassphrase) => edit({ sshPassphrase })} placeholder="if the key has one" autoComplete="new-password" />
               </div>
             )}

@@ -36,12 +36,21 @@ export function estimate(concurrency: number, capMBps: number, bytes: number) {
   return { speed, regression, seconds: bytes > 0 ? bytes / (speed * 1024 * 1024) : null }
 }
 
-const typeText = { existing: 'Existing data only', incremental: 'Incremental only', both: 'Existing data and incremental' } as const
+const typeText = {
+  existing: 'Existing data only',
+  incremental: 'Incremental only',
+  both: 'Existing data and incremental',
+} as const
 
 export function SpecStep() {
   const draft = useStore((s) => s.draft)
   const { objects, precheck, creating, createProblem } = useStore(
-    useShallow((s) => ({ objects: s.objects, precheck: s.precheck, creating: s.creating, createProblem: s.createProblem })),
+    useShallow((s) => ({
+      objects: s.objects,
+      precheck: s.precheck,
+      creating: s.creating,
+      createProblem: s.createProblem,
+    })),
   )
   const editDraft = useStore((s) => s.editDraft)
   const setStep = useStore((s) => s.setStep)
@@ -111,9 +120,28 @@ export function SpecStep() {
               onChange={(e) => editDraft({ exportMBps: Math.max(0, Number(e.target.value) || 0) })}
             />
             <div id="spec-cap-hint" className="field-hint">
-              Caps how fast the source is read, to protect its production traffic. Both can be changed later with Rescale.
+              Caps how fast the source is read, to protect its production traffic. Both can be changed later with
+              Rescale.
             </div>
           </div>
+          {draft.mode === 'physical' && draft.type !== 'incremental' && (
+            <div className="field">
+              <div className="check-row">
+                <input
+                  id="spec-defer-indexes"
+                  type="checkbox"
+                  checked={draft.deferIndexes}
+                  aria-describedby="spec-defer-hint"
+                  onChange={(e) => editDraft({ deferIndexes: e.target.checked })}
+                />
+                <label htmlFor="spec-defer-indexes">Build secondary indexes after the data</label>
+              </div>
+              <div id="spec-defer-hint" className="field-hint">
+                Loads each table with its primary and unique keys only, then adds the other indexes in one pass: about a
+                third faster per index on large tables. Queries on the target see those indexes only at the end.
+              </div>
+            </div>
+          )}
           <div className="estimate" aria-live="polite">
             <div>
               <span className="estimate-label">Expected export speed</span>
@@ -121,7 +149,13 @@ export function SpecStep() {
             </div>
             <div>
               <span className="estimate-label">Expected duration (existing data)</span>
-              <span className="estimate-value">{draft.type === 'incremental' ? 'No existing data' : seconds === null ? '—' : `≈ ${formatDuration(seconds)}`}</span>
+              <span className="estimate-value">
+                {draft.type === 'incremental'
+                  ? 'No existing data'
+                  : seconds === null
+                    ? '—'
+                    : `≈ ${formatDuration(seconds)}`}
+              </span>
             </div>
             <div>
               <span className="estimate-label">Source impact (QPS/TPS regression)</span>
@@ -130,7 +164,8 @@ export function SpecStep() {
           </div>
           <table className="table compact reference" aria-label="Reference export speeds">
             <caption className="muted">
-              Reference: TiDB Cloud DM&apos;s published figures (concurrency read as RCUs). Your network, disks and servers decide the real speed.
+              Reference: TiDB Cloud DM&apos;s published figures (concurrency read as RCUs). Your network, disks and
+              servers decide the real speed.
             </caption>
             <thead>
               <tr>
@@ -168,14 +203,26 @@ export function SpecStep() {
             <dd>{start}</dd>
             <dt>Objects</dt>
             <dd>
-              {draft.objectsMode === 'all' || draft.selected.length === 0 ? 'All databases' : `${draft.selected.length} selected`}
-              {objects && <span className="muted"> · {totals.tables} tables, {formatCount(totals.rows)} rows, {formatBytes(totals.bytes)}</span>}
+              {draft.objectsMode === 'all' || draft.selected.length === 0
+                ? 'All databases'
+                : `${draft.selected.length} selected`}
+              {objects && (
+                <span className="muted">
+                  {' '}
+                  · {totals.tables} tables, {formatCount(totals.rows)} rows, {formatBytes(totals.bytes)}
+                </span>
+              )}
             </dd>
             <dt>Precheck</dt>
-            <dd>{summary ? `${summary.pass} passed, ${summary.warning} ${summary.warning === 1 ? 'warning' : 'warnings'}, ${summary.failed} failed` : '—'}</dd>
+            <dd>
+              {summary
+                ? `${summary.pass} passed, ${summary.warning} ${summary.warning === 1 ? 'warning' : 'warnings'}, ${summary.failed} failed`
+                : '—'}
+            </dd>
             <dt>Spec</dt>
             <dd>
-              Concurrency {draft.concurrency}, {draft.exportMBps > 0 ? `export capped at ${draft.exportMBps} MB/s` : 'no export cap'}
+              Concurrency {draft.concurrency},{' '}
+              {draft.exportMBps > 0 ? `export capped at ${draft.exportMBps} MB/s` : 'no export cap'}
             </dd>
           </dl>
         </section>
