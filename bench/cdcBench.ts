@@ -9,13 +9,14 @@
  * 2. Lag at a fixed offered load (half of Cutover's measured maximum): the writer is paced for a while and the
  *    lag of each applier is sampled (now − the last applied heartbeat row's source time), giving p50 / p99.
  */
-import { readFileSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import type { Connection } from 'mysql2/promise'
 import { jobConfigSchema } from '../src/shared/domain/job'
 import { startJob, type RunningJob } from '../src/main/engine/jobRunner'
 import { openJobStore } from '../src/main/store/jobStore'
 import { startMariaDb, type MariaDbServer } from '../tests/harness/mariadb'
+import { cpuSeconds } from './processPeak'
 
 const totalChanges = Number(process.env.CDC_ROWS ?? 100_000)
 const changesPerTxn = 5
@@ -200,10 +201,7 @@ async function main(): Promise<void> {
       await profiler.post('Profiler.enable')
       await profiler.post('Profiler.start')
     }
-    const cpuOf = (pid: number) => {
-      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-      return (Number(f[11]) + Number(f[12])) / 100
-    }
+    const cpuOf = cpuSeconds
     const cpu0 = { node: process.cpuUsage(), source: cpuOf(source.pid), target: cpuOf(target.pid) }
     let t0 = performance.now()
     if (process.env.CDC_DEBUG) console.log(`${(t0 / 1000).toFixed(3)} start`)

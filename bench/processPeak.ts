@@ -23,3 +23,15 @@ export function trackPeakRss(child: ChildProcess, everyMs = 100): { peakBytes():
     stop: () => clearInterval(timer),
   }
 }
+
+/** CPU seconds (user + system) a live process has used, from /proc/<pid>/stat. */
+export function cpuSeconds(pid: number | 'self'): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
+/** CPU seconds used by this process's children that have exited and been waited for (cutime + cstime). */
+export function exitedChildrenCpuSeconds(): number {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ')
+  return (Number(fields[13]) + Number(fields[14])) / 100
+}

@@ -18,7 +18,7 @@ import { openSnapshot } from './dump/snapshot'
 import { inspectTables } from './dump/tableInspector'
 import { loadOrPlan } from './existing/chunkPlan'
 import { runExistingData } from './existing/existingDataStage'
-import { applySchema, planSchema, readTargetCapabilities } from './schema/schemaStage'
+import { applySchema, indexDeferral, planSchema, readTargetCapabilities } from './schema/schemaStage'
 import { selectSchemaObjects } from './schema/schemaObjects'
 import { createThrottler } from './throttle/throttler'
 import type { Throttler } from './throttle/throttler'
@@ -181,7 +181,7 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
           setStage('schema', 'running')
           const caps = await readTargetCapabilities(targetControl, targetInfo)
           const plan = await planSchema(control, caps, objects, {
-            deferIndexes: config.mode === 'physical' && config.spec.deferIndexes,
+            deferIndexes: await indexDeferral(targetControl, objects.tables, config.spec.deferIndexes),
           })
           // Recorded first: a job stopped after its tables exist still builds their indexes when it resumes.
           hooks.store.saveDeferredIndexes(job.id, plan.deferredIndexes)

@@ -32,7 +32,7 @@ export const specSchema = z
   .object({
     concurrency: z.number().int().min(1).max(64).default(4),
     exportMBps: z.number().min(0).max(100_000).default(0),
-    /** Physical mode: create plain secondary indexes after the data (an index build is faster than row-wise upkeep). */
+    /** Tables the job creates get their plain secondary indexes after the data (a build is faster than row-wise upkeep). */
     deferIndexes: z.boolean().default(true),
   })
   .strict()

@@ -8,7 +8,7 @@ import { openSession } from '../../engine/connect/openSession'
 import { detectServer } from '../../engine/connect/serverInfo'
 import { loadJobFile, passwordEnvironment } from '../../engine/jobFile/jobFile'
 import { selectSchemaObjects } from '../../engine/schema/schemaObjects'
-import { planSchema, readTargetCapabilities } from '../../engine/schema/schemaStage'
+import { indexDeferral, planSchema, readTargetCapabilities } from '../../engine/schema/schemaStage'
 import { fillPasswords } from '../passwordPrompt'
 
 export function registerSchemaPreview(program: Command): void {
@@ -25,8 +25,9 @@ export function registerSchemaPreview(program: Command): void {
         try {
           const sourceInfo = await detectServer(source)
           const caps = await readTargetCapabilities(target, await detectServer(target))
-          const plan = await planSchema(source, caps, await selectSchemaObjects(source, sourceInfo, config.objects), {
-            deferIndexes: config.mode === 'physical' && config.spec.deferIndexes,
+          const objects = await selectSchemaObjects(source, sourceInfo, config.objects)
+          const plan = await planSchema(source, caps, objects, {
+            deferIndexes: await indexDeferral(target, objects.tables, config.spec.deferIndexes),
           })
           if (options.json) {
             process.stdout.write(JSON.stringify(plan, null, 2) + '\n')
@@ -34,8 +35,10 @@ export function registerSchemaPreview(program: Command): void {
           }
           for (const s of plan.statements) process.stdout.write(`-- ${s.kind} ${s.object}\n${s.sql};\n\n`)
           process.stdout.write(plan.rewrites.length === 0 ? 'No rewrites needed.\n' : 'Rewrites:\n')
-          for (const r of plan.rewrites) process.stdout.write(`  ${r.object}: ${r.before} → ${r.after}  (${r.reason})\n`)
-          for (const d of plan.deferredIndexes) process.stdout.write(`-- after the data of ${d.table}\n${d.statement};\n\n`)
+          for (const r of plan.rewrites)
+            process.stdout.write(`  ${r.object}: ${r.before} → ${r.after}  (${r.reason})\n`)
+          for (const d of plan.deferredIndexes)
+            process.stdout.write(`-- after the data of ${d.table}\n${d.statement};\n\n`)
           for (const o of plan.notMigrated) process.stdout.write(`Not migrated: ${o.kind} ${o.name}\n`)
         } finally {
           await source.close()

@@ -34,19 +34,28 @@ export function buildKeyScanQuery(table: TableRef, key: KeyInfo): string {
  * empty), which is why this looks one key ahead.
  */
 export function pickBoundaries(sortedKeys: Iterable<KeyValue[]>, rowsPerChunk: number): KeyValue[][] {
+  const picker = boundaryPicker(rowsPerChunk)
+  for (const key of sortedKeys) picker.add(key)
+  return picker.picked
+}
+
+/** `pickBoundaries` one key at a time, so that a scan of any length keeps only the picked keys in memory. */
+export function boundaryPicker(rowsPerChunk: number): { add(key: KeyValue[]): void; readonly picked: KeyValue[][] } {
   if (!Number.isInteger(rowsPerChunk) || rowsPerChunk < 1) throw new Error('rowsPerChunk must be a positive integer')
   const picked: KeyValue[][] = []
   let seen = 0
   let pending: KeyValue[] | null = null
-  for (const key of sortedKeys) {
-    if (pending !== null) {
-      picked.push(pending)
-      pending = null
-    }
-    seen += 1
-    if (seen % rowsPerChunk === 0) pending = key
+  return {
+    picked,
+    add(key) {
+      if (pending !== null) {
+        picked.push(pending)
+        pending = null
+      }
+      seen += 1
+      if (seen % rowsPerChunk === 0) pending = key
+    },
   }
-  return picked
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import type { SqlSession } from '../connect/session'
 import type { ChunkCheckpoint, JobStore } from '../../store/jobStore'
-import { buildKeyScanQuery, pickBoundaries, planChunks, rowsPerChunk } from '../dump/chunkPlanner'
+import { boundaryPicker, buildKeyScanQuery, planChunks, rowsPerChunk } from '../dump/chunkPlanner'
 import { scanKeys } from '../dump/chunkReader'
 import { quoteIdentifier, quoteTable } from '../dump/identifierQuoting'
 import { decodeKeyValues, encodeKeyValues } from '../dump/keyBounds'
@@ -46,21 +46,30 @@ async function integerBoundaries(session: SqlSession, shape: TableShape, perChun
 }
 
 async function sampledBoundaries(session: SqlSession, shape: TableShape, perChunk: number): Promise<KeyValue[][]> {
-  const keys: KeyValue[][] = []
-  for await (const key of scanKeys(session, buildKeyScanQuery(shape.table, shape.key!))) keys.push(key as KeyValue[])
-  return pickBoundaries(keys, perChunk)
+  // Only every perChunk-th key is kept: memory stays flat however many rows the table has.
+  const picker = boundaryPicker(perChunk)
+  for await (const key of scanKeys(session, buildKeyScanQuery(shape.table, shape.key!))) picker.add(key as KeyValue[])
+  return picker.picked
 }
 
 export async function planTable(session: SqlSession, shape: TableShape, targetChunkBytes: number): Promise<Chunk[]> {
   const perChunk = rowsPerChunk(shape.avgRowBytes || 256, targetChunkBytes)
   if (!shape.key || shape.rowEstimate <= perChunk) return planChunks({ ...base(shape, targetChunkBytes) })
   const single = shape.key.columns.length === 1 && ['int', 'uint'].includes(shape.key.columns[0]!.type)
-  const boundaries = single ? await integerBoundaries(session, shape, perChunk) : await sampledBoundaries(session, shape, perChunk)
+  const boundaries = single
+    ? await integerBoundaries(session, shape, perChunk)
+    : await sampledBoundaries(session, shape, perChunk)
   return planChunks({ ...base(shape, targetChunkBytes), boundaries })
 }
 
 function base(shape: TableShape, targetChunkBytes: number) {
-  return { table: shape.table, key: shape.key, rowEstimate: shape.rowEstimate, avgRowBytes: shape.avgRowBytes, targetChunkBytes }
+  return {
+    table: shape.table,
+    key: shape.key,
+    rowEstimate: shape.rowEstimate,
+    avgRowBytes: shape.avgRowBytes,
+    targetChunkBytes,
+  }
 }
 
 /** The stored plan, or a new one saved as all-pending. */

@@ -1,6 +1,6 @@
 /**
  * The existing-data stage: N workers, each a snapshot reader paired with a target writer, take chunks from one
- * queue (largest tables first). A chunk is checkpointed as done only after the target committed all its rows;
+ * queue (largest chunks first). A chunk is checkpointed as done only after the target committed all its rows;
  * a resumed job redoes exactly the chunks that are not done. Progress is emitted a few times a second.
  */
 import type { JobMode } from '../../../shared/domain/job'
@@ -8,6 +8,7 @@ import type { JobProgress, LogLevel, TableProgress } from '../../../shared/domai
 import { CutoverError } from '../../../shared/domain/errors'
 import type { SqlSession } from '../connect/session'
 import type { JobStore } from '../../store/jobStore'
+import type { RawRowHandler } from '../connect/rawQuery'
 import { readChunk } from '../dump/chunkReader'
 import { quoteTable } from '../dump/identifierQuoting'
 import { encodeKeyValues } from '../dump/keyBounds'
@@ -29,7 +30,7 @@ export interface ExistingDataContext {
   /** Read live: lowering it lets workers finish their chunk and stop; raising it is capped at readers.length. */
   concurrency(): number
   throttler: Throttler
-  /** Physical mode: indexes to build once every chunk is in (deferredIndexes.ts), and where to mark them built. */
+  /** Indexes to build once a table's chunks are all in (deferredIndexes.ts), and where to mark them built. */
   deferredIndexes?: { table: string; statement: string }[]
   indexesBuilt?(table: string): void
   log(level: LogLevel, message: string, code?: string): void
@@ -72,11 +73,30 @@ export async function runExistingData(ctx: ExistingDataContext, signal: AbortSig
       rate: 0,
     })
   }
+  // Longest first: a table without a key is one chunk of its whole size and cannot be split, so it starts
+  // at once instead of running alone at the end; keyed tables' chunks fill the other workers around it.
+  const chunkBytes = (t: PlannedTable) => t.shape.dataBytes / Math.max(1, t.chunks.length)
   const queue = [...ctx.tables]
-    .sort((a, b) => b.shape.dataBytes - a.shape.dataBytes)
+    .sort((a, b) => chunkBytes(b) - chunkBytes(a) || b.shape.dataBytes - a.shape.dataBytes)
     .flatMap((t) => t.chunks.filter((c) => c.state !== 'done').map((chunk) => ({ table: t, chunk })))
   const total = queue.length
-  if (total === 0) return await finishPhysical(ctx)
+  const failure = new AbortController()
+  const workerSignal = AbortSignal.any([signal, failure.signal])
+  let firstError: unknown = null
+  const fail = (error: unknown) => {
+    firstError ??= error
+    failure.abort(firstError)
+  }
+  // A table is finished (deferred indexes, then ANALYZE) as soon as its last chunk is in, while the other
+  // tables still load; a table whose chunks were all done before (a resumed job) right away.
+  const finisher = tableFinisher(ctx, workerSignal, fail)
+  const chunksLeft = new Map(ctx.tables.map((t) => [t, t.chunks.filter((c) => c.state !== 'done').length]))
+  for (const [t, left] of chunksLeft) if (left === 0) finisher?.add(t)
+  if (total === 0) {
+    await finisher?.close()
+    if (firstError) throw firstError
+    return
+  }
 
   // Progress: sampled every 250 ms, rates over a sliding 2 s window.
   let lastSample = performance.now()
@@ -119,10 +139,6 @@ export async function runExistingData(ctx: ExistingDataContext, signal: AbortSig
   }
   const ticker = setInterval(emit, 250)
 
-  const failure = new AbortController()
-  const workerSignal = AbortSignal.any([signal, failure.signal])
-  let firstError: unknown = null
-
   async function runChunk(
     reader: SqlSession,
     writer: SqlSession,
@@ -159,9 +175,6 @@ export async function runExistingData(ctx: ExistingDataContext, signal: AbortSig
       )
     }
     if (!table.shape.key) checkpoint('started', 0, 0)
-    const rows = readChunk(reader, table.shape.table, table.shape.columns, table.shape.key, chunk)
-    const onAbort = () => rows.destroy()
-    workerSignal.addEventListener('abort', onAbort, { once: true })
     // Rows and bytes sent since the chunk's last commit.
     let sentRows = 0
     let sentBytes = 0
@@ -174,7 +187,8 @@ export async function runExistingData(ctx: ExistingDataContext, signal: AbortSig
     const options = {
       table: table.shape.table,
       columns: table.shape.columns,
-      rows,
+      read: (onRow: RawRowHandler) =>
+        readChunk(reader, table.shape.table, table.shape.columns, table.shape.key, chunk, onRow),
       throttler: ctx.throttler,
       signal: workerSignal,
       onWritten: (r: number, b: number) => {
@@ -197,10 +211,11 @@ export async function runExistingData(ctx: ExistingDataContext, signal: AbortSig
           : await writeChunkLogical(writer, { ...options, maxAllowedPacket: ctx.maxAllowedPacket })
       if (workerSignal.aborted) return
       checkpoint('done', result.rows, result.bytes)
+      const left = chunksLeft.get(table)! - 1
+      chunksLeft.set(table, left)
+      if (left === 0) finisher?.add(table)
     } finally {
       dropInFlight()
-      workerSignal.removeEventListener('abort', onAbort)
-      rows.destroy()
     }
   }
 
@@ -216,8 +231,7 @@ export async function runExistingData(ctx: ExistingDataContext, signal: AbortSig
           await runChunk(reader, writer, next.table, next.chunk)
         } catch (error) {
           if (workerSignal.aborted && !firstError) return
-          firstError ??= stageError(error, tableName(next.table.shape), next.chunk)
-          failure.abort(firstError)
+          fail(stageError(error, tableName(next.table.shape), next.chunk))
           return
         }
       }
@@ -231,46 +245,63 @@ export async function runExistingData(ctx: ExistingDataContext, signal: AbortSig
   } finally {
     clearInterval(ticker)
     emit()
+    // A build already running is waited for (it holds a session); the ones not started yet are not begun.
+    await finisher?.close()
   }
   if (firstError) throw firstError
-  if (signal.aborted) return
-  if (queue.length > 0) {
-    // Every worker stopped because concurrency was lowered to 0; treat as a pause.
-    return
-  }
-  await finishPhysical(ctx)
+  // Aborted, or every worker stopped because concurrency was lowered to 0 (a pause): nothing more to do.
 }
 
-/** After the last chunk of a physical load: the deferred index builds (one per table, in turn), then ANALYZE. */
-async function finishPhysical(ctx: ExistingDataContext): Promise<void> {
-  if (ctx.mode !== 'physical') return
-  const writer = await ctx.openWriter()
-  try {
-    for (const d of ctx.deferredIndexes ?? []) {
-      const started = performance.now()
-      try {
-        await writer.query(d.statement)
-      } catch (error) {
-        // 1061: a duplicate key name — built by an earlier run that stopped before recording it.
-        if ((error as { errno?: number }).errno !== 1061) {
-          throw new CutoverError({
-            code: 'LOAD_INDEX_BUILD_FAILED',
-            stage: 'existing',
-            message: `Building the secondary indexes of ${d.table} after its data failed: ${(error as Error).message}. Statement: ${d.statement}`,
-            workaround:
-              'Fix the cause (disk space, lock wait timeout, a target limit) and resume the job; the build runs again, the data is kept.',
-          })
-        }
-      }
-      ctx.indexesBuilt?.(d.table)
-      ctx.log(
-        'info',
-        `Built the secondary indexes of ${d.table} in ${((performance.now() - started) / 1000).toFixed(1)} s.`,
-        'LOAD_INDEXES_BUILT',
-      )
-    }
-    for (const t of ctx.tables) await writer.query(`ANALYZE TABLE ${quoteTable(t.shape.table)}`)
-  } finally {
-    await writer.close()
+/**
+ * Finishes loaded tables one at a time on a session of its own: the deferred index builds of the
+ * table, then ANALYZE TABLE. `add` queues a table; `close` waits for the queue (not starting anything once
+ * `signal` is aborted) and closes the session. A failure goes to `onError`.
+ */
+function tableFinisher(ctx: ExistingDataContext, signal: AbortSignal, onError: (error: unknown) => void) {
+  let writer: Promise<SqlSession> | null = null
+  let chain: Promise<void> = Promise.resolve()
+  return {
+    add(table: PlannedTable): void {
+      chain = chain
+        .then(async () => {
+          if (signal.aborted) return
+          writer ??= ctx.openWriter()
+          await finishTable(ctx, await writer, table)
+        })
+        .catch(onError)
+    },
+    async close(): Promise<void> {
+      await chain
+      if (writer) await (await writer.catch(() => null))?.close()
+    },
   }
+}
+
+/** The deferred index builds of one loaded table (deferredIndexes.ts), then ANALYZE TABLE. */
+async function finishTable(ctx: ExistingDataContext, writer: SqlSession, table: PlannedTable): Promise<void> {
+  const name = tableName(table.shape)
+  for (const d of (ctx.deferredIndexes ?? []).filter((x) => x.table === name)) {
+    const started = performance.now()
+    try {
+      await writer.query(d.statement)
+    } catch (error) {
+      // 1061: a duplicate key name — built by an earlier run that stopped before recording it.
+      if ((error as { errno?: number }).errno !== 1061) {
+        throw new CutoverError({
+          code: 'LOAD_INDEX_BUILD_FAILED',
+          stage: 'existing',
+          message: `Building the secondary indexes of ${d.table} after its data failed: ${(error as Error).message}. Statement: ${d.statement}`,
+          workaround:
+            'Fix the cause (disk space, lock wait timeout, a target limit) and resume the job; the build runs again, the data is kept.',
+        })
+      }
+    }
+    ctx.indexesBuilt?.(d.table)
+    ctx.log(
+      'info',
+      `Built the secondary indexes of ${d.table} in ${((performance.now() - started) / 1000).toFixed(1)} s.`,
+      'LOAD_INDEXES_BUILT',
+    )
+  }
+  await writer.query(`ANALYZE TABLE ${quoteTable(table.shape.table)}`)
 }

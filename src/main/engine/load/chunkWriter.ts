@@ -5,14 +5,16 @@
  * target has committed every row, so the caller may then checkpoint the chunk.
  */
 import { Readable } from 'node:stream'
+import { executeRaw, statementHeadroom } from '../connect/rawQuery'
+import type { RawRowHandler, RawRowStream } from '../connect/rawQuery'
 import type { SqlSession } from '../connect/session'
-import { rowBatches } from '../dump/chunkReader'
 import { copiedColumns } from '../dump/columnSelection'
 import { quoteIdentifier, quoteTable } from '../dump/identifierQuoting'
 import type { ColumnInfo, TableRef } from '../dump/types'
 import type { Throttler } from '../throttle/throttler'
 import { defaultBatchLimits, rowTooLargeError } from './batchSizer'
-import { ByteSink, compileLoadDataEncoder, compileSqlTupleWriter } from './rowEncoders'
+import { BufferPool, ByteSink, compileLoadDataEncoder, compileSqlTupleWriter, firstCellText } from './rowEncoders'
+import type { RowEncoder } from './rowEncoders'
 import { buildLoadDataStatement } from './valueEncoding'
 
 export interface WriteResult {
@@ -23,8 +25,8 @@ export interface WriteResult {
 export interface WriteOptions {
   table: TableRef
   columns: ColumnInfo[]
-  /** The chunk's rows as the reader streams them (object mode, raw cells). */
-  rows: Readable
+  /** Starts reading the chunk's rows (the reader's raw row packets) into `onRow`. */
+  read(onRow: RawRowHandler): RawRowStream
   throttler: Throttler
   signal: AbortSignal
   /** Rows and bytes just committed, for progress. */
@@ -37,21 +39,165 @@ function abortError(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new Error('aborted')
 }
 
+/** Encoded rows, whole rows only: `rows` rows (separated by `separator` when the format has one) in `data`. */
+interface Piece {
+  data: Buffer
+  rows: number
+}
+
+interface PieceOptions {
+  encode: RowEncoder
+  /** A piece is handed on once it holds this many bytes (or `maxRows` rows). */
+  pieceBytes: number
+  maxRows: number
+  /** A row that would take its piece past this starts the next piece instead (a row alone may exceed it). */
+  maxPieceBytes?: number
+  /** A row encoded larger than this stops the read with the error `tooLarge` returns. */
+  maxRowBytes?: number
+  tooLarge?(firstCell: string | null, bytes: number): Error
+  /** Written at the start of every piece (a statement's head). */
+  lead?: Buffer
+  /** Written between two rows of a piece (the comma between SQL tuples); none for LOAD DATA lines. */
+  separator?: number
+  /** Where pieces' buffers come from; the consumer hands them back (`BufferPool.release`). */
+  pool?: BufferPool
+  signal: AbortSignal
+}
+
+/** How many encoded pieces may wait for the writer before the reader's socket is paused (memory bound). */
+const maxQueuedPieces = 4
+
+/**
+ * The chunk's rows transcoded, as they arrive, into pieces of the target's format. Encoding runs in the
+ * socket's data handler (no JS value per row, no await per row); the socket pauses while pieces wait.
+ */
+async function* encodedPieces(read: WriteOptions['read'], options: PieceOptions): AsyncGenerator<Piece> {
+  const { encode, pieceBytes, maxRows, separator, lead } = options
+  const { maxPieceBytes = Number.MAX_SAFE_INTEGER, maxRowBytes = Number.MAX_SAFE_INTEGER } = options
+  const sink = new ByteSink(options.pool?.size ?? pieceBytes + 64 * 1024, options.pool ?? null)
+  const queue: Piece[] = []
+  let rows = 0
+  let failure: Error | null = null
+  let finished = false
+  let wake: (() => void) | null = null
+  const signalWaiter = () => {
+    const w = wake
+    wake = null
+    w?.()
+  }
+  const flush = () => {
+    queue.push({ data: sink.take(), rows })
+    rows = 0
+    if (lead) sink.bytes(lead)
+    if (queue.length >= maxQueuedPieces) stream.pause()
+    signalWaiter()
+  }
+  const stop = (error: unknown) => {
+    failure = error instanceof Error ? error : new Error(String(error))
+    stream.cancel()
+    signalWaiter()
+  }
+  if (lead) sink.bytes(lead)
+  const stream = read((packet, start, end) => {
+    if (failure) return
+    try {
+      const before = sink.length
+      if (rows > 0 && separator !== undefined) sink.byte(separator)
+      encode(packet, start, end, sink)
+      if (sink.length > maxPieceBytes && rows > 0) {
+        // The row opens the next piece (rare: once per piece at most, so the copy does not matter).
+        const row = sink.copyFrom(before + (separator === undefined ? 0 : 1))
+        sink.truncate(before)
+        flush()
+        sink.bytes(row)
+      }
+      // A row alone may exceed maxPieceBytes (it goes in a piece of its own) but never maxRowBytes.
+      const rowBytes = rows === 0 ? sink.length - (lead?.length ?? 0) : sink.length - before
+      if (rowBytes > maxRowBytes) throw options.tooLarge!(firstCellText(packet, start, end), rowBytes)
+    } catch (error) {
+      stop(error)
+      return
+    }
+    rows += 1
+    if (sink.length >= pieceBytes || rows >= maxRows) flush()
+  })
+  stream.done.then(
+    () => {
+      if (rows > 0 && !failure) flush()
+      finished = true
+      signalWaiter()
+    },
+    (error: Error) => {
+      failure ??= error
+      finished = true
+      signalWaiter()
+    },
+  )
+  const onAbort = () => {
+    stream.cancel()
+    signalWaiter()
+  }
+  options.signal.addEventListener('abort', onAbort, { once: true })
+  try {
+    for (;;) {
+      if (failure) throw failure
+      if (options.signal.aborted) throw abortError(options.signal)
+      const piece = queue.shift()
+      if (piece) {
+        if (queue.length < maxQueuedPieces) stream.resume()
+        yield piece
+        continue
+      }
+      if (finished) return
+      await new Promise<void>((resolve) => (wake = resolve))
+    }
+  } finally {
+    options.signal.removeEventListener('abort', onAbort)
+    if (!finished) {
+      // Stopped early (error, abort, consumer gone): drop the rest of the result so the session stays usable.
+      stream.cancel()
+      await stream.done.catch(() => undefined)
+    }
+  }
+}
+
+/**
+ * Logical mode: each piece is a whole `REPLACE INTO … VALUES (…),(…)` statement, encoded in place after
+ * `statementHeadroom` free bytes and sent without a copy; its buffer is reused once the target answered.
+ */
 export async function writeChunkLogical(
   session: SqlSession,
   options: WriteOptions & { maxAllowedPacket: number },
 ): Promise<WriteResult> {
   const { table, signal } = options
   const columns = copiedColumns(options.columns)
-  const writeTuple = compileSqlTupleWriter(options.columns)
   const head = Buffer.from(
     `REPLACE INTO ${quoteTable(table)} (${columns.map((c) => quoteIdentifier(c.name)).join(', ')}) VALUES `,
     'utf8',
   )
+  const lead = Buffer.concat([Buffer.alloc(statementHeadroom), head])
   // A statement never exceeds max_allowed_packet; keep 1 KiB for the protocol's own header.
   const maxStatement = Math.min(defaultBatchLimits.maxStatementBytes, options.maxAllowedPacket - 1024)
-  const sink = new ByteSink(maxStatement + 64 * 1024)
-  let rowsInStatement = 0
+  const pool = new BufferPool(statementHeadroom + maxStatement + 64 * 1024)
+  const pieces = encodedPieces(options.read, {
+    encode: compileSqlTupleWriter(options.columns),
+    lead,
+    separator: 0x2c,
+    pieceBytes: statementHeadroom + maxStatement,
+    maxPieceBytes: statementHeadroom + maxStatement,
+    maxRows: defaultBatchLimits.maxRowsPerStatement,
+    // The protocol keeps 1 KiB of max_allowed_packet; the rest may hold the head and one row.
+    maxRowBytes: options.maxAllowedPacket - 1024 - head.length,
+    tooLarge: (firstCell, bytes) =>
+      rowTooLargeError(
+        table,
+        firstCell === null ? null : `${columns[0]?.name ?? '?'}=${firstCell}`,
+        head.length + bytes,
+        options.maxAllowedPacket,
+      ),
+    pool,
+    signal,
+  })
   let inFlight: Promise<void> = Promise.resolve()
   let inTransaction = false
   let transactionBytes = 0
@@ -69,101 +215,56 @@ export async function writeChunkLogical(
     uncommittedBytes = 0
   }
 
-  /** Sends the statement built so far; the next one starts with `carry` (a row that did not fit). */
-  const send = async (carry: Buffer | null) => {
-    const statement = sink.take()
-    const rows = rowsInStatement
-    sink.bytes(head)
-    rowsInStatement = 0
-    if (carry) {
-      sink.bytes(carry)
-      rowsInStatement = 1
-    }
-    // One statement at a time on this session; waiting here is what bounds memory to ~2 statements.
-    await inFlight
-    if (inTransaction && transactionBytes + statement.length > defaultBatchLimits.maxTransactionBytes) await commit()
-    if (!inTransaction) {
-      await session.query('START TRANSACTION')
-      inTransaction = true
-    }
-    transactionBytes += statement.length
-    uncommittedRows += rows
-    uncommittedBytes += statement.length
-    // Every literal is ASCII (text and binary go as hex), so latin1 turns the bytes into the string mysql2 sends.
-    inFlight = session.query(statement.toString('latin1')).then(() => undefined)
-    // Attach a handler now; the error is rethrown by the next `await inFlight`.
-    inFlight.catch(() => undefined)
-  }
-
   try {
-    sink.bytes(head)
-    for await (const batch of rowBatches(options.rows)) {
-      if (signal.aborted) throw abortError(signal)
-      let batchBytes = 0
-      for (const row of batch) {
-        const start = sink.length
-        if (rowsInStatement > 0) sink.byte(0x2c)
-        writeTuple(row, sink)
-        const rowBytes = sink.length - start
-        batchBytes += rowBytes
-        total.rows += 1
-        total.bytes += rowBytes
-        if (head.length + rowBytes > options.maxAllowedPacket) {
-          throw rowTooLargeError(table, describeKey(row, columns), head.length + rowBytes, options.maxAllowedPacket)
-        }
-        if (rowsInStatement > 0 && sink.length > maxStatement) {
-          // The row does not fit: the statement goes without it, and the row opens the next one.
-          const carry = sink.copyFrom(start + 1)
-          sink.truncate(start)
-          await send(carry)
-        } else {
-          rowsInStatement += 1
-        }
-        if (rowsInStatement >= defaultBatchLimits.maxRowsPerStatement || sink.length >= maxStatement) await send(null)
+    for await (const piece of pieces) {
+      const bytes = piece.data.length - statementHeadroom
+      // One statement at a time on this session; waiting here is what bounds memory.
+      await inFlight
+      if (inTransaction && transactionBytes + bytes > defaultBatchLimits.maxTransactionBytes) await commit()
+      if (!inTransaction) {
+        await session.query('START TRANSACTION')
+        inTransaction = true
       }
-      await options.throttler.take(batchBytes, signal)
-      options.onWritten?.(batch.length, batchBytes)
+      transactionBytes += bytes
+      uncommittedRows += piece.rows
+      uncommittedBytes += bytes
+      total.rows += piece.rows
+      total.bytes += bytes
+      inFlight = executeRaw(session, piece.data, true).then(() => pool.release(piece.data))
+      // Attach a handler now; the error is rethrown by the next `await inFlight`.
+      inFlight.catch(() => undefined)
+      await options.throttler.take(bytes, signal)
+      options.onWritten?.(piece.rows, bytes)
     }
-    if (rowsInStatement > 0) await send(null)
     await commit()
     return total
   } catch (error) {
     await inFlight.catch(() => undefined)
     if (inTransaction) await session.query('ROLLBACK').catch(() => undefined)
     throw error
+  } finally {
+    await pieces.return(undefined)
   }
-}
-
-function describeKey(row: (Buffer | null)[], columns: ColumnInfo[]): string {
-  const first = row[0]
-  return `${columns[0]?.name ?? '?'}=${first === null || first === undefined ? 'NULL' : first.subarray(0, 40).toString('utf8')}`
 }
 
 /** Encoded rows in ~256 KiB Buffers: LOAD DATA LOCAL needs Buffer chunks, and fewer, larger writes are faster. */
 async function* loadDataPieces(options: WriteOptions, counters: WriteResult): AsyncGenerator<Buffer> {
-  const encode = compileLoadDataEncoder(options.columns)
-  const sink = new ByteSink()
-  let rowsInPiece = 0
-  for await (const batch of rowBatches(options.rows)) {
-    if (options.signal.aborted) throw abortError(options.signal)
-    for (const row of batch) encode(row, sink)
-    counters.rows += batch.length
-    rowsInPiece += batch.length
-    if (sink.length >= 256 * 1024) {
-      const piece = sink.take()
-      counters.bytes += piece.length
-      await options.throttler.take(piece.length, options.signal)
-      options.onWritten?.(rowsInPiece, piece.length)
-      rowsInPiece = 0
-      yield piece
+  const pieces = encodedPieces(options.read, {
+    encode: compileLoadDataEncoder(options.columns),
+    pieceBytes: 256 * 1024,
+    maxRows: Number.MAX_SAFE_INTEGER,
+    signal: options.signal,
+  })
+  try {
+    for await (const piece of pieces) {
+      counters.rows += piece.rows
+      counters.bytes += piece.data.length
+      await options.throttler.take(piece.data.length, options.signal)
+      options.onWritten?.(piece.rows, piece.data.length)
+      yield piece.data
     }
-  }
-  if (sink.length > 0) {
-    const piece = sink.take()
-    counters.bytes += piece.length
-    await options.throttler.take(piece.length, options.signal)
-    options.onWritten?.(rowsInPiece, piece.length)
-    yield piece
+  } finally {
+    await pieces.return(undefined)
   }
 }
 

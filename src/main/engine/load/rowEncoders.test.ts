@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { ColumnInfo } from '../dump/types'
-import { ByteSink, compileLoadDataEncoder, compileSqlTupleWriter } from './rowEncoders'
+import { ByteSink, compileLoadDataEncoder, compileSqlTupleWriter, firstCellText } from './rowEncoders'
 import { encodeRow, encodeSqlLiteral } from './valueEncoding'
 
 const col = (name: string, dataType: string, extra: Partial<ColumnInfo> = {}): ColumnInfo => ({
@@ -32,7 +32,7 @@ const copied = columns.filter((c) => c.generated === 'no')
 /** Deterministic pseudo-random rows that cover every byte value and the awkward cases. */
 function* rows(count: number): Generator<(Buffer | null)[]> {
   let seed = 42
-  const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff)
+  const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff
   const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => Math.floor(rand() * 256)))
   const ascii = (s: string) => Buffer.from(s, 'latin1')
   for (let n = 0; n < count; n++) {
@@ -52,13 +52,28 @@ function* rows(count: number): Generator<(Buffer | null)[]> {
   }
 }
 
+/** A text-protocol row packet's payload: each cell length-encoded, 0xfb for NULL (as the server sends it). */
+function rowPacket(row: (Buffer | null)[], lead = 3): { packet: Buffer; start: number; end: number } {
+  const parts: Buffer[] = [Buffer.alloc(lead, 0xee)]
+  for (const cell of row) {
+    if (cell === null) parts.push(Buffer.from([0xfb]))
+    else if (cell.length < 0xfb) parts.push(Buffer.from([cell.length]), cell)
+    else if (cell.length < 0x10000) parts.push(Buffer.from([0xfc, cell.length & 0xff, cell.length >> 8]), cell)
+    else parts.push(Buffer.from([0xfd, cell.length & 0xff, (cell.length >> 8) & 0xff, cell.length >> 16]), cell)
+  }
+  parts.push(Buffer.alloc(2, 0xee))
+  const packet = Buffer.concat(parts)
+  return { packet, start: lead, end: packet.length - 2 }
+}
+
 describe('compiled row encoders', () => {
   it('write the LOAD DATA stream byte for byte like the reference encoder', () => {
     const encode = compileLoadDataEncoder(columns)
     const sink = new ByteSink(64)
     const reference: Buffer[] = []
     for (const row of rows(3000)) {
-      encode(row, sink)
+      const { packet, start, end } = rowPacket(row)
+      encode(packet, start, end, sink)
       reference.push(encodeRow(row, copied))
     }
     expect(sink.take().equals(Buffer.concat(reference))).toBe(true)
@@ -70,13 +85,38 @@ describe('compiled row encoders', () => {
     let expected = ''
     for (const row of rows(3000)) {
       expected += `(${row.map((cell, i) => encodeSqlLiteral(cell, copied[i]!)).join(',')})`
-      asBytes(row, sink)
+      const { packet, start, end } = rowPacket(row, 0)
+      asBytes(packet, start, end, sink)
     }
     expect(sink.take().toString('latin1')).toBe(expected)
   })
 
   it('refuse a row whose width does not match the columns', () => {
-    expect(() => compileLoadDataEncoder(columns)([null], new ByteSink())).toThrow(/1 values for 10 columns/)
-    expect(() => compileSqlTupleWriter(columns)([null], new ByteSink())).toThrow(/1 values for 10 columns/)
+    const short = rowPacket([null])
+    expect(() => compileLoadDataEncoder(columns)(short.packet, short.start, short.end, new ByteSink())).toThrow(
+      /1 values for 10 columns/,
+    )
+    expect(() => compileSqlTupleWriter(columns)(short.packet, short.start, short.end, new ByteSink())).toThrow(
+      /1 values for 10 columns/,
+    )
+    const long = rowPacket(Array.from({ length: 11 }, () => Buffer.from('1')))
+    expect(() => compileLoadDataEncoder(columns)(long.packet, long.start, long.end, new ByteSink())).toThrow(
+      /more than 10 values/,
+    )
+  })
+
+  it('read cells of every length encoding and name a row by its first cell', () => {
+    const big = Buffer.alloc(70000, 0x41)
+    const mid = Buffer.alloc(300, 0x42)
+    const text = [col('a', 'varchar'), col('b', 'varchar'), col('c', 'varchar')]
+    const { packet, start, end } = rowPacket([Buffer.from('k1'), mid, big])
+    const sink = new ByteSink(16)
+    compileLoadDataEncoder(text)(packet, start, end, sink)
+    expect(
+      sink.take().equals(Buffer.concat([Buffer.from('k1\t'), mid, Buffer.from('\t'), big, Buffer.from('\n')])),
+    ).toBe(true)
+    expect(firstCellText(packet, start, end)).toBe('k1')
+    const nullFirst = rowPacket([null, mid, big])
+    expect(firstCellText(nullFirst.packet, nullFirst.start, nullFirst.end)).toBeNull()
   })
 })

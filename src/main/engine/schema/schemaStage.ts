@@ -46,11 +46,32 @@ export async function readTargetCapabilities(
 const withIfNotExists = (sql: string) => sql.replace(/^\s*CREATE\s+TABLE\s+/i, 'CREATE TABLE IF NOT EXISTS ')
 const orReplaceView = (sql: string) => sql.replace(/^\s*CREATE\s+(OR\s+REPLACE\s+)?/i, 'CREATE OR REPLACE ')
 
+/**
+ * Which tables get their plain secondary indexes built after the data: with the spec's `deferIndexes` on,
+ * the tables this job creates. A table that already exists on the target keeps the indexes it has (the
+ * job does not create it, so it must not alter it either).
+ */
+export async function indexDeferral(
+  target: SqlSession,
+  tables: TableRef[],
+  enabled: boolean,
+): Promise<(table: TableRef) => boolean> {
+  if (!enabled || tables.length === 0) return () => false
+  const schemas = [...new Set(tables.map((t) => t.schema))]
+  const rows = await target.query<{ TABLE_SCHEMA: string; TABLE_NAME: string }>(
+    `SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA IN (${schemas.map(() => '?').join(', ')})`,
+    schemas,
+  )
+  const existing = new Set(rows.map((r) => `${r.TABLE_SCHEMA}.${r.TABLE_NAME}`))
+  return (table) => !existing.has(`${table.schema}.${table.name}`)
+}
+
 export async function planSchema(
   source: SqlSession,
   target: TargetCapabilities,
   objects: { tables: TableRef[]; views: TableRef[] },
-  options: { deferIndexes?: boolean } = {},
+  /** `deferIndexes(table)`: build the table's plain secondary indexes after its data (deferredIndexes.ts). */
+  options: { deferIndexes?: (table: TableRef) => boolean } = {},
 ): Promise<SchemaPlan> {
   const statements: SchemaStatement[] = []
   const deferredIndexes: SchemaPlan['deferredIndexes'] = []
@@ -93,7 +114,7 @@ export async function planSchema(
     const rewritten = rewriteCreateTable(row!['Create Table'], target)
     rewrites.push(...rewritten.rewrites.map((r) => ({ ...r, object: `${table.schema}.${r.object}` })))
     let sql = rewritten.sql
-    if (options.deferIndexes) {
+    if (options.deferIndexes?.(table)) {
       const split = deferSecondaryIndexes(sql, table)
       sql = split.createSql
       if (split.alterSql) deferredIndexes.push({ table: `${table.schema}.${table.name}`, statement: split.alterSql })
@@ -151,7 +172,7 @@ export async function applySchema(
   for (const d of plan.deferredIndexes) {
     log(
       'info',
-      `Secondary indexes of ${d.table} are built after its data (physical mode): ${d.statement}`,
+      `Secondary indexes of ${d.table} are built after its data: ${d.statement}`,
       'SCHEMA_INDEXES_DEFERRED',
     )
   }

@@ -124,7 +124,7 @@ export function SpecStep() {
               Rescale.
             </div>
           </div>
-          {draft.mode === 'physical' && draft.type !== 'incremental' && (
+          {draft.type !== 'incremental' && (
             <div className="field">
               <div className="check-row">
                 <input
@@ -137,8 +137,10 @@ export function SpecStep() {
                 <label htmlFor="spec-defer-indexes">Build secondary indexes after the data</label>
               </div>
               <div id="spec-defer-hint" className="field-hint">
-                Loads each table with its primary and unique keys only, then adds the other indexes in one pass: about a
-                third faster per index on large tables. Queries on the target see those indexes only at the end.
+                Tables the job creates are loaded with their primary and unique keys only; the other indexes are added
+                in one pass once a table's data is in: about a third faster per index on large tables. Tables that
+                already exist on the target keep their indexes. Queries on the target see the added indexes only at the
+                end.
               </div>
             </div>
           )}

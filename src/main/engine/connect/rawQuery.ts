@@ -1,0 +1,253 @@
+/**
+ * Two protocol-level commands for the existing-data hot path, queued on a session's mysql2 connection like
+ * any other query (so they keep their order with the session's ordinary queries, transactions included):
+ *
+ * - `streamRawRows`: runs a text-protocol SELECT and hands every row packet to the caller as bytes, without
+ *   building a JS value per cell. The copy transcodes those bytes straight into the target's format.
+ * - `executeRaw`: sends a statement that is already bytes (a multi-row REPLACE built in a Buffer), without
+ *   the string round trip mysql2's `query()` needs.
+ *
+ * Both speak the plain MySQL client/server protocol: COM_QUERY (0x03, preceded by the query-attributes
+ * header when that capability was negotiated), a column count, column definitions, EOF, rows, EOF; or an OK
+ * or ERR packet. CLIENT_DEPRECATE_EOF is never negotiated by mysql2, so the EOF packets are always there.
+ */
+import type { SqlSession } from './session'
+
+/** The parts of a mysql2 packet these commands read: the bytes and where the packet sits in them. */
+interface ProtocolPacket {
+  buffer: Buffer
+  /** Start of the 4-byte packet header; the payload starts at `start + 4`. */
+  start: number
+  end: number
+  asError(encoding?: string): Error
+}
+
+/** The parts of mysql2's callback connection these commands use (mysql2 3.x, lib/base/connection.js). */
+interface ProtocolConnection {
+  config: { clientFlags: number }
+  serverCapabilityFlags?: number
+  clientEncoding?: string
+  sequenceId: number
+  _resetSequenceId(): void
+  writePacket(packet: { buffer: Buffer; length(): number; writeHeader(sequenceId: number): void }): void
+  addCommand(command: object): void
+  pause(): void
+  resume(): void
+}
+
+const COM_QUERY = 0x03
+const CLIENT_QUERY_ATTRIBUTES = 0x08000000
+
+function protocolConnection(session: SqlSession): ProtocolConnection {
+  return (session.raw as unknown as { connection: ProtocolConnection }).connection
+}
+
+/**
+ * Bytes a caller may leave free at the start of a statement buffer (`executeRaw` with `headroom`): the packet
+ * header, COM_QUERY and the query-attributes fields are then written in place instead of copying the statement.
+ */
+export const statementHeadroom = 7
+
+/** COM_QUERY around `body` (whose first `statementHeadroom` bytes are free when `headroom`). */
+function queryPacket(connection: ProtocolConnection, body: Buffer, headroom: boolean) {
+  const attributes =
+    (connection.config.clientFlags & (connection.serverCapabilityFlags ?? 0) & CLIENT_QUERY_ATTRIBUTES) !== 0
+  // Without attributes: [header×4][0x03]; with them, no parameters in one parameter set: [header×4][0x03][0][1].
+  const prefix = attributes ? [0, 0, 0, 0, COM_QUERY, 0, 1] : [0, 0, 0, 0, COM_QUERY]
+  let buffer: Buffer
+  if (headroom) {
+    buffer = body.subarray(statementHeadroom - prefix.length)
+    for (let i = 0; i < prefix.length; i++) buffer[i] = prefix[i]!
+  } else {
+    buffer = Buffer.concat([Buffer.from(prefix), body])
+  }
+  // mysql2's writePacket fills in the header, or splits the packet into 16 MiB protocol packets when larger.
+  return {
+    buffer,
+    length: () => buffer.length,
+    writeHeader(sequenceId: number) {
+      buffer.writeUIntLE(buffer.length - 4, 0, 3)
+      buffer[3] = sequenceId
+    },
+  }
+}
+
+/** A command object as mysql2's connection drives it: `execute` per packet (true when done), `onResult` on a fatal error. */
+abstract class RawCommand {
+  private started = false
+  protected settled = false
+
+  constructor(
+    private readonly body: Buffer,
+    private readonly headroom: boolean,
+    private readonly resolveResult: (value: number) => void,
+    private readonly rejectResult: (error: Error) => void,
+  ) {}
+
+  execute(packet: ProtocolPacket | undefined, connection: ProtocolConnection): boolean {
+    if (!this.started) {
+      this.started = true
+      connection._resetSequenceId()
+      connection.writePacket(queryPacket(connection, this.body, this.headroom))
+      return false
+    }
+    if (!packet) return false
+    if (packet.buffer[packet.start + 4] === 0xff) {
+      this.fail(packet.asError(connection.clientEncoding))
+      return true
+    }
+    return this.next(packet, connection)
+  }
+
+  /** A fatal connection error (lost connection, closed session) while this command was queued or running. */
+  onResult(error: Error | null): void {
+    if (error) this.fail(error)
+  }
+
+  protected abstract next(packet: ProtocolPacket, connection: ProtocolConnection): boolean
+
+  protected succeed(value: number): void {
+    if (this.settled) return
+    this.settled = true
+    this.resolveResult(value)
+  }
+
+  protected fail(error: Error): void {
+    if (this.settled) return
+    this.settled = true
+    this.rejectResult(error)
+  }
+}
+
+class ExecuteCommand extends RawCommand {
+  protected next(packet: ProtocolPacket): boolean {
+    const first = packet.buffer[packet.start + 4]
+    if (first === 0x00) {
+      this.succeed(0)
+      return true
+    }
+    // Anything else (a result set, LOCAL INFILE request) is not what a write statement answers.
+    this.fail(new Error(`the target answered a write statement with an unexpected packet (0x${first?.toString(16)})`))
+    return true
+  }
+}
+
+/** Receives each row of a result: the row packet's bytes from `start` to `end` (length-encoded cells). */
+export type RawRowHandler = (packet: Buffer, start: number, end: number) => void
+
+export interface RawRowStream {
+  /** Resolves with the number of rows once the result is complete; rejects on a server or connection error. */
+  readonly done: Promise<number>
+  /** Stops reading from the socket (the server then blocks on a full send buffer); rows already received wait. */
+  pause(): void
+  resume(): void
+  /** Stops delivering rows; the rest of the result is read and dropped so that the session stays usable. */
+  cancel(): void
+}
+
+class StreamRowsCommand extends RawCommand {
+  private state: 'header' | 'columns' | 'rows' = 'header'
+  private columnsLeft = 0
+  rows = 0
+  cancelled = false
+
+  constructor(
+    sql: string,
+    private readonly onRow: RawRowHandler,
+    resolve: (rows: number) => void,
+    reject: (error: Error) => void,
+  ) {
+    super(Buffer.from(sql, 'utf8'), false, resolve, reject)
+  }
+
+  protected next(packet: ProtocolPacket): boolean {
+    const { buffer } = packet
+    const payload = packet.start + 4
+    const payloadLength = packet.end - payload
+    // EOF: 0xfe with a short payload (a row whose first cell is ≥ 16 MiB also starts with 0xfe, but is long).
+    const isEof = buffer[payload] === 0xfe && payloadLength < 9
+    switch (this.state) {
+      case 'header': {
+        if (buffer[payload] === 0x00) {
+          // OK: the statement returned no result set.
+          this.succeed(0)
+          return true
+        }
+        this.columnsLeft = readLengthEncoded(buffer, payload)
+        this.state = 'columns'
+        return false
+      }
+      case 'columns':
+        if (this.columnsLeft > 0) this.columnsLeft -= 1
+        else if (isEof) this.state = 'rows'
+        return false
+      case 'rows':
+        if (isEof) {
+          this.succeed(this.rows)
+          return true
+        }
+        this.rows += 1
+        if (!this.cancelled && !this.settled) this.onRow(buffer, payload, packet.end)
+        return false
+    }
+  }
+}
+
+/** A length-encoded integer (the column count); the caller knows it is not NULL (0xfb). */
+function readLengthEncoded(buffer: Buffer, at: number): number {
+  const first = buffer[at]!
+  if (first < 0xfb) return first
+  if (first === 0xfc) return buffer.readUInt16LE(at + 1)
+  if (first === 0xfd) return buffer.readUIntLE(at + 1, 3)
+  return Number(buffer.readBigUInt64LE(at + 1))
+}
+
+/**
+ * Runs `sql` (a SELECT) on the session and calls `onRow` for every row, in order, synchronously from the
+ * socket's data handler. The session must not be used for anything else until `done` settles.
+ */
+export function streamRawRows(session: SqlSession, sql: string, onRow: RawRowHandler): RawRowStream {
+  const connection = protocolConnection(session)
+  let command: StreamRowsCommand | null = null
+  let paused = false
+  const done = new Promise<number>((resolve, reject) => {
+    command = new StreamRowsCommand(sql, onRow, resolve, reject)
+  })
+  const settle = () => {
+    if (paused) {
+      paused = false
+      connection.resume()
+    }
+  }
+  done.then(settle, settle)
+  connection.addCommand(command!)
+  return {
+    done,
+    pause() {
+      if (paused) return
+      paused = true
+      connection.pause()
+    },
+    resume() {
+      if (!paused) return
+      paused = false
+      connection.resume()
+    },
+    cancel() {
+      command!.cancelled = true
+      this.resume()
+    },
+  }
+}
+
+/**
+ * Sends one statement given as bytes and resolves once the server answered OK. With `headroom`, the first
+ * `statementHeadroom` bytes of `statement` are not part of it and are overwritten; either way the caller may
+ * reuse the buffer once the promise resolves (the server answers only after reading the whole statement).
+ */
+export function executeRaw(session: SqlSession, statement: Buffer, headroom = false): Promise<void> {
+  const connection = protocolConnection(session)
+  return new Promise<void>((resolve, reject) => {
+    connection.addCommand(new ExecuteCommand(statement, headroom, () => resolve(), reject))
+  })
+}

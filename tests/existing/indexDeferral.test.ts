@@ -1,0 +1,77 @@
+/**
+ * Secondary indexes are built after the data only on tables the job creates, in logical mode as in
+ * physical: a table that already exists on the target keeps exactly the indexes it has.
+ */
+import type { Connection } from 'mysql2/promise'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { jobConfigSchema } from '../../src/shared/domain/job'
+import { startJob } from '../../src/main/engine/jobRunner'
+import { openJobStore } from '../../src/main/store/jobStore'
+import { connectSource, connectTarget, sourceServer, targetServer, uniqueName } from '../harness/servers'
+import { compareTable } from '../harness/tableComparison'
+
+const db = uniqueName('deferral')
+let source: Connection
+let target: Connection
+
+const indexes = async (c: Connection, table: string) => {
+  const [rows] = (await c.query(
+    'SELECT DISTINCT INDEX_NAME AS n FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY 1',
+    [db, table],
+  )) as unknown as [{ n: string }[]]
+  return rows.map((r) => r.n)
+}
+
+beforeAll(async () => {
+  source = await connectSource()
+  target = await connectTarget()
+  await source.query(`CREATE DATABASE \`${db}\``)
+  await source.query(
+    `CREATE TABLE \`${db}\`.fresh (id INT PRIMARY KEY, a INT, b VARCHAR(10), KEY ka (a), KEY kab (a, b))`,
+  )
+  await source.query(`CREATE TABLE \`${db}\`.kept (id INT PRIMARY KEY, a INT, KEY ka (a))`)
+  await source.query(
+    `INSERT INTO \`${db}\`.fresh SELECT seq, seq % 97, CONCAT('b', seq % 13) FROM \`${db}\`.seq_1_to_30000`,
+  )
+  await source.query(`INSERT INTO \`${db}\`.kept SELECT seq, seq % 89 FROM \`${db}\`.seq_1_to_3000`)
+  // The user's own target layout for `kept`: no secondary index at all.
+  await target.query(`CREATE DATABASE \`${db}\``)
+  await target.query(`CREATE TABLE \`${db}\`.kept (id INT PRIMARY KEY, a INT)`)
+})
+afterAll(async () => {
+  await source?.query(`DROP DATABASE IF EXISTS \`${db}\``)
+  await target?.query(`DROP DATABASE IF EXISTS \`${db}\``)
+  await source?.end()
+  await target?.end()
+})
+
+it('logical mode builds the indexes of created tables after their data and leaves existing tables alone', async () => {
+  const store = openJobStore(':memory:')
+  const config = jobConfigSchema.parse({
+    name: 'deferral',
+    source: { ...sourceServer() },
+    target: { ...targetServer() },
+    type: 'existing',
+    mode: 'logical',
+    objects: [db],
+    spec: { concurrency: 2, exportMBps: 0 },
+  })
+  const job = store.createJob(config)
+  const logs: string[] = []
+  const outcome = await startJob(job, config, {
+    store,
+    log: (_id, level, message) => logs.push(`${level} ${message}`),
+    stageChanged: () => undefined,
+    progress: () => undefined,
+  }).done
+  expect(outcome, logs.join('\n')).toBe('finished')
+  expect(logs.join('\n')).toMatch(new RegExp(`Built the secondary indexes of ${db}\\.fresh`))
+  expect(logs.join('\n')).not.toMatch(new RegExp(`secondary indexes of ${db}\\.kept`))
+  expect(await indexes(target, 'fresh')).toEqual(await indexes(source, 'fresh'))
+  expect(await indexes(target, 'kept')).toEqual(['PRIMARY'])
+  expect(store.listDeferredIndexes(job.id)).toEqual([])
+  for (const t of ['fresh', 'kept']) {
+    const diff = await compareTable(source, target, db, t)
+    expect(diff.firstDifference).toBeNull()
+  }
+})
