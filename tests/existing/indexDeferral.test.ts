@@ -4,10 +4,8 @@
  */
 import type { Connection } from 'mysql2/promise'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { jobConfigSchema } from '../../src/shared/domain/job'
-import { startJob } from '../../src/main/engine/jobRunner'
-import { openJobStore } from '../../src/main/store/jobStore'
 import { connectSource, connectTarget, sourceServer, targetServer, uniqueName } from '../harness/servers'
+import { runJobToEnd } from '../harness/jobRun'
 import { compareTable } from '../harness/tableComparison'
 
 const db = uniqueName('deferral')
@@ -46,8 +44,7 @@ afterAll(async () => {
 })
 
 it('logical mode builds the indexes of created tables after their data and leaves existing tables alone', async () => {
-  const store = openJobStore(':memory:')
-  const config = jobConfigSchema.parse({
+  const { store, job, outcome, log } = await runJobToEnd({
     name: 'deferral',
     source: { ...sourceServer() },
     target: { ...targetServer() },
@@ -56,17 +53,9 @@ it('logical mode builds the indexes of created tables after their data and leave
     objects: [db],
     spec: { concurrency: 2, exportMBps: 0 },
   })
-  const job = store.createJob(config)
-  const logs: string[] = []
-  const outcome = await startJob(job, config, {
-    store,
-    log: (_id, level, message) => logs.push(`${level} ${message}`),
-    stageChanged: () => undefined,
-    progress: () => undefined,
-  }).done
-  expect(outcome, logs.join('\n')).toBe('finished')
-  expect(logs.join('\n')).toMatch(new RegExp(`Built the secondary indexes of ${db}\\.fresh`))
-  expect(logs.join('\n')).not.toMatch(new RegExp(`secondary indexes of ${db}\\.kept`))
+  expect(outcome, log).toBe('finished')
+  expect(log).toMatch(new RegExp(`Built the secondary indexes of ${db}\\.fresh`))
+  expect(log).not.toMatch(new RegExp(`secondary indexes of ${db}\\.kept`))
   expect(await indexes(target, 'fresh')).toEqual(await indexes(source, 'fresh'))
   expect(await indexes(target, 'kept')).toEqual(['PRIMARY'])
   expect(store.listDeferredIndexes(job.id)).toEqual([])

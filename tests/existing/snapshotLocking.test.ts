@@ -4,10 +4,8 @@
  */
 import type { Connection } from 'mysql2/promise'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { jobConfigSchema } from '../../src/shared/domain/job'
-import { startJob } from '../../src/main/engine/jobRunner'
-import { openJobStore } from '../../src/main/store/jobStore'
 import { connectSource, connectTarget, createUser, sourceServer, targetServer, uniqueName } from '../harness/servers'
+import { runJobToEnd } from '../harness/jobRun'
 import { compareTable } from '../harness/tableComparison'
 
 const db = uniqueName('locktables')
@@ -34,8 +32,7 @@ it('falls back to LOCK TABLES when FTWRL is not permitted, and copies exactly', 
     password: 'no-reload-pw',
     grants: ['SELECT ON *.*', 'LOCK TABLES ON *.*', 'BINLOG MONITOR ON *.*', 'SHOW VIEW ON *.*'],
   })
-  const store = openJobStore(':memory:')
-  const config = jobConfigSchema.parse({
+  const { store, job, outcome, log } = await runJobToEnd({
     name: 'lock-tables',
     source: { host: '127.0.0.1', port: sourceServer().port, user: user.user, password: user.password },
     target: { ...targetServer() },
@@ -43,16 +40,8 @@ it('falls back to LOCK TABLES when FTWRL is not permitted, and copies exactly', 
     objects: [db],
     spec: { concurrency: 1, exportMBps: 0 },
   })
-  const job = store.createJob(config)
-  const logs: string[] = []
-  const outcome = await startJob(job, config, {
-    store,
-    log: (_id, level, message) => logs.push(`${level} ${message}`),
-    stageChanged: () => undefined,
-    progress: () => undefined,
-  }).done
-  expect(outcome, logs.join('\n')).toBe('finished')
-  expect(logs.join('\n')).toMatch(/LOCK TABLES … READ \(FTWRL not permitted\)/)
+  expect(outcome, log).toBe('finished')
+  expect(log).toMatch(/LOCK TABLES … READ \(FTWRL not permitted\)/)
   expect(store.getPosition(job.id, 'snapshot')).not.toBeNull()
   const diff = await compareTable(source, target, db, 't')
   expect(diff.firstDifference).toBeNull()
