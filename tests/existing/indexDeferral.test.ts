@@ -5,7 +5,7 @@
 import type { Connection } from 'mysql2/promise'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { connectSource, connectTarget, sourceServer, targetServer, uniqueName } from '../harness/servers'
-import { runJobToEnd } from '../harness/jobRun'
+import { runJobToEnd } from './jobRun'
 import { compareTable } from '../harness/tableComparison'
 
 const db = uniqueName('deferral')
