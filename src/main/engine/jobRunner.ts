@@ -202,7 +202,9 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
             'DUMP_NO_KEY',
           )
         }
-        const hasStartedBefore = hooks.store.listChunks(job.id).some((c) => c.state !== 'pending')
+        // The chunk plan is stored just before the first chunk starts. A resumed job's tables may hold rows even
+        // when no chunk is done: a LOAD DATA stopped by a pause keeps (commits) the rows it had read.
+        const hasStartedBefore = hooks.store.listChunks(job.id).length > 0
         if (config.mode === 'physical' && !hasStartedBefore) {
           const busy: string[] = []
           for (const s of shapes) {

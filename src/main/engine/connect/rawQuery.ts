@@ -138,7 +138,10 @@ export type RawRowHandler = (packet: Buffer, start: number, end: number) => void
 export interface RawRowStream {
   /** Resolves with the number of rows once the result is complete; rejects on a server or connection error. */
   readonly done: Promise<number>
-  /** Stops reading from the socket (the server then blocks on a full send buffer); rows already received wait. */
+  /**
+   * Stops reading from the socket (the server then blocks on a full send buffer); rows already received wait.
+   * A no-op once `done` has settled.
+   */
   pause(): void
   resume(): void
   /** Stops delivering rows; the rest of the result is read and dropped so that the session stays usable. */
@@ -210,10 +213,12 @@ export function streamRawRows(session: SqlSession, sql: string, onRow: RawRowHan
   const connection = protocolConnection(session)
   let command: StreamRowsCommand | null = null
   let paused = false
+  let settled = false
   const done = new Promise<number>((resolve, reject) => {
     command = new StreamRowsCommand(sql, onRow, resolve, reject)
   })
   const settle = () => {
+    settled = true
     if (paused) {
       paused = false
       connection.resume()
@@ -224,7 +229,9 @@ export function streamRawRows(session: SqlSession, sql: string, onRow: RawRowHan
   return {
     done,
     pause() {
-      if (paused) return
+      // Once the result is complete the socket belongs to the session's next command: pausing it then would
+      // leave it paused for good if the caller stops before resuming (a paused job's reader never closed).
+      if (paused || settled) return
       paused = true
       connection.pause()
     },
