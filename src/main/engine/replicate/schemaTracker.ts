@@ -212,23 +212,7 @@ export function createSchemaTracker(objects: JobConfig['objects'], seed: Tracked
     for (const def of splitTopLevel(tokens, next + 1, close)) {
       const head = def[0]
       if (!head) continue
-      if (
-        head.kind === 'quoted' ||
-        (head.kind === 'word' &&
-          !isWord(
-            head,
-            'PRIMARY',
-            'UNIQUE',
-            'KEY',
-            'INDEX',
-            'FULLTEXT',
-            'SPATIAL',
-            'CONSTRAINT',
-            'FOREIGN',
-            'CHECK',
-            'PERIOD',
-          ))
-      ) {
+      if (head.kind === 'quoted' || (head.kind === 'word' && !isWord(head, ...clauseWords))) {
         const column = parseColumnDefinition(def, statement)
         columns.push(column.info)
         if (column.primary) keys.push({ name: 'PRIMARY', columns: [column.info.name], primary: true })
@@ -282,22 +266,7 @@ export function createSchemaTracker(objects: JobConfig['objects'], seed: Tracked
           for (const def of splitTopLevel(spec, k + 1, close)) columns.push(parseColumnDefinition(def, statement).info)
           continue
         }
-        if (
-          w(
-            'PRIMARY',
-            'UNIQUE',
-            'KEY',
-            'INDEX',
-            'FULLTEXT',
-            'SPATIAL',
-            'CONSTRAINT',
-            'FOREIGN',
-            'CHECK',
-            'PERIOD',
-            'PARTITION',
-            'SYSTEM',
-          )
-        ) {
+        if (w(...clauseWords, 'PARTITION', 'SYSTEM')) {
           keysChanged = true
           continue
         }
@@ -450,6 +419,20 @@ async function readUniqueKeysBatch(
 
 // ---------------------------------------------------------------------------------------------------------------
 // Statement parsing over the lossless tokenizer (whitespace and comments dropped).
+
+/** Words that open a table definition's index or constraint clause, not a column (CREATE TABLE and ALTER … ADD). */
+const clauseWords = [
+  'PRIMARY',
+  'UNIQUE',
+  'KEY',
+  'INDEX',
+  'FULLTEXT',
+  'SPATIAL',
+  'CONSTRAINT',
+  'FOREIGN',
+  'CHECK',
+  'PERIOD',
+] as const
 
 const typeAliases: Record<string, string> = {
   integer: 'int',

@@ -234,38 +234,28 @@ export function rewriteCreateView(sql: string, target: TargetCapabilities): Rewr
   for (let i = 0; i < viewAt; i++) {
     if (isWord(tokens[i], 'DEFINER') && isPunct(tokens[nextSignificant(tokens, i + 1, viewAt)], '=')) {
       const end = definerEnd(tokens, nextSignificant(tokens, i + 1, viewAt) + 1, viewAt)
-      const before = tokens
-        .slice(i, end + 1)
-        .map((t) => t.text)
-        .join('')
-      removeRange(tokens, i, end)
-      rewrites.push(
-        record(
-          'VIEW_DEFINER_REMOVED',
-          view,
-          before,
-          '',
-          'The source account may not exist on the target; the view is owned by the migrating user.',
-        ),
+      dropRange(
+        tokens,
+        i,
+        end,
+        rewrites,
+        'VIEW_DEFINER_REMOVED',
+        view,
+        'The source account may not exist on the target; the view is owned by the migrating user.',
       )
     }
     if (isWord(tokens[i], 'SQL')) {
       const security = nextSignificant(tokens, i + 1, viewAt)
       const who = nextSignificant(tokens, security + 1, viewAt)
       if (isWord(tokens[security], 'SECURITY') && isWord(tokens[who], 'DEFINER')) {
-        const before = tokens
-          .slice(i, who + 1)
-          .map((t) => t.text)
-          .join('')
-        removeRange(tokens, i, who)
-        rewrites.push(
-          record(
-            'VIEW_SQL_SECURITY_REMOVED',
-            view,
-            before,
-            '',
-            'With the definer removed, the view runs with the default security of the migrating user.',
-          ),
+        dropRange(
+          tokens,
+          i,
+          who,
+          rewrites,
+          'VIEW_SQL_SECURITY_REMOVED',
+          view,
+          'With the definer removed, the view runs with the default security of the migrating user.',
         )
       }
     }
@@ -333,28 +323,13 @@ function rewriteMariadbColumnSyntax(tokens: Token[], def: Range, object: string,
         const eq = nextSignificant(tokens, i + 1, def.end + 1)
         if (isPunct(tokens[eq], '=')) end = nextSignificant(tokens, eq + 1, def.end + 1)
       }
-      const before = tokens
-        .slice(i, end + 1)
-        .map((x) => x.text)
-        .join('')
-      removeRange(tokens, i, end)
-      rewrites.push(
-        word === 'INVISIBLE'
-          ? record(
-              'INVISIBLE_COLUMN',
-              object,
-              before,
-              '',
-              'TiDB has no invisible columns; the column becomes visible, so SELECT * now returns it.',
-            )
-          : record(
-              'COMPRESSED_COLUMN',
-              object,
-              before,
-              '',
-              'TiDB has no column compression (it compresses storage itself); the values are unchanged.',
-            ),
-      )
+      if (word === 'INVISIBLE') {
+        const why = 'TiDB has no invisible columns; the column becomes visible, so SELECT * now returns it.'
+        dropRange(tokens, i, end, rewrites, 'INVISIBLE_COLUMN', object, why)
+      } else {
+        const why = 'TiDB has no column compression (it compresses storage itself); the values are unchanged.'
+        dropRange(tokens, i, end, rewrites, 'COMPRESSED_COLUMN', object, why)
+      }
       i = end
       continue
     }
@@ -363,12 +338,15 @@ function rewriteMariadbColumnSyntax(tokens: Token[], def: Range, object: string,
       const system = nextSignificant(tokens, i + 1, def.end + 1)
       const versioning = nextSignificant(tokens, system + 1, def.end + 1)
       if (isWord(tokens[system], 'SYSTEM') && isWord(tokens[versioning], 'VERSIONING')) {
-        const before = tokens
-          .slice(i, versioning + 1)
-          .map((x) => x.text)
-          .join('')
-        removeRange(tokens, i, versioning)
-        rewrites.push(record('SYSTEM_VERSIONING_DROPPED', object, before, '', 'TiDB has no system-versioned tables.'))
+        dropRange(
+          tokens,
+          i,
+          versioning,
+          rewrites,
+          'SYSTEM_VERSIONING_DROPPED',
+          object,
+          'TiDB has no system-versioned tables.',
+        )
         i = versioning
       }
       continue
@@ -383,19 +361,14 @@ function rewriteMariadbColumnSyntax(tokens: Token[], def: Range, object: string,
       const row = nextSignificant(tokens, at + 1, def.end + 1)
       const edge = nextSignificant(tokens, row + 1, def.end + 1)
       if (isWord(tokens[row], 'ROW') && isWord(tokens[edge], 'START', 'END')) {
-        const before = tokens
-          .slice(i, edge + 1)
-          .map((x) => x.text)
-          .join('')
-        removeRange(tokens, i, edge)
-        rewrites.push(
-          record(
-            'SYSTEM_VERSIONING_DROPPED',
-            object,
-            before,
-            '',
-            'TiDB has no system-versioned tables; the row start/end column is copied as a plain column.',
-          ),
+        dropRange(
+          tokens,
+          i,
+          edge,
+          rewrites,
+          'SYSTEM_VERSIONING_DROPPED',
+          object,
+          'TiDB has no system-versioned tables; the row start/end column is copied as a plain column.',
         )
         i = edge
       }
@@ -417,38 +390,28 @@ function rewriteTableOptions(
     if (t.kind === 'word' && mariadbTableOptions.has(t.text.toUpperCase())) {
       const end = optionValue(tokens, i + 1, tokens.length)
       if (end < 0) continue
-      const before = tokens
-        .slice(i, end + 1)
-        .map((x) => x.text)
-        .join('')
-      removeRange(tokens, i, end)
-      rewrites.push(
-        record(
-          'TABLE_OPTION_DROPPED',
-          table,
-          before,
-          '',
-          `${t.text.toUpperCase()} is a MariaDB (Aria/InnoDB) option TiDB cannot parse; TiDB manages storage itself.`,
-        ),
+      dropRange(
+        tokens,
+        i,
+        end,
+        rewrites,
+        'TABLE_OPTION_DROPPED',
+        table,
+        `${t.text.toUpperCase()} is a MariaDB (Aria/InnoDB) option TiDB cannot parse; TiDB manages storage itself.`,
       )
       i = end
     } else if (isWord(t, 'WITH')) {
       const system = nextSignificant(tokens, i + 1, tokens.length)
       const versioning = nextSignificant(tokens, system + 1, tokens.length)
       if (isWord(tokens[system], 'SYSTEM') && isWord(tokens[versioning], 'VERSIONING')) {
-        const before = tokens
-          .slice(i, versioning + 1)
-          .map((x) => x.text)
-          .join('')
-        removeRange(tokens, i, versioning)
-        rewrites.push(
-          record(
-            'SYSTEM_VERSIONING_DROPPED',
-            table,
-            before,
-            '',
-            'TiDB has no system-versioned tables; current rows are migrated, history is not.',
-          ),
+        dropRange(
+          tokens,
+          i,
+          versioning,
+          rewrites,
+          'SYSTEM_VERSIONING_DROPPED',
+          table,
+          'TiDB has no system-versioned tables; current rows are migrated, history is not.',
         )
         i = versioning
       }
@@ -565,6 +528,21 @@ function rebuildDefinitions(tokens: Token[], open: number, close: number, defs: 
     out += join(def.start, def.end + 1)
   })
   return out + join(last.end + 1, close)
+}
+
+/** Removes tokens `from..to` (see removeRange) and records the removal: `code` on `object`, for `reason`. */
+function dropRange(
+  tokens: Token[],
+  from: number,
+  to: number,
+  rewrites: Rewrite[],
+  code: string,
+  object: string,
+  reason: string,
+): void {
+  const before = text(tokens, { start: from, end: to })
+  removeRange(tokens, from, to)
+  rewrites.push(record(code, object, before, '', reason))
 }
 
 /** Blanks tokens `from..to` and the whitespace just before them. */

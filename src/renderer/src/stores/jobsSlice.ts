@@ -27,7 +27,11 @@ export interface JobsSlice {
 export function describeProblem(error: unknown): ProblemText {
   return error instanceof ApiError
     ? { code: error.code, message: error.message, workaround: error.workaround }
-    : { code: 'UNEXPECTED', message: error instanceof Error ? error.message : String(error), workaround: 'Try again; if it keeps happening, restart Cutover.' }
+    : {
+        code: 'UNEXPECTED',
+        message: error instanceof Error ? error.message : String(error),
+        workaround: 'Try again; if it keeps happening, restart Cutover.',
+      }
 }
 
 const channels = { start: 'job:start', pause: 'job:pause', resume: 'job:resume', restart: 'job:restart' } as const
@@ -37,6 +41,31 @@ export const createJobsSlice: StateCreator<Store, [], [], JobsSlice> = (set, get
     set((s) => ({ busyJobs: { ...s.busyJobs, [id]: value } }))
   const setError = (id: string, value: ProblemText | undefined) =>
     set((s) => ({ actionErrors: { ...s.actionErrors, [id]: value } }))
+
+  /**
+   * Runs one action on a job: its buttons busy meanwhile, its last error replaced by this one's, and the list
+   * reloaded after (awaited when the job may be gone, so the page never shows a deleted job).
+   */
+  const perform = async (
+    id: string,
+    action: JobAction | 'delete',
+    request: () => Promise<unknown>,
+    awaitReload: boolean,
+  ): Promise<boolean> => {
+    setBusy(id, action)
+    setError(id, undefined)
+    try {
+      await request()
+      return true
+    } catch (error) {
+      setError(id, describeProblem(error))
+      return false
+    } finally {
+      setBusy(id, undefined)
+      const reload = get().loadJobs()
+      if (awaitReload) await reload
+    }
+  }
 
   return {
     jobs: [],
@@ -51,33 +80,7 @@ export const createJobsSlice: StateCreator<Store, [], [], JobsSlice> = (set, get
         set({ jobsLoaded: true, jobsError: describeProblem(error) })
       }
     },
-    runJobAction: async (id, action) => {
-      setBusy(id, action)
-      setError(id, undefined)
-      try {
-        await call(channels[action], { id })
-        return true
-      } catch (error) {
-        setError(id, describeProblem(error))
-        return false
-      } finally {
-        setBusy(id, undefined)
-        void get().loadJobs()
-      }
-    },
-    deleteJob: async (id) => {
-      setBusy(id, 'delete')
-      setError(id, undefined)
-      try {
-        await call('job:delete', { id })
-        return true
-      } catch (error) {
-        setError(id, describeProblem(error))
-        return false
-      } finally {
-        setBusy(id, undefined)
-        await get().loadJobs()
-      }
-    },
+    runJobAction: (id, action) => perform(id, action, () => call(channels[action], { id }), false),
+    deleteJob: (id) => perform(id, 'delete', () => call('job:delete', { id }), true),
   }
 }

@@ -168,20 +168,43 @@ export function toConfig(d: WizardDraft): JobConfigInput {
 }
 
 function newRunId(): string {
-  return typeof crypto.randomUUID === 'function' ? crypto.randomUUID() : `run-${Date.now()}-${Math.random().toString(36).slice(2)}`
+  return typeof crypto.randomUUID === 'function'
+    ? crypto.randomUUID()
+    : `run-${Date.now()}-${Math.random().toString(36).slice(2)}`
+}
+
+type WizardState = Pick<
+  WizardSlice,
+  | 'step'
+  | 'draft'
+  | 'tests'
+  | 'validating'
+  | 'objects'
+  | 'objectsProblem'
+  | 'objectsLoading'
+  | 'precheck'
+  | 'creating'
+  | 'createProblem'
+>
+
+/** A wizard at its first step with nothing entered: the initial state, and what `resetWizard` returns to. */
+function freshWizard(): WizardState {
+  return {
+    step: 1,
+    draft: emptyDraft(),
+    tests: {},
+    validating: false,
+    objects: null,
+    objectsProblem: null,
+    objectsLoading: false,
+    precheck: null,
+    creating: false,
+    createProblem: null,
+  }
 }
 
 export const createWizardSlice: StateCreator<Store, [], [], WizardSlice> = (set, get) => ({
-  step: 1,
-  draft: emptyDraft(),
-  tests: {},
-  validating: false,
-  objects: null,
-  objectsProblem: null,
-  objectsLoading: false,
-  precheck: null,
-  creating: false,
-  createProblem: null,
+  ...freshWizard(),
   setStep: (step) => {
     if (get().step === 4 && step !== 4) get().cancelPrecheck()
     set({ step })
@@ -233,7 +256,8 @@ export const createWizardSlice: StateCreator<Store, [], [], WizardSlice> = (set,
     set({ precheck: { runId, items: [], report: null, running: true, problem: null } })
     try {
       const report = await call('precheck:run', { runId, config: toConfig(get().draft) })
-      if (get().precheck?.runId === runId) set({ precheck: { runId, items: report.items, report, running: false, problem: null } })
+      if (get().precheck?.runId === runId)
+        set({ precheck: { runId, items: report.items, report, running: false, problem: null } })
     } catch (error) {
       const current = get().precheck
       if (current?.runId === runId) set({ precheck: { ...current, running: false, problem: describeProblem(error) } })
@@ -266,28 +290,24 @@ export const createWizardSlice: StateCreator<Store, [], [], WizardSlice> = (set,
       return id
     }
   },
-  resetWizard: () =>
-    set({
-      step: 1,
-      draft: emptyDraft(),
-      tests: {},
-      validating: false,
-      objects: null,
-      objectsProblem: null,
-      objectsLoading: false,
-      precheck: null,
-      creating: false,
-    }),
+  resetWizard: () => set(freshWizard()),
 })
 
 /** Size of what the draft selects, from the source's own statistics (estimates, good for sizing only). */
-export function selectedTotals(objects: DiscoveredObjects | null, draft: Pick<WizardDraft, 'objectsMode' | 'selected'>) {
+export function selectedTotals(
+  objects: DiscoveredObjects | null,
+  draft: Pick<WizardDraft, 'objectsMode' | 'selected'>,
+) {
   let bytes = 0
   let rows = 0
   let tables = 0
   for (const db of objects?.databases ?? []) {
     for (const t of db.tables) {
-      if (draft.objectsMode === 'all' || draft.selected.includes(db.name) || draft.selected.includes(`${db.name}.${t.name}`)) {
+      if (
+        draft.objectsMode === 'all' ||
+        draft.selected.includes(db.name) ||
+        draft.selected.includes(`${db.name}.${t.name}`)
+      ) {
         bytes += t.dataBytes + t.indexBytes
         rows += t.rowsEstimate
         tables++
