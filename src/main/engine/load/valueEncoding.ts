@@ -124,7 +124,11 @@ export interface LoadDataOptions {
  * its bytes, so the stream carries the number and `CAST(… AS UNSIGNED)` turns it back), and JSON (MySQL refuses
  * to build JSON from a `binary` string, which is what `CHARACTER SET binary` makes every field).
  */
-export function buildLoadDataStatement(table: TableRef, columns: readonly ColumnInfo[], options: LoadDataOptions = {}): string {
+export function buildLoadDataStatement(
+  table: TableRef,
+  columns: readonly ColumnInfo[],
+  options: LoadDataOptions = {},
+): string {
   const loaded = copiedColumns(columns)
   if (loaded.length === 0) throw new Error(`${table.schema}.${table.name} has no columns to load`)
   const targets: string[] = []
@@ -299,14 +303,25 @@ function textOf(value: Exclude<CellValue, null>, column: ColumnInfo): string {
     return String(value)
   }
   // A lone surrogate would silently become U+FFFD in UTF-8.
-  if (/\p{Surrogate}/u.test(value)) throw unsupported(column, 'the string is not well-formed Unicode')
-  const charset = column.charset?.toLowerCase() ?? null
+  if (!value.isWellFormed()) throw unsupported(column, 'the string is not well-formed Unicode')
   // A JS string is Unicode; written as UTF-8 it is only the column's own bytes in a Unicode charset (or pure ASCII).
   // eslint-disable-next-line no-control-regex -- "pure ASCII" includes the control range
-  if (charset !== null && !unicodeCharsets.has(charset) && kindOf(column) !== 'temporal' && !/^[\x00-\x7f]*$/.test(value)) {
-    throw unsupported(column, `a ${charset} column must be read as bytes, not as a decoded string`)
+  if (asciiOnly(column) && !/^[\x00-\x7f]*$/.test(value)) {
+    throw unsupported(column, `a ${column.charset} column must be read as bytes, not as a decoded string`)
   }
   return value
+}
+
+const asciiOnlyColumns = new WeakMap<ColumnInfo, boolean>()
+/** Whether a string value of the column must be pure ASCII: a non-Unicode charset, not a temporal column. */
+function asciiOnly(column: ColumnInfo): boolean {
+  let ascii = asciiOnlyColumns.get(column)
+  if (ascii === undefined) {
+    const charset = column.charset?.toLowerCase() ?? null
+    ascii = charset !== null && !unicodeCharsets.has(charset) && kindOf(column) !== 'temporal'
+    asciiOnlyColumns.set(column, ascii)
+  }
+  return ascii
 }
 
 function unsupported(column: ColumnInfo, why: string): CutoverError {

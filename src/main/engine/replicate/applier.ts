@@ -13,6 +13,7 @@ import { CutoverError } from '../../../shared/domain/errors'
 import type { LogLevel } from '../../../shared/domain/events'
 import type { BinlogPosition } from '../../../shared/domain/position'
 import type { JobStore } from '../../store/jobStore'
+import { executeRaw } from '../connect/rawQuery'
 import type { SqlSession } from '../connect/session'
 import { quoteIdentifier } from '../dump/identifierQuoting'
 import type { TableRef } from '../dump/types'
@@ -189,7 +190,8 @@ export function createApplier(options: ApplierOptions): Applier {
       try {
         for (const s of statements) {
           try {
-            await session.query(s.sql)
+            // As bytes, past mysql2's query(): it would scan the whole statement for `?` placeholders.
+            await executeRaw(session, Buffer.from(s.sql, 'utf8'))
           } catch (error) {
             ;(error as { cutoverTable?: TableRef }).cutoverTable = s.table
             throw error

@@ -203,6 +203,8 @@ type ZongjiInternals = {
   emit(event: string, ...args: unknown[]): boolean
 }
 
+const tableMapEventCode = 19
+
 export function openBinlogReader(options: BinlogReaderOptions): BinlogReader {
   const { tracker } = options
   const maxQueuedRows = options.maxQueuedRows ?? 20_000
@@ -368,6 +370,25 @@ export function openBinlogReader(options: BinlogReaderOptions): BinlogReader {
   }
 
   let verifying: DecodedRowsEvent | null = null
+
+  /** Each compiled table's last TableMap body (table id to the end, checksum excluded). */
+  const tableMapBytes = new Map<number, Buffer>()
+
+  /**
+   * Every transaction repeats its TableMaps. One identical to the last one seen for its table id, of a table still
+   * compiled (a DDL on it drops the compilation), changes nothing: it is skipped before zongji parses it.
+   */
+  function knownTableMap(packet: { buffer: Buffer; offset: number; end: number }): boolean {
+    const start = packet.offset + 20
+    const end = packet.end - ((zongji as unknown as { useChecksum?: boolean }).useChecksum ? 4 : 0)
+    if (end - start < 8) return false
+    const tableId = packet.buffer.readUIntLE(start, 6)
+    const body = packet.buffer.subarray(start, end)
+    const previous = tableMapBytes.get(tableId)
+    if (previous && decoded.has(tableId) && previous.equals(body)) return true
+    tableMapBytes.set(tableId, Buffer.from(body))
+    return false
+  }
 
   /**
    * Our decoder for the rows events of tables it compiled for: the packet goes straight to row images and zongji
@@ -606,7 +627,9 @@ export function openBinlogReader(options: BinlogReaderOptions): BinlogReader {
     const original = proto.binlogData
     proto.binlogData = function (packet, connection) {
       lastEventCode = packet.buffer[packet.offset + 5] ?? -1
-      if (!finished && isRowsEventCode(lastEventCode)) {
+      if (!finished && lastEventCode === tableMapEventCode && packet.buffer[packet.offset] === 0) {
+        if (knownTableMap(packet as never)) return proto.binlogData
+      } else if (!finished && isRowsEventCode(lastEventCode)) {
         try {
           if (decodeOurselves(packet as never, lastEventCode)) return proto.binlogData
         } catch (error) {

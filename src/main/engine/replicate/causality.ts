@@ -81,6 +81,24 @@ export function keyColumnIndexes(keys: readonly UniqueKey[], columns: readonly C
 
 const textTypes = new Set(['char', 'varchar', 'tinytext', 'text', 'mediumtext', 'longtext', 'enum', 'set'])
 
+/** How a column's key values become text: folded (case/accent-insensitive text), in the charset they are in. */
+type Folding = 'none' | 'utf8' | 'latin1'
+const foldings = new WeakMap<ColumnInfo, Folding>()
+function foldingOf(column: ColumnInfo): Folding {
+  let folding = foldings.get(column)
+  if (folding === undefined) {
+    const binaryCollation = column.charset === 'binary' || /_bin$/.test(column.collation ?? '')
+    folding =
+      textTypes.has(column.dataType) && !binaryCollation
+        ? /^utf8/.test(column.charset ?? 'utf8')
+          ? 'utf8'
+          : 'latin1'
+        : 'none'
+    foldings.set(column, folding)
+  }
+  return folding
+}
+
 /**
  * A key value as text that two values equal under the column's collation share. Text is folded coarsely (case,
  * accents, trailing spaces), so values a case- or accent-insensitive unique index treats as one always meet here;
@@ -88,15 +106,24 @@ const textTypes = new Set(['char', 'varchar', 'tinytext', 'text', 'mediumtext', 
  */
 export function keyText(value: CellValue, column: ColumnInfo): string {
   if (value === null) return '\u0000NULL'
-  const binaryCollation = column.charset === 'binary' || /_bin$/.test(column.collation ?? '')
-  if (textTypes.has(column.dataType) && !binaryCollation) {
-    const text = Buffer.isBuffer(value)
-      ? value.toString(/^utf8/.test(column.charset ?? 'utf8') ? 'utf8' : 'latin1')
-      : String(value)
+  const folding = foldingOf(column)
+  if (folding !== 'none') {
+    const text = Buffer.isBuffer(value) ? value.toString(folding) : String(value)
     return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/ +$/, '')
   }
   if (Buffer.isBuffer(value)) return `x${value.toString('hex')}`
   return String(value)
+}
+
+const prefixCache = new WeakMap<readonly UniqueKey[], Map<string, string[]>>()
+/** Per unique key, the start of its key strings: `schema.table␁key␁`. */
+function keyPrefixes(ref: TableRef, keys: readonly UniqueKey[]): string[] {
+  let byTable = prefixCache.get(keys)
+  if (!byTable) prefixCache.set(keys, (byTable = new Map()))
+  const table = `${ref.schema}.${ref.name}`
+  let prefixes = byTable.get(table)
+  if (!prefixes) byTable.set(table, (prefixes = keys.map((k) => `${table}\u0001${k.name}\u0001`)))
+  return prefixes
 }
 
 /**
@@ -111,23 +138,22 @@ export function rowKeys(
 ): string[] {
   if (!row) return []
   const out: string[] = []
-  const table = `${ref.schema}.${ref.name}`
   const indexes = keyColumnIndexes(keys, columns)
+  const prefixes = keyPrefixes(ref, keys)
   for (let k = 0; k < keys.length; k++) {
-    const key = keys[k]!
-    const parts: string[] = []
-    let usable = true
-    for (const at of indexes[k]!) {
-      const value = at < 0 ? undefined : row[at]
+    const at = indexes[k]!
+    let text = prefixes[k]!
+    for (let j = 0; j < at.length; j++) {
+      const value = at[j]! < 0 ? undefined : row[at[j]!]
       // NULLs never collide in a unique index; a key naming a column this row image lacks cannot be used.
       if (value === undefined || value === null) {
-        usable = false
+        text = ''
         break
       }
-      parts.push(keyText(value, columns[at]!))
+      text += (j > 0 ? '\u0002' : '') + keyText(value, columns[at[j]!]!)
     }
-    if (usable) out.push(`${table}\u0001${key.name}\u0001${parts.join('\u0002')}`)
+    if (text) out.push(text)
   }
-  if (out.length === 0) out.push(`${table}\u0001*`)
+  if (out.length === 0) out.push(`${ref.schema}.${ref.name}\u0001*`)
   return out
 }
