@@ -18,7 +18,7 @@ import { openJobStore } from '../src/main/store/jobStore'
 import { startMariaDb, type MariaDbServer } from '../tests/harness/mariadb'
 import { cpuSeconds } from './processPeak'
 
-const totalChanges = Number(process.env.CDC_ROWS ?? 100_000)
+const totalChanges = Number(process.env.CDC_ROWS ?? 200_000)
 const changesPerTxn = 5
 const lagSeconds = Number(process.env.CDC_LAG_SECONDS ?? 15)
 const db = 'cdcbench'

@@ -64,8 +64,11 @@ const kindsByDataType: Record<string, ValueKind> = {
   year: 'temporal',
 }
 
+const kinds = new WeakMap<ColumnInfo, ValueKind>()
 export function kindOf(column: ColumnInfo): ValueKind {
-  return kindsByDataType[column.dataType.toLowerCase()] ?? 'other'
+  let kind = kinds.get(column)
+  if (kind === undefined) kinds.set(column, (kind = kindsByDataType[column.dataType.toLowerCase()] ?? 'other'))
+  return kind
 }
 
 const integerText = /^[+-]?\d+$/

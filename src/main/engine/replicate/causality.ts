@@ -115,14 +115,13 @@ export function keyText(value: CellValue, column: ColumnInfo): string {
   return String(value)
 }
 
-const prefixCache = new WeakMap<readonly UniqueKey[], Map<string, string[]>>()
+const prefixCache = new WeakMap<readonly UniqueKey[], WeakMap<TableRef, string[]>>()
 /** Per unique key, the start of its key strings: `schema.table␁key␁`. */
 function keyPrefixes(ref: TableRef, keys: readonly UniqueKey[]): string[] {
   let byTable = prefixCache.get(keys)
-  if (!byTable) prefixCache.set(keys, (byTable = new Map()))
-  const table = `${ref.schema}.${ref.name}`
-  let prefixes = byTable.get(table)
-  if (!prefixes) byTable.set(table, (prefixes = keys.map((k) => `${table}\u0001${k.name}\u0001`)))
+  if (!byTable) prefixCache.set(keys, (byTable = new WeakMap()))
+  let prefixes = byTable.get(ref)
+  if (!prefixes) byTable.set(ref, (prefixes = keys.map((k) => `${ref.schema}.${ref.name}\u0001${k.name}\u0001`)))
   return prefixes
 }
 

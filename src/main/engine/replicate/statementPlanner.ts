@@ -92,6 +92,8 @@ function chooseKey(change: RowChange, row: readonly CellValue[]): ChosenKey | nu
   return null
 }
 
+const noKeys: string[] = []
+
 /** Step 1: the batch's operations in order, with the ones a later DELETE makes invisible marked dead. */
 function compact(batch: readonly PlannerInput[]): Op[] {
   const ops: Op[] = []
@@ -109,7 +111,7 @@ function compact(batch: readonly PlannerInput[]): Op[] {
       live: true,
     }
     if (keyed) {
-      const restores = input.afterKeys.filter((k) => absent.has(k))
+      const restores = absent.size === 0 ? noKeys : input.afterKeys.filter((k) => absent.has(k))
       for (const k of restores) absent.delete(k)
       op.restores = restores
       for (const k of input.afterKeys) insertedBy.set(k, op)
@@ -153,7 +155,11 @@ function compact(batch: readonly PlannerInput[]): Op[] {
         absent.add(deleted)
       }
     }
-    if (change.kind === 'update') addInsert(input, change.after!, [...input.afterKeys, ...input.beforeKeys])
+    if (change.kind === 'update') {
+      const { beforeKeys, afterKeys } = input
+      const same = beforeKeys.length === afterKeys.length && beforeKeys.every((k, i) => k === afterKeys[i])
+      addInsert(input, change.after!, same ? afterKeys : [...afterKeys, ...beforeKeys])
+    }
   }
   return ops
 }
