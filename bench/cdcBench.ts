@@ -1,7 +1,8 @@
 /**
  * `npm run bench:cdc`: Cutover's incremental apply against MariaDB's own replication, on the same binlog.
  *
- * One local source (ROW / FULL image, MariaDB's default binlog_row_metadata=NO_LOG) gets a deterministic
+ * One local source (ROW / FULL image, MariaDB's default binlog_row_metadata=NO_LOG, or FULL with
+ * CDC_ROW_METADATA=FULL) gets a deterministic
  * workload: small transactions of inserts, updates and deletes, with one ALTER TABLE … ADD COLUMN … AFTER in the
  * middle. Three appliers then read that same binlog from the same position: Cutover (a `both` job into its own
  * target), a MariaDB replica with one SQL thread, and a replica with 4 parallel workers (optimistic mode).
@@ -118,8 +119,9 @@ const percentile = (xs: number[], p: number) => {
 }
 
 async function main(): Promise<void> {
-  console.log(`Starting servers (source, Cutover target, 2 replicas)…`)
-  const binlog = { format: 'ROW', rowImage: 'FULL', rowMetadata: 'NO_LOG' } as const
+  const rowMetadata = process.env.CDC_ROW_METADATA === 'FULL' ? 'FULL' : 'NO_LOG'
+  console.log(`Starting servers (source with binlog_row_metadata=${rowMetadata}, Cutover target, 2 replicas)…`)
+  const binlog = { format: 'ROW', rowImage: 'FULL', rowMetadata } as const
   const [source, target, single, parallel] = await Promise.all([
     startMariaDb({ name: 'bench-source', binlog }),
     startMariaDb({ name: 'bench-target' }),
