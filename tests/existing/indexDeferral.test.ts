@@ -4,7 +4,7 @@
  */
 import type { Connection } from 'mysql2/promise'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { connectSource, connectTarget, sourceServer, targetServer, uniqueName } from '../harness/servers'
+import { openScratchDatabase, closeScratchDatabase, sourceServer, targetServer, uniqueName } from '../harness/servers'
 import { runJobToEnd } from './jobRun'
 import { compareTable } from '../harness/tableComparison'
 
@@ -21,9 +21,7 @@ const indexes = async (c: Connection, table: string) => {
 }
 
 beforeAll(async () => {
-  source = await connectSource()
-  target = await connectTarget()
-  await source.query(`CREATE DATABASE \`${db}\``)
+  ;({ source, target } = await openScratchDatabase(db))
   await source.query(
     `CREATE TABLE \`${db}\`.fresh (id INT PRIMARY KEY, a INT, b VARCHAR(10), KEY ka (a), KEY kab (a, b))`,
   )
@@ -37,10 +35,7 @@ beforeAll(async () => {
   await target.query(`CREATE TABLE \`${db}\`.kept (id INT PRIMARY KEY, a INT)`)
 })
 afterAll(async () => {
-  await source?.query(`DROP DATABASE IF EXISTS \`${db}\``)
-  await target?.query(`DROP DATABASE IF EXISTS \`${db}\``)
-  await source?.end()
-  await target?.end()
+  await closeScratchDatabase(db, source, target)
 })
 
 it('logical mode builds the indexes of created tables after their data and leaves existing tables alone', async () => {

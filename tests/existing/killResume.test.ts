@@ -10,7 +10,7 @@ import type { Connection } from 'mysql2/promise'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { JobMode } from '../../src/shared/domain/job'
 import { openJobStore } from '../../src/main/store/jobStore'
-import { connectSource, connectTarget, sourceServer, targetServer, uniqueName } from '../harness/servers'
+import { openScratchDatabase, closeScratchDatabase, sourceServer, targetServer, uniqueName } from '../harness/servers'
 import { compareTable } from '../harness/tableComparison'
 
 const cli = resolve(__dirname, '../../out/cli/cutover.js')
@@ -36,9 +36,7 @@ describe.each<JobMode>(['logical', 'physical'])('kill -9 and resume, %s mode', (
   let target: Connection
 
   beforeAll(async () => {
-    source = await connectSource()
-    target = await connectTarget()
-    await source.query(`CREATE DATABASE \`${db}\``)
+    ;({ source, target } = await openScratchDatabase(db))
     await source.query(`CREATE TABLE \`${db}\`.orders (id BIGINT PRIMARY KEY, customer VARCHAR(40), amount DECIMAL(12,2), note TEXT, created DATETIME(6))`)
     await source.query(
       `INSERT INTO \`${db}\`.orders SELECT seq, CONCAT('customer ', seq % 977), seq * 1.25, REPEAT('x', 150 + seq % 50), '2024-01-01' + INTERVAL seq SECOND FROM \`${db}\`.seq_1_to_120000`,
@@ -47,10 +45,7 @@ describe.each<JobMode>(['logical', 'physical'])('kill -9 and resume, %s mode', (
     await source.query(`INSERT INTO \`${db}\`.events SELECT '2024-01-01' + INTERVAL seq MINUTE, REPEAT('e', seq % 200) FROM \`${db}\`.seq_1_to_60000`)
   })
   afterAll(async () => {
-    await source?.query(`DROP DATABASE IF EXISTS \`${db}\``)
-    await target?.query(`DROP DATABASE IF EXISTS \`${db}\``)
-    await source?.end()
-    await target?.end()
+    await closeScratchDatabase(db, source, target)
     rmSync(dir, { recursive: true, force: true })
   })
 

@@ -9,7 +9,7 @@ import { jobConfigSchema } from '../../src/shared/domain/job'
 import { startJob } from '../../src/main/engine/jobRunner'
 import type { RunnerHooks } from '../../src/main/engine/jobRunner'
 import { openJobStore } from '../../src/main/store/jobStore'
-import { connectSource, connectTarget, sourceServer, targetServer, uniqueName } from '../harness/servers'
+import { openScratchDatabase, closeScratchDatabase, sourceServer, targetServer, uniqueName } from '../harness/servers'
 import { compareTable } from '../harness/tableComparison'
 
 const tables = ['customers', 'audit_trail', 'big_payloads']
@@ -20,9 +20,7 @@ describe.each<JobMode>(['logical', 'physical'])('pause and resume, %s mode', (mo
   let target: Connection
 
   beforeAll(async () => {
-    source = await connectSource()
-    target = await connectTarget()
-    await source.query(`CREATE DATABASE \`${db}\``)
+    ;({ source, target } = await openScratchDatabase(db))
     await source.query(`CREATE TABLE \`${db}\`.customers (id INT PRIMARY KEY, name VARCHAR(100) NOT NULL)`)
     await source.query(`CREATE TABLE \`${db}\`.audit_trail (at DATETIME NOT NULL, message VARCHAR(200))`)
     await source.query(`CREATE TABLE \`${db}\`.big_payloads (id INT PRIMARY KEY, payload VARCHAR(1200) NOT NULL)`)
@@ -38,10 +36,7 @@ describe.each<JobMode>(['logical', 'physical'])('pause and resume, %s mode', (mo
     await source.query(`ANALYZE TABLE \`${db}\`.customers, \`${db}\`.audit_trail, \`${db}\`.big_payloads`)
   })
   afterAll(async () => {
-    await source?.query(`DROP DATABASE IF EXISTS \`${db}\``)
-    await target?.query(`DROP DATABASE IF EXISTS \`${db}\``)
-    await source?.end()
-    await target?.end()
+    await closeScratchDatabase(db, source, target)
   })
 
   it('stops within seconds at 1 MB/s and a resumed run ends with equal tables', async () => {

@@ -4,7 +4,14 @@
  */
 import type { Connection } from 'mysql2/promise'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { connectSource, connectTarget, createUser, sourceServer, targetServer, uniqueName } from '../harness/servers'
+import {
+  openScratchDatabase,
+  closeScratchDatabase,
+  createUser,
+  sourceServer,
+  targetServer,
+  uniqueName,
+} from '../harness/servers'
 import { runJobToEnd } from './jobRun'
 import { compareTable } from '../harness/tableComparison'
 
@@ -13,17 +20,12 @@ let source: Connection
 let target: Connection
 
 beforeAll(async () => {
-  source = await connectSource()
-  target = await connectTarget()
-  await source.query(`CREATE DATABASE \`${db}\``)
+  ;({ source, target } = await openScratchDatabase(db))
   await source.query(`CREATE TABLE \`${db}\`.t (id INT PRIMARY KEY, v VARCHAR(20))`)
   await source.query(`INSERT INTO \`${db}\`.t SELECT seq, CONCAT('v', seq) FROM \`${db}\`.seq_1_to_5000`)
 })
 afterAll(async () => {
-  await source?.query(`DROP DATABASE IF EXISTS \`${db}\``)
-  await target?.query(`DROP DATABASE IF EXISTS \`${db}\``)
-  await source?.end()
-  await target?.end()
+  await closeScratchDatabase(db, source, target)
 })
 
 it('falls back to LOCK TABLES when FTWRL is not permitted, and copies exactly', async () => {

@@ -9,7 +9,7 @@ import type { JobMode } from '../../src/shared/domain/job'
 import { startJob } from '../../src/main/engine/jobRunner'
 import type { RunnerHooks } from '../../src/main/engine/jobRunner'
 import { openJobStore } from '../../src/main/store/jobStore'
-import { connectSource, connectTarget, sourceServer, targetServer, uniqueName } from '../harness/servers'
+import { openScratchDatabase, closeScratchDatabase, sourceServer, targetServer, uniqueName } from '../harness/servers'
 import { compareTable } from '../harness/tableComparison'
 import { fillZoo, zooDdl } from '../harness/typeZoo'
 
@@ -50,18 +50,13 @@ describe.each<JobMode>(['logical', 'physical'])('existing data, %s mode', (mode)
   let target: Connection
 
   beforeAll(async () => {
-    source = await connectSource()
-    target = await connectTarget()
-    await source.query(`CREATE DATABASE \`${db}\``)
+    ;({ source, target } = await openScratchDatabase(db))
     await source.query(zooDdl(db))
     await fillZoo(source, db)
     await fillKeyVariety(source, db)
   })
   afterAll(async () => {
-    await source?.query(`DROP DATABASE IF EXISTS \`${db}\``)
-    await target?.query(`DROP DATABASE IF EXISTS \`${db}\``)
-    await source?.end()
-    await target?.end()
+    await closeScratchDatabase(db, source, target)
   })
 
   it('copies every type bit-identically, with schema, views and chunk checkpoints', async () => {

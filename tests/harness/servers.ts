@@ -64,3 +64,19 @@ export function connectTarget(database?: string): Promise<Connection> {
 export function uniqueName(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`
 }
+
+/** A suite's own database on the shared source (created) and connections to both shared servers. */
+export async function openScratchDatabase(db: string): Promise<{ source: Connection; target: Connection }> {
+  const source = await connectSource()
+  const target = await connectTarget()
+  await source.query(`CREATE DATABASE \`${db}\``)
+  return { source, target }
+}
+
+/** Drops the suite's database on both shared servers and ends the connections (any of them may be unset). */
+export async function closeScratchDatabase(db: string, ...connections: (Connection | undefined)[]): Promise<void> {
+  const [source, target] = connections
+  await source?.query(`DROP DATABASE IF EXISTS \`${db}\``)
+  await target?.query(`DROP DATABASE IF EXISTS \`${db}\``)
+  await Promise.all(connections.map((c) => c?.end()))
+}

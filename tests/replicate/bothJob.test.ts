@@ -4,7 +4,14 @@
  */
 import type { Connection } from 'mysql2/promise'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { connectSource, connectTarget, sourceServer, targetServer, uniqueName } from '../harness/servers'
+import {
+  openScratchDatabase,
+  closeScratchDatabase,
+  connectSource,
+  sourceServer,
+  targetServer,
+  uniqueName,
+} from '../harness/servers'
 import { expectSameTables, runJob, waitForStage } from './replicationFixture'
 
 /** Small transactions of inserts, updates and deletes over every table, deterministic by seed. */
@@ -64,10 +71,8 @@ describe('both job with writes during the snapshot, the copy and after', () => {
   let writer: Connection
 
   beforeAll(async () => {
-    source = await connectSource()
-    target = await connectTarget()
+    ;({ source, target } = await openScratchDatabase(db))
     writer = await connectSource()
-    await source.query(`CREATE DATABASE \`${db}\``)
     await source.query(
       `CREATE TABLE \`${db}\`.keyed (id INT PRIMARY KEY, v VARCHAR(200), n BIGINT) DEFAULT CHARSET=utf8mb4`,
     )
@@ -86,9 +91,7 @@ describe('both job with writes during the snapshot, the copy and after', () => {
     )
   })
   afterAll(async () => {
-    await source?.query(`DROP DATABASE IF EXISTS \`${db}\``)
-    await target?.query(`DROP DATABASE IF EXISTS \`${db}\``)
-    await Promise.all([source?.end(), target?.end(), writer?.end()])
+    await closeScratchDatabase(db, source, target, writer)
   })
 
   it('ends with equal checksums on every table', async () => {

@@ -5,7 +5,7 @@
  */
 import type { Connection } from 'mysql2/promise'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { connectSource, connectTarget, sourceServer, targetServer, uniqueName } from '../harness/servers'
+import { openScratchDatabase, closeScratchDatabase, sourceServer, targetServer, uniqueName } from '../harness/servers'
 import { expectSameTables, runJob } from './replicationFixture'
 
 /** Kills every connection of the server matching `where` (on PROCESSLIST) except the caller's own; returns how many. */
@@ -23,16 +23,12 @@ describe('dropped connections during incremental sync', () => {
   let target: Connection
 
   beforeAll(async () => {
-    source = await connectSource()
-    target = await connectTarget()
-    await source.query(`CREATE DATABASE \`${db}\``)
+    ;({ source, target } = await openScratchDatabase(db))
     await source.query(`CREATE TABLE \`${db}\`.t (id INT PRIMARY KEY, n INT NOT NULL, v VARCHAR(40))`)
     await source.query(`INSERT INTO \`${db}\`.t SELECT seq, 0, CONCAT('row ', seq) FROM \`${db}\`.seq_1_to_2000`)
   })
   afterAll(async () => {
-    await source?.query(`DROP DATABASE IF EXISTS \`${db}\``)
-    await target?.query(`DROP DATABASE IF EXISTS \`${db}\``)
-    await Promise.all([source?.end(), target?.end()])
+    await closeScratchDatabase(db, source, target)
   })
 
   it('reconnects from the checkpoint in safe mode and loses nothing', { timeout: 120_000 }, async () => {

@@ -5,7 +5,14 @@
  */
 import type { Connection } from 'mysql2/promise'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { connectSource, connectTarget, sourceServer, targetServer, uniqueName } from '../harness/servers'
+import {
+  openScratchDatabase,
+  closeScratchDatabase,
+  connectSource,
+  sourceServer,
+  targetServer,
+  uniqueName,
+} from '../harness/servers'
 import { expectSameTables, runJob } from './replicationFixture'
 
 describe('duplicate key and undecodable events', () => {
@@ -14,16 +21,12 @@ describe('duplicate key and undecodable events', () => {
   let target: Connection
 
   beforeAll(async () => {
-    source = await connectSource()
-    target = await connectTarget()
-    await source.query(`CREATE DATABASE \`${db}\``)
+    ;({ source, target } = await openScratchDatabase(db))
     await source.query(`CREATE TABLE \`${db}\`.k (id INT PRIMARY KEY, v VARCHAR(20)) DEFAULT CHARSET=utf8mb4`)
     await source.query(`INSERT INTO \`${db}\`.k VALUES (1, 'one')`)
   })
   afterAll(async () => {
-    await source?.query(`DROP DATABASE IF EXISTS \`${db}\``)
-    await target?.query(`DROP DATABASE IF EXISTS \`${db}\``)
-    await Promise.all([source?.end(), target?.end()])
+    await closeScratchDatabase(db, source, target)
   })
 
   it('pauses on a duplicate key naming table and key, and Restart replaces the target row', async () => {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Connection } from 'mysql2/promise'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { connectSource, connectTarget, sourceServer, targetServer, uniqueName } from '../harness/servers'
+import { openScratchDatabase, closeScratchDatabase, sourceServer, targetServer, uniqueName } from '../harness/servers'
 import { compareTable } from '../harness/tableComparison'
 
 const cli = resolve(__dirname, '../../out/cli/cutover.js')
@@ -18,17 +18,12 @@ let source: Connection
 let target: Connection
 
 beforeAll(async () => {
-  source = await connectSource()
-  target = await connectTarget()
-  await source.query(`CREATE DATABASE \`${db}\``)
+  ;({ source, target } = await openScratchDatabase(db))
   await source.query(`CREATE TABLE \`${db}\`.t (id INT PRIMARY KEY, v VARCHAR(40))`)
   await source.query(`INSERT INTO \`${db}\`.t SELECT seq, CONCAT('v', seq) FROM \`${db}\`.seq_1_to_20000`)
 })
 afterAll(async () => {
-  await source?.query(`DROP DATABASE IF EXISTS \`${db}\``)
-  await target?.query(`DROP DATABASE IF EXISTS \`${db}\``)
-  await source?.end()
-  await target?.end()
+    await closeScratchDatabase(db, source, target)
   rmSync(dir, { recursive: true, force: true })
 })
 
