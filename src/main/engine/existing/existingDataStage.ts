@@ -73,15 +73,11 @@ export async function runExistingData(ctx: ExistingDataContext, signal: AbortSig
       rate: 0,
     })
   }
-  // Order: (1) tables without a key, longest first: such a table is one chunk of its whole size and cannot be
-  // split, so it starts at once instead of running alone at the end; (2) tables with deferred index builds, so
-  // that each build (one target thread) runs while the other tables still load, not alone after them; (3) the
-  // rest, longest chunks first. Keyed tables' chunks fill the other workers around a long keyless chunk.
-  const withBuilds = new Set((ctx.deferredIndexes ?? []).map((d) => d.table))
-  const rank = (t: PlannedTable) => (!t.shape.key ? 0 : withBuilds.has(tableName(t.shape)) ? 1 : 2)
+  // Longest first: a table without a key is one chunk of its whole size and cannot be split, so it starts
+  // at once instead of running alone at the end; keyed tables' chunks fill the other workers around it.
   const chunkBytes = (t: PlannedTable) => t.shape.dataBytes / Math.max(1, t.chunks.length)
   const queue = [...ctx.tables]
-    .sort((a, b) => rank(a) - rank(b) || chunkBytes(b) - chunkBytes(a) || b.shape.dataBytes - a.shape.dataBytes)
+    .sort((a, b) => chunkBytes(b) - chunkBytes(a) || b.shape.dataBytes - a.shape.dataBytes)
     .flatMap((t) => t.chunks.filter((c) => c.state !== 'done').map((chunk) => ({ table: t, chunk })))
   const total = queue.length
   const failure = new AbortController()
