@@ -33,6 +33,7 @@ interface ProtocolConnection {
   addCommand(command: object): void
   pause(): void
   resume(): void
+  destroy(): void
 }
 
 const COM_QUERY = 0x03
@@ -102,6 +103,20 @@ abstract class RawCommand {
   /** A fatal connection error (lost connection, closed session) while this command was queued or running. */
   onResult(error: Error | null): void {
     if (error) this.fail(error)
+  }
+
+  /**
+   * No answer within `ms`: fails like mysql2's own query timeout (code PROTOCOL_SEQUENCE_TIMEOUT). The
+   * connection is destroyed, since a late answer would be taken for the next command's.
+   */
+  timeOut(ms: number, connection: ProtocolConnection): void {
+    if (this.settled) return
+    const error = Object.assign(new Error(`No answer from the server within ${ms} ms (query timeout)`), {
+      code: 'PROTOCOL_SEQUENCE_TIMEOUT',
+      fatal: true,
+    })
+    this.fail(error)
+    connection.destroy()
   }
 
   protected abstract next(packet: ProtocolPacket, connection: ProtocolConnection): boolean
@@ -248,13 +263,24 @@ export function streamRawRows(session: SqlSession, sql: string, onRow: RawRowHan
 }
 
 /**
- * Sends one statement given as bytes and resolves once the server answered OK. With `headroom`, the first
+ * Sends one statement given as bytes and resolves once the server answered OK, or rejects after the session's
+ * query timeout (the connection is then unusable). With `headroom`, the first
  * `statementHeadroom` bytes of `statement` are not part of it and are overwritten; either way the caller may
  * reuse the buffer once the promise resolves (the server answers only after reading the whole statement).
  */
 export function executeRaw(session: SqlSession, statement: Buffer, headroom = false): Promise<void> {
   const connection = protocolConnection(session)
+  const timeoutMs = session.queryTimeoutMs
   return new Promise<void>((resolve, reject) => {
-    connection.addCommand(new ExecuteCommand(statement, headroom, () => resolve(), reject))
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const settle = () => clearTimeout(timer)
+    const command = new ExecuteCommand(
+      statement,
+      headroom,
+      () => (settle(), resolve()),
+      (error) => (settle(), reject(error)),
+    )
+    connection.addCommand(command)
+    if (timeoutMs) timer = setTimeout(() => command.timeOut(timeoutMs, connection), timeoutMs)
   })
 }

@@ -89,6 +89,7 @@ function scripted(answers: Record<string, unknown>): SqlSession {
     side: 'source',
     raw: undefined as never,
     close: async () => undefined,
+    runLong: async () => undefined,
     query: async <T>(sql: string): Promise<T[]> => {
       if (!(sql in answers)) throw Object.assign(new Error(`unknown: ${sql}`), { errno: 1305 })
       return [{ [sql.endsWith(' AS v') ? 'v' : 'value']: answers[sql] }] as T[]

@@ -9,6 +9,13 @@ export interface SqlSession {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>
   /** The underlying connection, for the few stages that stream (dump) or use LOAD DATA (load). */
   readonly raw: Connection
+  /** The profile's per-statement limit, for statements sent past `query()` (connect/rawQuery.ts). */
+  readonly queryTimeoutMs?: number
+  /**
+   * A statement whose run time grows with the table (an index build, a replicated ALTER, ANALYZE, a DELETE of a
+   * whole table): no query timeout, since a large table may take hours; a lost connection still ends it.
+   */
+  runLong(sql: string): Promise<void>
   close(): Promise<void>
 }
 
@@ -24,11 +31,18 @@ export function createSession(
   return {
     side,
     raw,
+    queryTimeoutMs,
     async query<T>(sql: string, params?: unknown[]): Promise<T[]> {
       const options = queryTimeoutMs === undefined ? { sql } : { sql, timeout: queryTimeoutMs }
       // Without parameters the SQL goes as it is: formatting would scan a 1 MiB batch statement for `?`.
-      const [rows] = (await (params === undefined ? raw.query(options) : raw.query(options, params))) as [RowDataPacket[] | unknown, FieldPacket[]]
+      const [rows] = (await (params === undefined ? raw.query(options) : raw.query(options, params))) as [
+        RowDataPacket[] | unknown,
+        FieldPacket[],
+      ]
       return (Array.isArray(rows) ? rows : [rows]) as T[]
+    },
+    async runLong(sql: string): Promise<void> {
+      await raw.query({ sql })
     },
     async close() {
       try {

@@ -162,7 +162,7 @@ export async function runExistingData(ctx: ExistingDataContext, signal: AbortSig
       ])
     if (chunk.state === 'started' && chunk.redo === 'truncate') {
       // A table without a key loads as one chunk; a half-loaded copy is removed before it is loaded again.
-      await writer.query(`DELETE FROM ${quoteTable(table.shape.table)}`)
+      await writer.runLong(`DELETE FROM ${quoteTable(table.shape.table)}`)
       ctx.log(
         'info',
         `${name} has no primary or unique key and was partly copied before the interruption; the target copy was emptied and is copied again.`,
@@ -283,7 +283,7 @@ async function finishTable(ctx: ExistingDataContext, writer: SqlSession, table: 
   for (const d of (ctx.deferredIndexes ?? []).filter((x) => x.table === name)) {
     const started = performance.now()
     try {
-      await writer.query(d.statement)
+      await writer.runLong(d.statement)
     } catch (error) {
       // 1061: a duplicate key name — built by an earlier run that stopped before recording it.
       if ((error as { errno?: number }).errno !== 1061) {
@@ -303,5 +303,5 @@ async function finishTable(ctx: ExistingDataContext, writer: SqlSession, table: 
       'LOAD_INDEXES_BUILT',
     )
   }
-  await writer.query(`ANALYZE TABLE ${quoteTable(table.shape.table)}`)
+  await writer.runLong(`ANALYZE TABLE ${quoteTable(table.shape.table)}`)
 }

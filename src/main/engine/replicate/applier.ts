@@ -265,7 +265,8 @@ export function createApplier(options: ApplierOptions): Applier {
     const control = options.control
     if (item.defaultSchema) await control.query(`USE ${quoteIdentifier(item.defaultSchema)}`).catch(() => undefined)
     try {
-      await control.query(sql)
+      // A replicated ALTER may rebuild a large table: no query timeout.
+      await control.runLong(sql)
     } catch (error) {
       const errno = (error as { errno?: number }).errno ?? 0
       // Replayed after a crash between the DDL and its checkpoint: the target already has it.
@@ -403,7 +404,15 @@ function applyError(error: unknown, lastEnd: BinlogPosition | null): CutoverErro
         'Make sure the source data is right. Then Restart the job: it replays from its checkpoint in safe mode up to this transaction, replacing the conflicting target rows with the source rows.',
     })
   }
-  const lost = ['PROTOCOL_CONNECTION_LOST', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE']
+  // A statement timed out (a target that stopped answering) counts as lost: its connection is gone.
+  const lost = [
+    'PROTOCOL_CONNECTION_LOST',
+    'PROTOCOL_SEQUENCE_TIMEOUT',
+    'ECONNRESET',
+    'ECONNREFUSED',
+    'ETIMEDOUT',
+    'EPIPE',
+  ]
   return new CutoverError({
     code: 'REPLICATE_APPLY_FAILED',
     stage: 'incremental',
