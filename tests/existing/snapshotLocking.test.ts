@@ -1,12 +1,19 @@
 /**
  * Managed MySQL refuses FLUSH TABLES WITH READ LOCK; the snapshot then locks only the job's tables
  * (LOCK TABLES … READ). A user without RELOAD takes that path here, and the copy must still be exact.
+ * A statement already running for long stops the snapshot before it locks (the lock would block every write
+ * while waiting for it), naming the statement.
  */
 import type { Connection } from 'mysql2/promise'
 import { afterAll, beforeAll, expect, it } from 'vitest'
+import { connectionSchema } from '../../src/shared/domain/connection'
+import { openSession } from '../../src/main/engine/connect/openSession'
+import { detectServer } from '../../src/main/engine/connect/serverInfo'
+import { openSnapshot } from '../../src/main/engine/dump/snapshot'
 import {
   openScratchDatabase,
   closeScratchDatabase,
+  connectSource,
   createUser,
   sourceServer,
   targetServer,
@@ -48,4 +55,36 @@ it('falls back to LOCK TABLES when FTWRL is not permitted, and copies exactly', 
   const diff = await compareTable(source, target, db, 't')
   expect(diff.firstDifference).toBeNull()
   expect(diff.targetRows).toBe(5000)
+})
+
+it('does not lock behind a long-running statement: names it, and locks once it is gone', async () => {
+  const profile = connectionSchema.parse({ ...sourceServer() })
+  const locker = await openSession(profile, 'source')
+  const reader = await openSession(profile, 'source')
+  const blocker = await connectSource()
+  const writer = await connectSource()
+  try {
+    const info = await detectServer(locker)
+    const options = { locker, readers: [reader], info, tables: [{ schema: db, name: 't' }], longQueryGuardSeconds: 1 }
+    const sleeping = blocker.query(`SELECT SLEEP(4) AS s FROM \`${db}\`.t LIMIT 1`)
+    await new Promise((r) => setTimeout(r, 1500))
+    const refused = await openSnapshot(options).then(
+      () => null,
+      (e: { code?: string; message?: string; workaround?: string }) => e,
+    )
+    expect(refused?.code).toBe('SNAPSHOT_LONG_QUERY')
+    expect(refused?.message).toMatch(/SELECT SLEEP\(4\)/)
+    expect(refused?.workaround).toMatch(/KILL QUERY/)
+    // No lock was requested: a write goes through at once while the long statement still runs.
+    const started = Date.now()
+    await writer.query(`UPDATE \`${db}\`.t SET v = v WHERE id = 1`)
+    expect(Date.now() - started).toBeLessThan(1000)
+    await sleeping
+    const snapshot = await openSnapshot(options)
+    expect(snapshot.method).toBe('flush-tables')
+    expect(snapshot.lockHoldMs).toBeLessThan(1000)
+    await reader.query('COMMIT')
+  } finally {
+    await Promise.all([locker.close(), reader.close(), blocker.end(), writer.end()])
+  }
 })

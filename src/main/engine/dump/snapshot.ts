@@ -36,7 +36,7 @@ async function readPosition(session: SqlSession, info: ServerInfo): Promise<Binl
         message: 'The source user may not read the binlog position (SHOW MASTER STATUS was refused).',
         workaround:
           info.flavor === 'mariadb'
-            ? "GRANT BINLOG MONITOR ON *.* TO the migration user (MariaDB ≥ 10.5), or REPLICATION CLIENT on older versions."
+            ? 'GRANT BINLOG MONITOR ON *.* TO the migration user (MariaDB ≥ 10.5), or REPLICATION CLIENT on older versions.'
             : 'GRANT REPLICATION CLIENT ON *.* TO the migration user.',
       })
     }
@@ -55,6 +55,41 @@ async function readPosition(session: SqlSession, info: ServerInfo): Promise<Binl
   return { file: String(row['File']), position: Number(row['Position']), gtidSet }
 }
 
+/**
+ * FLUSH TABLES WITH READ LOCK (and LOCK TABLES … READ) wait for statements already running on their tables, and
+ * while they wait every new write on the source waits behind them. Statements running this long are reported
+ * instead of waited for (mydumper's "long query guard").
+ */
+const defaultLongQueryGuardSeconds = 10
+
+async function refuseLongQueries(locker: SqlSession, guardSeconds: number): Promise<void> {
+  let rows: { id: number; user: string; time: number; info: string }[]
+  try {
+    rows = await locker.query(
+      `SELECT ID AS id, USER AS user, TIME AS time, LEFT(REPLACE(INFO, '\n', ' '), 100) AS info
+         FROM information_schema.PROCESSLIST
+        WHERE ID <> CONNECTION_ID() AND INFO IS NOT NULL AND TIME >= ? AND USER <> 'system user'
+          AND COMMAND NOT IN ('Sleep', 'Daemon', 'Killed', 'Binlog Dump', 'Binlog Dump GTID')
+        ORDER BY TIME DESC`,
+      [guardSeconds],
+    )
+  } catch {
+    return // Not visible to this user: the lock's own wait timeout still bounds the wait.
+  }
+  if (rows.length === 0) return
+  const list = rows
+    .slice(0, 3)
+    .map((r) => `id ${r.id}, ${r.user}, ${r.time} s: ${r.info}`)
+    .join('; ')
+  throw new CutoverError({
+    code: 'SNAPSHOT_LONG_QUERY',
+    stage: 'existing',
+    message: `The snapshot did not take its lock: ${rows.length} statement${rows.length === 1 ? ' has' : 's have'} been running on the source for ${guardSeconds} s or more (${list}${rows.length > 3 ? '; …' : ''}). FLUSH TABLES WITH READ LOCK would wait for ${rows.length === 1 ? 'it' : 'them'} while blocking every write on the source.`,
+    workaround:
+      'Let them finish, or stop them (KILL QUERY <id>), then resume the job; once granted, the lock is held only for milliseconds.',
+  })
+}
+
 export async function openSnapshot(options: {
   /** Takes the lock and reads the position; it does not read data, so any session will do. */
   locker: SqlSession
@@ -64,22 +99,31 @@ export async function openSnapshot(options: {
   tables: TableRef[]
   /** Seconds the lock may wait for running statements before the snapshot gives up. */
   lockWaitSeconds?: number
+  /** Statements running at least this long stop the snapshot before it locks (default 10 s). */
+  longQueryGuardSeconds?: number
 }): Promise<Snapshot> {
   const { locker, readers, info, tables } = options
   if (readers.length === 0) throw new Error('a snapshot needs at least one reader')
-  await locker.query(`SET SESSION lock_wait_timeout = ${Math.max(1, options.lockWaitSeconds ?? 60)}`)
+  const lockWait = Math.max(1, options.lockWaitSeconds ?? 60)
+  await locker.query(`SET SESSION lock_wait_timeout = ${lockWait}`)
   for (const s of readers) await s.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ')
 
+  await refuseLongQueries(locker, options.longQueryGuardSeconds ?? defaultLongQueryGuardSeconds)
   let method: LockMethod = 'flush-tables'
   const started = performance.now()
+  // lock_wait_timeout bounds both waits; the client's query timeout must not cut them off first.
   try {
-    await locker.query('FLUSH TABLES WITH READ LOCK')
+    await locker.runLong('FLUSH TABLES WITH READ LOCK')
   } catch (error) {
-    if (!privilegeErrnos.has((error as { errno?: number }).errno ?? 0)) throw error
+    if (!privilegeErrnos.has((error as { errno?: number }).errno ?? 0)) throw lockTimeout(error, lockWait)
     if (tables.length === 0) throw error
     method = 'lock-tables'
     // Managed MySQL forbids FTWRL; locking just the job's tables blocks the writes that matter.
-    await locker.query(`LOCK TABLES ${tables.map((t) => `${quoteTable(t)} READ`).join(', ')}`)
+    try {
+      await locker.runLong(`LOCK TABLES ${tables.map((t) => `${quoteTable(t)} READ`).join(', ')}`)
+    } catch (lockError) {
+      throw lockTimeout(lockError, lockWait)
+    }
   }
   try {
     const position = await readPosition(locker, info)
@@ -90,4 +134,16 @@ export async function openSnapshot(options: {
     await locker.query('UNLOCK TABLES').catch(() => undefined)
     throw error
   }
+}
+
+/** The lock waited `seconds` (lock_wait_timeout, errno 1205) for statements or transactions holding the tables. */
+function lockTimeout(error: unknown, seconds: number): unknown {
+  if ((error as { errno?: number }).errno !== 1205) return error
+  return new CutoverError({
+    code: 'SNAPSHOT_LOCK_TIMEOUT',
+    stage: 'existing',
+    message: `The snapshot lock waited ${seconds} s and was not granted: a statement or an uncommitted transaction on the source holds the tables (writes were blocked meanwhile and are released now).`,
+    workaround:
+      'Find the blocker (SHOW PROCESSLIST, information_schema.INNODB_TRX for open transactions), let it finish or stop it, then resume the job.',
+  })
 }
