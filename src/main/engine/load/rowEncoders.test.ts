@@ -120,3 +120,15 @@ describe('compiled row encoders', () => {
     expect(firstCellText(nullFirst.packet, nullFirst.start, nullFirst.end)).toBeNull()
   })
 })
+
+describe('ByteSink.decimal', () => {
+  it('writes integers below 2^53 exactly as their decimal text', () => {
+    const values = [0, 7, 9, 10, 99, 100, 255, 65535, 2 ** 32, 2 ** 48 - 1, Number.MAX_SAFE_INTEGER]
+    const sink = new ByteSink(4)
+    for (const v of values) {
+      sink.decimal(v)
+      sink.byte(0x2c)
+    }
+    expect(sink.take().toString('latin1')).toBe(values.map((v) => `${v},`).join(''))
+  })
+})

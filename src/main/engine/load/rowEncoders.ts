@@ -75,6 +75,21 @@ export class ByteSink {
     this.position = p
   }
 
+  /** A non-negative integer below 2^53 in decimal digits, without a string in between. */
+  decimal(value: number): void {
+    this.ensure(16)
+    const out = this.buffer
+    let digits = 1
+    for (let v = value; v >= 10; v = Math.floor(v / 10)) digits++
+    let p = this.position + digits
+    this.position = p
+    let v = value
+    do {
+      out[--p] = 0x30 + (v % 10)
+      v = Math.floor(v / 10)
+    } while (v > 0)
+  }
+
   ascii(text: string): void {
     this.ensure(text.length)
     this.position += this.buffer.write(text, this.position, 'latin1')
@@ -171,7 +186,11 @@ function loadDataWriter(kind: ValueKind): CellWriter {
       // The server's text for numbers, dates and times is plain ASCII without tabs, newlines or backslashes.
       return (sink, src, start, end) => sink.bytes(src, start, end)
     case 'bit':
-      return (sink, src, start, end) => sink.ascii(bitValue(src, start, end).toString(10))
+      return (sink, src, start, end) => {
+        const value = bitValue(src, start, end)
+        if (typeof value === 'number') sink.decimal(value)
+        else sink.ascii(value.toString(10))
+      }
     default:
       return writeEscaped
   }
