@@ -64,12 +64,24 @@ const kindsByDataType: Record<string, ValueKind> = {
   year: 'temporal',
 }
 
-const kinds = new WeakMap<ColumnInfo, ValueKind>()
-export function kindOf(column: ColumnInfo): ValueKind {
-  let kind = kinds.get(column)
-  if (kind === undefined) kinds.set(column, (kind = kindsByDataType[column.dataType.toLowerCase()] ?? 'other'))
-  return kind
+/**
+ * `derive` computed once per column object (column objects are never mutated: a schema change makes new ones), for
+ * the per-value hot paths that need a column's kind, charset class or collation class.
+ */
+export function perColumn<T extends NonNullable<unknown>>(
+  derive: (column: ColumnInfo) => T,
+): (column: ColumnInfo) => T {
+  const memo = new WeakMap<ColumnInfo, T>()
+  return (column) => {
+    let value = memo.get(column)
+    if (value === undefined) memo.set(column, (value = derive(column)))
+    return value
+  }
 }
+
+export const kindOf: (column: ColumnInfo) => ValueKind = perColumn(
+  (column) => kindsByDataType[column.dataType.toLowerCase()] ?? 'other',
+)
 
 const integerText = /^[+-]?\d+$/
 const numberText = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
@@ -315,17 +327,11 @@ function textOf(value: Exclude<CellValue, null>, column: ColumnInfo): string {
   return value
 }
 
-const asciiOnlyColumns = new WeakMap<ColumnInfo, boolean>()
 /** Whether a string value of the column must be pure ASCII: a non-Unicode charset, not a temporal column. */
-function asciiOnly(column: ColumnInfo): boolean {
-  let ascii = asciiOnlyColumns.get(column)
-  if (ascii === undefined) {
-    const charset = column.charset?.toLowerCase() ?? null
-    ascii = charset !== null && !unicodeCharsets.has(charset) && kindOf(column) !== 'temporal'
-    asciiOnlyColumns.set(column, ascii)
-  }
-  return ascii
-}
+const asciiOnly = perColumn((column) => {
+  const charset = column.charset?.toLowerCase() ?? null
+  return charset !== null && !unicodeCharsets.has(charset) && kindOf(column) !== 'temporal'
+})
 
 function unsupported(column: ColumnInfo, why: string): CutoverError {
   return new CutoverError({

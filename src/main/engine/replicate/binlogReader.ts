@@ -371,7 +371,11 @@ export function openBinlogReader(options: BinlogReaderOptions): BinlogReader {
 
   let verifying: DecodedRowsEvent | null = null
 
-  /** Each compiled table's last TableMap body (table id to the end, checksum excluded). */
+  /** Where an event packet's body ends: a checksum (when on) closes the event. */
+  const bodyEnd = (packet: { end: number }) =>
+    packet.end - ((zongji as unknown as { useChecksum?: boolean }).useChecksum ? 4 : 0)
+
+  /** Each table id's last TableMap body (table id to the end, checksum excluded). */
   const tableMapBytes = new Map<number, Buffer>()
 
   /**
@@ -380,12 +384,11 @@ export function openBinlogReader(options: BinlogReaderOptions): BinlogReader {
    */
   function knownTableMap(packet: { buffer: Buffer; offset: number; end: number }): boolean {
     const start = packet.offset + 20
-    const end = packet.end - ((zongji as unknown as { useChecksum?: boolean }).useChecksum ? 4 : 0)
+    const end = bodyEnd(packet)
     if (end - start < 8) return false
     const tableId = packet.buffer.readUIntLE(start, 6)
     const body = packet.buffer.subarray(start, end)
-    const previous = tableMapBytes.get(tableId)
-    if (previous && decoded.has(tableId) && previous.equals(body)) return true
+    if (tableMapBytes.get(tableId)?.equals(body)) return decoded.has(tableId)
     tableMapBytes.set(tableId, Buffer.from(body))
     return false
   }
@@ -396,9 +399,9 @@ export function openBinlogReader(options: BinlogReaderOptions): BinlogReader {
    */
   function decodeOurselves(packet: { buffer: Buffer; offset: number; end: number }, code: number): boolean {
     const { buffer, offset } = packet
-    // 0x00 marker, then the 19-byte event header; a checksum (when on) closes the event.
+    // 0x00 marker, then the 19-byte event header.
     if (buffer[offset] !== 0) return false
-    const end = packet.end - ((zongji as unknown as { useChecksum?: boolean }).useChecksum ? 4 : 0)
+    const end = bodyEnd(packet)
     let rows: DecodedRowsEvent | null
     try {
       rows = decodeRowsEvent(code, buffer, offset + 20, end, (id) => decoded.get(id)?.fast ?? undefined)

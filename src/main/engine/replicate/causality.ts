@@ -6,6 +6,7 @@
  */
 import type { ColumnInfo, TableRef } from '../dump/types'
 import type { CellValue } from '../load/valueEncoding'
+import { perColumn } from '../load/valueEncoding'
 import type { UniqueKey } from './schemaTracker'
 
 export type Route = { kind: 'free' } | { kind: 'worker'; worker: number } | { kind: 'conflict'; workers: number[] }
@@ -83,21 +84,11 @@ const textTypes = new Set(['char', 'varchar', 'tinytext', 'text', 'mediumtext', 
 
 /** How a column's key values become text: folded (case/accent-insensitive text), in the charset they are in. */
 type Folding = 'none' | 'utf8' | 'latin1'
-const foldings = new WeakMap<ColumnInfo, Folding>()
-function foldingOf(column: ColumnInfo): Folding {
-  let folding = foldings.get(column)
-  if (folding === undefined) {
-    const binaryCollation = column.charset === 'binary' || /_bin$/.test(column.collation ?? '')
-    folding =
-      textTypes.has(column.dataType) && !binaryCollation
-        ? /^utf8/.test(column.charset ?? 'utf8')
-          ? 'utf8'
-          : 'latin1'
-        : 'none'
-    foldings.set(column, folding)
-  }
-  return folding
-}
+const foldingOf = perColumn((column): Folding => {
+  const binaryCollation = column.charset === 'binary' || /_bin$/.test(column.collation ?? '')
+  if (!textTypes.has(column.dataType) || binaryCollation) return 'none'
+  return /^utf8/.test(column.charset ?? 'utf8') ? 'utf8' : 'latin1'
+})
 
 /**
  * A key value as text that two values equal under the column's collation share. Text is folded coarsely (case,
