@@ -79,7 +79,7 @@ async function refuseLongQueries(locker: SqlSession, guardSeconds: number): Prom
   if (rows.length === 0) return
   const list = rows
     .slice(0, 3)
-    .map((r) => `id ${r.id}, ${r.user}, ${r.time} s: ${r.info}`)
+    .map((r) => `id ${r.id}, ${r.user}, ${r.time} s: ${withoutLiterals(r.info)}`)
     .join('; ')
   throw new CutoverError({
     code: 'SNAPSHOT_LONG_QUERY',
@@ -88,6 +88,11 @@ async function refuseLongQueries(locker: SqlSession, guardSeconds: number): Prom
     workaround:
       'Let them finish, or stop them (KILL QUERY <id>), then resume the job; once granted, the lock is held only for milliseconds.',
   })
+}
+
+/** Another session's statement text, its quoted literals replaced: they may hold a password (CREATE USER …). */
+function withoutLiterals(sql: string): string {
+  return sql.replace(/'(?:[^'\\]|\\.)*('|$)|"(?:[^"\\]|\\.)*("|$)/g, "'…'")
 }
 
 export async function openSnapshot(options: {
