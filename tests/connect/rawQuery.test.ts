@@ -2,13 +2,15 @@
  * Statements sent as bytes (connect/rawQuery.ts) keep the session's query timeout: a server that does not
  * answer in time fails the statement with PROTOCOL_SEQUENCE_TIMEOUT and the connection is closed, instead of
  * waiting forever; server errors come back with their errno. `runLong` (index builds, replicated ALTERs) has no
- * timeout at all.
+ * timeout at all. `loadLocalRaw` sends a LOCAL INFILE's pieces as packets, hands every piece back, and ends
+ * the file early (keeping the session usable) when its feed fails.
  */
+import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { connectionSchema } from '../../src/shared/domain/connection'
 import { openSession } from '../../src/main/engine/connect/openSession'
-import { executeRaw } from '../../src/main/engine/connect/rawQuery'
-import { targetServer } from '../harness/servers'
+import { executeRaw, infileHeadroom, loadLocalRaw } from '../../src/main/engine/connect/rawQuery'
+import { closeScratchDatabase, connectTarget, targetServer, uniqueName } from '../harness/servers'
 
 const session = (queryTimeoutMs: number) => {
   const admin = targetServer()
@@ -65,6 +67,107 @@ describe('runLong', () => {
       expect(await again.query<{ v: number }>('SELECT 1 AS v')).toEqual([{ v: 1 }])
     } finally {
       await again.close()
+    }
+  })
+})
+
+describe('loadLocalRaw', () => {
+  /** A piece as loadLocalRaw wants it: the header's place, then the lines. */
+  const piece = (lines: string[]) =>
+    Buffer.concat([Buffer.alloc(infileHeadroom), Buffer.from(lines.join(''), 'latin1')])
+  const loadSql = (table: string) =>
+    `LOAD DATA LOCAL INFILE 'x' INTO TABLE ${table} CHARACTER SET binary FIELDS TERMINATED BY '\\t' (id, v)`
+
+  it('loads every piece (one of them larger than a packet slice) and hands each piece back', async () => {
+    const db = uniqueName('infile')
+    const admin = await connectTarget()
+    await admin.query(`CREATE DATABASE ${db}`)
+    await admin.query(`CREATE TABLE ${db}.t (id INT PRIMARY KEY, v LONGTEXT)`)
+    const s = await session(10_000)
+    try {
+      const big = 'x'.repeat(9 * 1024 * 1024 + 17)
+      const pieces = [
+        piece(Array.from({ length: 1000 }, (_, i) => `${i}\tv${i}\n`)),
+        piece([`1000\t${big}\n`]),
+        piece([]),
+        piece(['1001\tlast\n']),
+      ]
+      async function* feed() {
+        yield* pieces
+      }
+      const handedBack: Buffer[] = []
+      const rows = await loadLocalRaw(s, loadSql(`${db}.t`), feed(), (p) => handedBack.push(p))
+      expect(rows).toBe(1002)
+      expect(handedBack).toHaveLength(pieces.length)
+      expect(new Set(handedBack)).toEqual(new Set(pieces))
+      const [got] = (await admin.query(`SELECT id, MD5(v) AS digest FROM ${db}.t ORDER BY id`)) as unknown as [
+        { id: number; digest: string }[],
+      ]
+      const values = [...Array.from({ length: 1000 }, (_, i) => `v${i}`), big, 'last']
+      const md5 = (v: string) => createHash('md5').update(v).digest('hex')
+      expect(got).toEqual(values.map((v, id) => ({ id, digest: md5(v) })))
+      expect(await s.query<{ v: number }>('SELECT 1 AS v')).toEqual([{ v: 1 }])
+    } finally {
+      await s.close()
+      await closeScratchDatabase(db, admin)
+    }
+  })
+
+  it('ends the file when its feed fails, rejects with that error, and keeps the session usable', async () => {
+    const db = uniqueName('infile')
+    const admin = await connectTarget()
+    await admin.query(`CREATE DATABASE ${db}`)
+    await admin.query(`CREATE TABLE ${db}.t (id INT PRIMARY KEY, v TEXT)`)
+    const s = await session(10_000)
+    try {
+      async function* feed() {
+        yield piece(['1\ta\n', '2\tb\n'])
+        throw new Error('the source went away')
+      }
+      await expect(loadLocalRaw(s, loadSql(`${db}.t`), feed())).rejects.toThrow('the source went away')
+      expect(await s.query<{ v: number }>('SELECT 1 AS v')).toEqual([{ v: 1 }])
+      // A statement error (no such table) comes back as the server's, before any piece is asked for.
+      let asked = false
+      async function* unused() {
+        asked = true
+        yield piece(['1\ta\n'])
+      }
+      await expect(loadLocalRaw(s, loadSql(`${db}.missing`), unused())).rejects.toMatchObject({ errno: 1146 })
+      expect(asked).toBe(false)
+      expect(await s.query<{ v: number }>('SELECT 2 AS v')).toEqual([{ v: 2 }])
+    } finally {
+      await s.close()
+      await closeScratchDatabase(db, admin)
+    }
+  })
+
+  it('fails, without hanging, when the connection is killed mid-file', async () => {
+    const db = uniqueName('infile')
+    const admin = await connectTarget()
+    await admin.query(`CREATE DATABASE ${db}`)
+    await admin.query(`CREATE TABLE ${db}.t (id INT PRIMARY KEY, v TEXT)`)
+    const s = await session(10_000)
+    try {
+      const [who] = (await s.raw.query('SELECT CONNECTION_ID() AS id')) as unknown as [{ id: number }[]]
+      let n = 0
+      async function* endless() {
+        for (;;) {
+          yield piece(Array.from({ length: 2000 }, () => `${n++}\tsome text\n`))
+          if (n === 20_000) await admin.query(`KILL ${who[0]!.id}`)
+          await new Promise((r) => setTimeout(r, 1))
+        }
+      }
+      const started = Date.now()
+      const error = await loadLocalRaw(s, loadSql(`${db}.t`), endless()).then(
+        () => null,
+        (e: Error) => e,
+      )
+      expect(n).toBeGreaterThanOrEqual(20_000)
+      expect(error?.message).toMatch(/Connection lost|closed|ECONNRESET|EPIPE/)
+      expect(Date.now() - started).toBeLessThan(10_000)
+    } finally {
+      await s.close().catch(() => undefined)
+      await closeScratchDatabase(db, admin)
     }
   })
 })

@@ -6,6 +6,9 @@
  *   building a JS value per cell. The copy transcodes those bytes straight into the target's format.
  * - `executeRaw`: sends a statement that is already bytes (a multi-row REPLACE built in a Buffer), without
  *   the string round trip mysql2's `query()` needs.
+ * - `loadLocalRaw`: runs a LOAD DATA LOCAL INFILE statement and sends its "file" from Buffers the caller
+ *   filled after a few free bytes, so each goes out as a packet without the copy mysql2 makes, and can be
+ *   reused once the socket has taken it.
  *
  * Both speak the plain MySQL client/server protocol: COM_QUERY (0x03, preceded by the query-attributes
  * header when that capability was negotiated), a column count, column definitions, EOF, rows, EOF; or an OK
@@ -31,6 +34,7 @@ interface ProtocolConnection {
   _resetSequenceId(): void
   writePacket(packet: { buffer: Buffer; length(): number; writeHeader(sequenceId: number): void }): void
   addCommand(command: object): void
+  stream: NodeJS.WritableStream & { writableLength: number; writableNeedDrain: boolean }
   pause(): void
   resume(): void
   destroy(): void
@@ -63,6 +67,11 @@ function queryPacket(connection: ProtocolConnection, body: Buffer, headroom: boo
     buffer = Buffer.concat([Buffer.from(prefix), body])
   }
   // mysql2's writePacket fills in the header, or splits the packet into 16 MiB protocol packets when larger.
+  return framed(buffer)
+}
+
+/** A protocol packet around `buffer`, whose first 4 bytes are the header's place. */
+function framed(buffer: Buffer) {
   return {
     buffer,
     length: () => buffer.length,
@@ -282,5 +291,135 @@ export function executeRaw(session: SqlSession, statement: Buffer, headroom = fa
     )
     connection.addCommand(command)
     if (timeoutMs) timer = setTimeout(() => command.timeOut(timeoutMs, connection), timeoutMs)
+  })
+}
+
+/** Bytes a LOCAL INFILE piece leaves free at its start for the packet header (`loadLocalRaw`). */
+export const infileHeadroom = 4
+
+/**
+ * Largest packet payload sent at once: a piece longer than this (a single huge row) goes out in slices, each a
+ * packet of its own. Every packet stays far below the server's max_allowed_packet and below 16 MiB, whose exact
+ * multiple would need the protocol's continuation packets (an empty one would read as the end of the file).
+ */
+const maxInfilePayload = 4 * 1024 * 1024
+
+class LoadLocalCommand extends RawCommand {
+  private state: 'request' | 'sending' | 'answer' = 'request'
+  /** Why the file was cut short (the pieces' iterator threw): the statement then fails with it. */
+  private feedError: Error | null = null
+
+  constructor(
+    sql: string,
+    private readonly pieces: AsyncIterable<Buffer>,
+    private readonly written: (piece: Buffer) => void,
+    /** Settles with the command (answered, failed or connection lost). */
+    private readonly settledPromise: Promise<void>,
+    resolve: (rows: number) => void,
+    reject: (error: Error) => void,
+  ) {
+    super(Buffer.from(sql, 'utf8'), false, resolve, reject)
+  }
+
+  protected next(packet: ProtocolPacket, connection: ProtocolConnection): boolean {
+    const first = packet.buffer[packet.start + 4]
+    if (this.state === 'request') {
+      if (first !== 0xfb) {
+        this.fail(
+          new Error(`the target answered LOAD DATA LOCAL without asking for the file (0x${first?.toString(16)})`),
+        )
+        return true
+      }
+      this.state = 'sending'
+      void this.send(connection)
+      return false
+    }
+    if (first !== 0x00) {
+      this.fail(new Error(`the target answered LOAD DATA LOCAL with an unexpected packet (0x${first?.toString(16)})`))
+      return true
+    }
+    if (this.feedError) this.fail(this.feedError)
+    else this.succeed(readLengthEncoded(packet.buffer, packet.start + 5))
+    return true
+  }
+
+  /** Sends every piece as a packet (ended by the empty packet), handing each back once the socket has taken it. */
+  private async send(connection: ProtocolConnection): Promise<void> {
+    const stream = connection.stream
+    const pending: Buffer[] = []
+    const handBack = () => {
+      for (const piece of pending.splice(0)) this.written(piece)
+    }
+    const drained = () =>
+      new Promise<void>((resolve) => {
+        const done = () => {
+          stream.removeListener('drain', done)
+          stream.removeListener('close', done)
+          resolve()
+        }
+        stream.once('drain', done)
+        stream.once('close', done)
+        void this.settledPromise.then(done)
+      })
+    try {
+      for await (const piece of this.pieces) {
+        if (this.settled) break
+        if (piece.length - infileHeadroom > maxInfilePayload) {
+          for (let at = infileHeadroom; at < piece.length; at += maxInfilePayload) {
+            const slice = piece.subarray(at, Math.min(piece.length, at + maxInfilePayload))
+            connection.writePacket(framed(Buffer.concat([Buffer.alloc(infileHeadroom), slice])))
+          }
+        } else if (piece.length > infileHeadroom) {
+          connection.writePacket(framed(piece))
+        }
+        pending.push(piece)
+        // Written straight to the kernel: the piece is free now. Otherwise wait until the socket has taken it
+        // all (this is also what bounds memory while the target reads slower than we encode).
+        if (stream.writableLength === 0) handBack()
+        else if (stream.writableNeedDrain) {
+          await drained()
+          if (stream.writableLength === 0) handBack()
+        }
+      }
+    } catch (error) {
+      // Cut short (an abort, a read or encoding error): end the file so the server answers, then fail with this.
+      this.feedError = error instanceof Error ? error : new Error(String(error))
+    }
+    if (!this.settled) {
+      this.state = 'answer'
+      connection.writePacket(framed(Buffer.alloc(infileHeadroom)))
+    }
+    await this.settledPromise
+    // The server answered (it had read everything) or the connection is gone: no piece is in use any more.
+    handBack()
+  }
+}
+
+/**
+ * Runs `sql` (a LOAD DATA LOCAL INFILE statement) and sends its file as `pieces`, whose first `infileHeadroom`
+ * bytes are free (the packet header is written there). `written` gets each piece back once the socket no longer
+ * needs it. Resolves with the rows the server reports; rejects with the server's error, a lost connection, or
+ * whatever the pieces' iterator threw (the file is then ended early and the server keeps the rows it read).
+ */
+export function loadLocalRaw(
+  session: SqlSession,
+  sql: string,
+  pieces: AsyncIterable<Buffer>,
+  written: (piece: Buffer) => void = () => undefined,
+): Promise<number> {
+  const connection = protocolConnection(session)
+  let markSettled!: () => void
+  const settled = new Promise<void>((resolve) => (markSettled = resolve))
+  return new Promise<number>((resolve, reject) => {
+    connection.addCommand(
+      new LoadLocalCommand(
+        sql,
+        pieces,
+        written,
+        settled,
+        (rows) => (markSettled(), resolve(rows)),
+        (error) => (markSettled(), reject(error)),
+      ),
+    )
   })
 }

@@ -14,30 +14,65 @@ function run(sizes: number[], limits: Parameters<typeof createBatcher>[0]): (num
 
 describe('createBatcher', () => {
   it('splits statements by bytes and by row count', () => {
-    expect(run([40, 40, 40, 40, 40], { table, maxAllowedPacket: 1000, maxStatementBytes: 100 })).toEqual([[0, 1], [2, 3], [4], 'commit'])
-    expect(run([1, 1, 1, 1, 1], { table, maxAllowedPacket: 1000, maxRowsPerStatement: 2 })).toEqual([[0, 1], [2, 3], [4], 'commit'])
+    expect(run([40, 40, 40, 40, 40], { table, maxAllowedPacket: 1000, maxStatementBytes: 100 })).toEqual([
+      [0, 1],
+      [2, 3],
+      [4],
+      'commit',
+    ])
+    expect(run([1, 1, 1, 1, 1], { table, maxAllowedPacket: 1000, maxRowsPerStatement: 2 })).toEqual([
+      [0, 1],
+      [2, 3],
+      [4],
+      'commit',
+    ])
   })
 
   it('counts the statement overhead and is capped by max_allowed_packet', () => {
-    expect(run([40, 40, 40], { table, maxAllowedPacket: 1000, maxStatementBytes: 100, statementOverheadBytes: 20 })).toEqual([[0, 1], [2], 'commit'])
+    expect(
+      run([40, 40, 40], { table, maxAllowedPacket: 1000, maxStatementBytes: 100, statementOverheadBytes: 20 }),
+    ).toEqual([[0, 1], [2], 'commit'])
     // The packet is smaller than the configured statement size, so it wins.
-    expect(run([40, 40, 40], { table, maxAllowedPacket: 90, maxStatementBytes: 1_000_000 })).toEqual([[0, 1], [2], 'commit'])
+    expect(run([40, 40, 40], { table, maxAllowedPacket: 90, maxStatementBytes: 1_000_000 })).toEqual([
+      [0, 1],
+      [2],
+      'commit',
+    ])
   })
 
   it('commits before a statement would overflow the transaction', () => {
     const limits = { table, maxAllowedPacket: 1000, maxStatementBytes: 100, maxTransactionBytes: 200 }
-    expect(run([60, 60, 60, 60, 60, 60, 60], limits)).toEqual([[0], [1], [2], 'commit', [3], [4], [5], 'commit', [6], 'commit'])
+    expect(run([60, 60, 60, 60, 60, 60, 60], limits)).toEqual([
+      [0],
+      [1],
+      [2],
+      'commit',
+      [3],
+      [4],
+      [5],
+      'commit',
+      [6],
+      'commit',
+    ])
   })
 
   it('sends a row larger than the statement limit alone', () => {
-    expect(run([10, 500, 10], { table, maxAllowedPacket: 1000, maxStatementBytes: 100 })).toEqual([[0], [1], [2], 'commit'])
+    expect(run([10, 500, 10], { table, maxAllowedPacket: 1000, maxStatementBytes: 100 })).toEqual([
+      [0],
+      [1],
+      [2],
+      'commit',
+    ])
   })
 
   it('refuses a row larger than max_allowed_packet, naming table and key', () => {
     const batcher = createBatcher<string>({ table, maxAllowedPacket: 100, statementOverheadBytes: 10 })
     expect(batcher.push('ok', 90)).toEqual([])
     expect(() => batcher.push('big', 91, () => 'id=42')).toThrow(
-      expect.objectContaining({ code: 'LOAD_ROW_TOO_LARGE', message: expect.stringMatching(/shop\.orders \(key id=42\)/) }),
+      expect.objectContaining({
+        code: 'LOAD_ROW_TOO_LARGE',
+        message: expect.stringMatching(/shop\.orders \(key id=42\)/),
+      }),
     )
   })
 

@@ -2,11 +2,17 @@ import { CutoverError } from '../../../shared/domain/errors'
 import type { TableRef } from '../dump/types'
 
 /** A row that cannot be sent in any statement the target accepts. */
-export function rowTooLargeError(table: TableRef, key: string | null, bytes: number, maxAllowedPacket: number): CutoverError {
+export function rowTooLargeError(
+  table: TableRef,
+  key: string | null,
+  bytes: number,
+  maxAllowedPacket: number,
+): CutoverError {
   return new CutoverError({
     code: 'LOAD_ROW_TOO_LARGE',
     message: `A row of ${table.schema}.${table.name}${key ? ` (key ${key})` : ''} needs ${bytes} bytes, more than the target's max_allowed_packet of ${maxAllowedPacket}.`,
-    workaround: 'Raise max_allowed_packet on the target (and txn-entry-size-limit on TiDB) above the largest row, then resume the job.',
+    workaround:
+      'Raise max_allowed_packet on the target (and txn-entry-size-limit on TiDB) above the largest row, then resume the job.',
     stage: 'existing',
   })
 }
@@ -52,7 +58,8 @@ export function createBatcher<Row>(limits: BatchLimits): Batcher<Row> {
     limits.maxStatementBytes ?? defaultBatchLimits.maxStatementBytes,
     limits.maxAllowedPacket,
   )
-  if (maxRows < 1 || maxStatement <= overhead || maxTransaction < 1) throw new Error('batch limits leave no room for a row')
+  if (maxRows < 1 || maxStatement <= overhead || maxTransaction < 1)
+    throw new Error('batch limits leave no room for a row')
 
   let rows: Row[] = []
   let statementBytes = overhead

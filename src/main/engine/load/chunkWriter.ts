@@ -1,11 +1,10 @@
 /**
  * Writes one chunk's rows to the target. Logical mode: multi-row REPLACE statements sized by bytes (duplicate
  * keys are replaced, as the seed specifies), one statement executing while the next is read and encoded.
- * Physical mode: one LOAD DATA LOCAL INFILE streaming the rows as escaped Buffers. Both return only once the
+ * Physical mode: one LOAD DATA LOCAL INFILE streaming the rows as Buffers (format: valueEncoding's loadDataQuote). Both return only once the
  * target has committed every row, so the caller may then checkpoint the chunk.
  */
-import { Readable } from 'node:stream'
-import { executeRaw, statementHeadroom } from '../connect/rawQuery'
+import { executeRaw, infileHeadroom, loadLocalRaw, statementHeadroom } from '../connect/rawQuery'
 import type { RawRowHandler, RawRowStream } from '../connect/rawQuery'
 import type { SqlSession } from '../connect/session'
 import { copiedColumns } from '../dump/columnSelection'
@@ -247,20 +246,26 @@ export async function writeChunkLogical(
   }
 }
 
-/** Encoded rows in ~256 KiB Buffers: LOAD DATA LOCAL needs Buffer chunks, and fewer, larger writes are faster. */
-async function* loadDataPieces(options: WriteOptions, counters: WriteResult): AsyncGenerator<Buffer> {
+/** LOAD DATA pieces: ~256 KiB (fewer, larger writes are faster), each sent as one packet without a copy. */
+const loadDataPieceBytes = 256 * 1024
+
+/** The chunk's rows in the LOAD DATA format, in pieces that start with `infileHeadroom` free bytes. */
+async function* loadDataPieces(options: WriteOptions, pool: BufferPool, counters: WriteResult): AsyncGenerator<Buffer> {
   const pieces = encodedPieces(options.read, {
     encode: compileLoadDataEncoder(options.columns),
-    pieceBytes: 256 * 1024,
+    lead: Buffer.alloc(infileHeadroom),
+    pieceBytes: infileHeadroom + loadDataPieceBytes,
     maxRows: Number.MAX_SAFE_INTEGER,
+    pool,
     signal: options.signal,
   })
   try {
     for await (const piece of pieces) {
+      const bytes = piece.data.length - infileHeadroom
       counters.rows += piece.rows
-      counters.bytes += piece.data.length
-      await options.throttler.take(piece.data.length, options.signal)
-      options.onWritten?.(piece.rows, piece.data.length)
+      counters.bytes += bytes
+      await options.throttler.take(bytes, options.signal)
+      options.onWritten?.(piece.rows, bytes)
       yield piece.data
     }
   } finally {
@@ -272,13 +277,9 @@ export async function writeChunkPhysical(session: SqlSession, options: WriteOpti
   const counters: WriteResult = { rows: 0, bytes: 0 }
   // REPLACE makes a redone chunk (after a crash mid-load) idempotent for keyed tables.
   const sql = buildLoadDataStatement(options.table, options.columns, { duplicates: 'replace' })
-  const stream = Readable.from(loadDataPieces(options, counters), { objectMode: false })
-  try {
-    await session.raw.query({ sql, infileStreamFactory: () => stream } as never)
-  } catch (error) {
-    stream.destroy()
-    throw error
-  }
+  // A piece's buffer is written again once the socket has taken it: no garbage per piece.
+  const pool = new BufferPool(infileHeadroom + loadDataPieceBytes + 64 * 1024)
+  await loadLocalRaw(session, sql, loadDataPieces(options, pool, counters), (piece) => pool.release(piece))
   if (options.signal.aborted) throw abortError(options.signal)
   // LOAD DATA under autocommit is its own transaction: committed when the statement returns.
   options.onCommitted(counters.rows, counters.bytes)

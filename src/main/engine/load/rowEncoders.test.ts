@@ -79,6 +79,36 @@ describe('compiled row encoders', () => {
     expect(sink.take().equals(Buffer.concat(reference))).toBe(true)
   })
 
+  it('double the quote byte wherever it falls when many rows share one packet buffer', () => {
+    // Rows arrive packed in socket-sized buffers: the quote search runs ahead across cells, length bytes
+    // (a 511-byte cell's length is fc ff 01) and rows, and must never skip a quote inside a later value.
+    const blobs = [col('a', 'blob'), col('n', 'int'), col('b', 'varchar', { charset: 'latin1' })]
+    const cells = [
+      Buffer.alloc(0),
+      Buffer.from([0xff]),
+      Buffer.from('plain'),
+      Buffer.alloc(511, 0x61),
+      Buffer.alloc(300, 0xff),
+    ]
+    const rowsIn: (Buffer | null)[][] = []
+    for (let n = 0; n < 400; n++) {
+      const pick = (k: number) =>
+        n % 11 === k ? null : Buffer.concat([cells[(n * 7 + k) % 5]!, Buffer.from([n & 0xff])])
+      rowsIn.push([pick(1), Buffer.from(String(n)), pick(2)])
+    }
+    const packets = rowsIn.map((row) => rowPacket(row, 0).packet)
+    const shared = Buffer.concat(packets)
+    const encode = compileLoadDataEncoder(blobs)
+    const sink = new ByteSink(64)
+    let at = 0
+    for (const p of packets) {
+      // Each row's packet minus the 2 trailing bytes rowPacket adds.
+      encode(shared, at, at + p.length - 2, sink)
+      at += p.length
+    }
+    expect(sink.take().equals(Buffer.concat(rowsIn.map((row) => encodeRow(row, blobs))))).toBe(true)
+  })
+
   it('write SQL tuples character for character like the reference encoder', () => {
     const asBytes = compileSqlTupleWriter(columns)
     const sink = new ByteSink(16)
@@ -109,11 +139,13 @@ describe('compiled row encoders', () => {
     const big = Buffer.alloc(70000, 0x41)
     const mid = Buffer.alloc(300, 0x42)
     const text = [col('a', 'varchar'), col('b', 'varchar'), col('c', 'varchar')]
+    const q = Buffer.from([0xff])
+    const tab = Buffer.from('\t')
     const { packet, start, end } = rowPacket([Buffer.from('k1'), mid, big])
     const sink = new ByteSink(16)
     compileLoadDataEncoder(text)(packet, start, end, sink)
     expect(
-      sink.take().equals(Buffer.concat([Buffer.from('k1\t'), mid, Buffer.from('\t'), big, Buffer.from('\n')])),
+      sink.take().equals(Buffer.concat([q, Buffer.from('k1'), q, tab, q, mid, q, tab, q, big, q, Buffer.from('\n')])),
     ).toBe(true)
     expect(firstCellText(packet, start, end)).toBe('k1')
     const nullFirst = rowPacket([null, mid, big])

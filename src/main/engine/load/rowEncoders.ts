@@ -7,7 +7,7 @@
  */
 import { copiedColumns } from '../dump/columnSelection'
 import type { ColumnInfo } from '../dump/types'
-import { kindOf } from './valueEncoding'
+import { kindOf, loadDataQuote, loadsBare } from './valueEncoding'
 import type { ValueKind } from './valueEncoding'
 
 /** Encodes the row whose cells are `packet[start..end)` into `sink`. */
@@ -55,22 +55,15 @@ export class ByteSink {
     this.position = p
   }
 
-  /**
-   * Writes `src[start..end)` with every byte that `escapes` maps (to a nonzero letter) written as a backslash
-   * and that letter; one pass, straight into the buffer.
-   */
-  escaped(src: Buffer, start: number, end: number, escapes: Uint8Array): void {
+  /** Writes `src[start..end)` with every `b` byte doubled (LOAD DATA's quote inside an enclosed value). */
+  doubling(src: Buffer, start: number, end: number, b: number): void {
     this.ensure((end - start) * 2)
     const out = this.buffer
     let p = this.position
     for (let i = start; i < end; i++) {
-      const b = src[i]!
-      const e = escapes[b]!
-      if (e === 0) out[p++] = b
-      else {
-        out[p++] = 0x5c
-        out[p++] = e
-      }
+      const c = src[i]!
+      out[p++] = c
+      if (c === b) out[p++] = c
     }
     this.position = p
   }
@@ -153,17 +146,26 @@ export class BufferPool {
 
 const hexDigits = Buffer.from('0123456789abcdef', 'latin1')
 
-/** LOAD DATA's escapes (FIELDS ESCAPED BY '\\'): the byte after the backslash, or 0 for "copy as is". */
-const loadDataEscape = new Uint8Array(256)
-loadDataEscape[0x5c] = 0x5c // \
-loadDataEscape[0x09] = 0x74 // tab → \t
-loadDataEscape[0x0a] = 0x6e // LF → \n
-loadDataEscape[0x0d] = 0x72 // CR → \r
-loadDataEscape[0x00] = 0x30 // NUL → \0
-loadDataEscape[0x1a] = 0x5a // ^Z → \Z
+/**
+ * Where the next LOAD DATA quote byte is in the packets being read, found by a native search that covers each
+ * stretch of a packet buffer once: a value is then copied as it is, unless the quote falls inside it. Buffers are
+ * read in order and never change once received; a different buffer, or going back, starts a new search.
+ */
+class QuoteFinder {
+  private buffer: Buffer | null = null
+  private searchedFrom = 0
+  private next = 0
 
-function writeEscaped(sink: ByteSink, src: Buffer, start: number, end: number): void {
-  sink.escaped(src, start, end, loadDataEscape)
+  /** The position of the first quote at or after `start` in `src`, or `src.length` when there is none. */
+  at(src: Buffer, start: number): number {
+    if (src !== this.buffer || start < this.searchedFrom || this.next < start) {
+      const found = src.indexOf(loadDataQuote, start)
+      this.buffer = src
+      this.searchedFrom = start
+      this.next = found < 0 ? src.length : found
+    }
+    return this.next
+  }
 }
 
 /** BIT arrives as big-endian bytes; both write paths want its unsigned value. */
@@ -172,27 +174,26 @@ function bitValue(src: Buffer, start: number, end: number): number | bigint {
   return end - start <= 6 ? src.readUIntBE(start, end - start) : BigInt(`0x${src.toString('hex', start, end)}`)
 }
 
-const nullField = Buffer.from('\\N', 'latin1')
+const nullField = Buffer.from('NULL', 'latin1')
 
 /** Writes the cell `src[start..end)`. */
 type CellWriter = (sink: ByteSink, src: Buffer, start: number, end: number) => void
 
-function loadDataWriter(kind: ValueKind): CellWriter {
-  switch (kind) {
-    case 'integer':
-    case 'decimal':
-    case 'float':
-    case 'temporal':
-      // The server's text for numbers, dates and times is plain ASCII without tabs, newlines or backslashes.
-      return (sink, src, start, end) => sink.bytes(src, start, end)
-    case 'bit':
-      return (sink, src, start, end) => {
-        const value = bitValue(src, start, end)
-        if (typeof value === 'number') sink.decimal(value)
-        else sink.ascii(value.toString(10))
-      }
-    default:
-      return writeEscaped
+function loadDataWriter(kind: ValueKind, quotes: QuoteFinder): CellWriter {
+  if (kind === 'bit') {
+    return (sink, src, start, end) => {
+      const value = bitValue(src, start, end)
+      if (typeof value === 'number') sink.decimal(value)
+      else sink.ascii(value.toString(10))
+    }
+  }
+  // The server's text for numbers, dates and times is plain ASCII without tabs, newlines or the quote byte.
+  if (loadsBare(kind)) return (sink, src, start, end) => sink.bytes(src, start, end)
+  return (sink, src, start, end) => {
+    sink.byte(loadDataQuote)
+    if (quotes.at(src, start) >= end) sink.bytes(src, start, end)
+    else sink.doubling(src, start, end, loadDataQuote)
+    sink.byte(loadDataQuote)
   }
 }
 
@@ -240,9 +241,10 @@ function compileRow(
   }
 }
 
-/** Writes rows in `buildLoadDataStatement`'s format: fields in `copiedColumns` order, tab-separated, LF-ended. */
+/** Writes rows in `buildLoadDataStatement`'s format (see `loadDataQuote`): `copiedColumns` order, tab-separated, LF-ended. */
 export function compileLoadDataEncoder(columns: readonly ColumnInfo[]): RowEncoder {
-  const writers = copiedColumns(columns).map((c) => loadDataWriter(kindOf(c)))
+  const quotes = new QuoteFinder()
+  const writers = copiedColumns(columns).map((c) => loadDataWriter(kindOf(c), quotes))
   return compileRow(writers.length, 0x09, writers, nullField, -1, 0x0a)
 }
 

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import type { ColumnInfo } from '../dump/types'
-import { buildLoadDataStatement, encodeLoadDataField, encodeRow, encodeSqlLiteral, type CellValue } from './valueEncoding'
+import {
+  buildLoadDataStatement,
+  encodeLoadDataField,
+  encodeRow,
+  encodeSqlLiteral,
+  type CellValue,
+} from './valueEncoding'
 
 const col = (name: string, dataType: string, extra: Partial<ColumnInfo> = {}): ColumnInfo => ({
   name,
@@ -16,47 +22,42 @@ const blob = col('b', 'longblob')
 const text = col('t', 'varchar', { charset: 'utf8mb4', collation: 'utf8mb4_bin' })
 
 /**
- * Reference reader for `FIELDS TERMINATED BY '\t' ENCLOSED BY '' ESCAPED BY '\\' LINES TERMINATED BY '\n'`, written
- * from the MySQL manual's rules: an unescaped tab ends a field, an unescaped newline ends a line, `\N` alone is NULL,
- * and `\0 \b \n \r \t \Z` stand for NUL, backspace, LF, CR, tab and 0x1a; any other escaped byte stands for itself.
+ * Reference reader for `FIELDS TERMINATED BY '\t' ENCLOSED BY 0xFF ESCAPED BY '' LINES TERMINATED BY '\n'`, written
+ * from the MySQL manual's rules (and sql_load.cc's READ_INFO): a field that starts with the quote runs to a quote
+ * followed by a tab, a newline or the end; inside it a doubled quote is one quote and a quote followed by anything
+ * else stands for itself. Any other field runs to the next tab or newline, and the bare word NULL is NULL.
  */
 function readLoadData(stream: Buffer): (Buffer | null)[][] {
-  const named: Record<number, number> = { 0x30: 0, 0x62: 8, 0x6e: 10, 0x72: 13, 0x74: 9, 0x5a: 0x1a }
+  const quote = 0xff
   const rows: (Buffer | null)[][] = []
   let row: (Buffer | null)[] = []
-  let field: number[] = []
-  let escapedNull = false
-  let raw = 0 // bytes seen in this field, to tell `\N` alone from `\N` inside a value
-  const endField = (): void => {
-    row.push(escapedNull && raw === 2 ? null : Buffer.from(field))
-    field = []
-    escapedNull = false
-    raw = 0
-  }
-  for (let i = 0; i < stream.length; i++) {
-    const b = stream[i]!
-    if (b === 0x5c) {
-      const next = stream[++i]
-      if (next === undefined) throw new Error('stream ends inside an escape')
-      raw += 2
-      if (next === 0x4e) {
-        escapedNull = raw === 2
-        field.push(0x4e)
-      } else {
-        field.push(named[next] ?? next)
+  let i = 0
+  while (i < stream.length) {
+    const field: number[] = []
+    let enclosed = false
+    if (stream[i] === quote) {
+      enclosed = true
+      for (i += 1; ; i++) {
+        if (i >= stream.length) throw new Error('stream ends inside a quoted field')
+        const b = stream[i]!
+        if (b !== quote) field.push(b)
+        else if (stream[i + 1] === quote) field.push(stream[++i]!)
+        else if (i + 1 === stream.length || stream[i + 1] === 0x09 || stream[i + 1] === 0x0a) {
+          i += 1
+          break
+        } else field.push(b)
       }
-    } else if (b === 0x09) {
-      endField()
-    } else if (b === 0x0a) {
-      endField()
+    } else {
+      while (i < stream.length && stream[i] !== 0x09 && stream[i] !== 0x0a) field.push(stream[i++]!)
+    }
+    const value = Buffer.from(field)
+    row.push(!enclosed && value.toString('latin1') === 'NULL' ? null : value)
+    if (i >= stream.length) throw new Error('stream does not end with a newline')
+    if (stream[i++] === 0x0a) {
       rows.push(row)
       row = []
-    } else {
-      field.push(b)
-      raw += 1
     }
   }
-  if (field.length > 0 || row.length > 0) throw new Error('stream does not end with a newline')
   return rows
 }
 
@@ -74,7 +75,11 @@ function prng(seed: number): () => number {
 describe('encodeLoadDataField', () => {
   it('round-trips every single byte value and all 256 together', () => {
     const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i))
-    const values: CellValue[] = [...Array.from({ length: 256 }, (_, i) => Buffer.from([i])), all, Buffer.from(all).reverse()]
+    const values: CellValue[] = [
+      ...Array.from({ length: 256 }, (_, i) => Buffer.from([i])),
+      all,
+      Buffer.from(all).reverse(),
+    ]
     const columns = values.map(() => blob)
     const decoded = readLoadData(encodeRow(values, columns))
     expect(decoded).toHaveLength(1)
@@ -83,7 +88,7 @@ describe('encodeLoadDataField', () => {
 
   it('round-trips random binary rows with terminators and backslashes', () => {
     const rand = prng(2024)
-    const special = [0x5c, 0x09, 0x0a, 0x0d, 0x00, 0x1a, 0x4e]
+    const special = [0xff, 0x09, 0x0a, 0x5c, 0x00, 0x4e, 0x55, 0x4c]
     const rows: CellValue[][] = []
     const stream: Buffer[] = []
     for (let r = 0; r < 200; r++) {
@@ -91,7 +96,9 @@ describe('encodeLoadDataField', () => {
         if (rand() < 0.1) return null
         const len = Math.floor(rand() * 12)
         return Buffer.from(
-          Array.from({ length: len }, () => (rand() < 0.5 ? special[Math.floor(rand() * special.length)]! : Math.floor(rand() * 256))),
+          Array.from({ length: len }, () =>
+            rand() < 0.5 ? special[Math.floor(rand() * special.length)]! : Math.floor(rand() * 256),
+          ),
         )
       })
       rows.push(row)
@@ -102,31 +109,44 @@ describe('encodeLoadDataField', () => {
 
   it('keeps NULL, the empty string, the text \\N and the word NULL apart', () => {
     const values: CellValue[] = [null, '', '\\N', 'NULL', Buffer.alloc(0), Buffer.from('\\N')]
-    const line = encodeRow(values, values.map(() => text))
-    expect(line.toString('latin1')).toBe('\\N\t\t\\\\N\tNULL\t\t\\\\N\n')
-    expect(readLoadData(line)[0]).toEqual([null, Buffer.alloc(0), Buffer.from('\\N'), Buffer.from('NULL'), Buffer.alloc(0), Buffer.from('\\N')])
+    const line = encodeRow(
+      values,
+      values.map(() => text),
+    )
+    expect(line.toString('latin1')).toBe('NULL\t\xff\xff\t\xff\\N\xff\t\xffNULL\xff\t\xff\xff\t\xff\\N\xff\n')
+    expect(readLoadData(line)[0]).toEqual([
+      null,
+      Buffer.alloc(0),
+      Buffer.from('\\N'),
+      Buffer.from('NULL'),
+      Buffer.alloc(0),
+      Buffer.from('\\N'),
+    ])
   })
 
-  it('escapes exactly backslash, tab, LF, CR, NUL and ^Z', () => {
+  it('encloses text and binary values, doubling only the quote byte 0xFF', () => {
     const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i))
-    const escaped = encodeLoadDataField(all, blob)
-    expect(escaped.length).toBe(256 + 6)
-    expect(escaped.subarray(0, 2).toString('latin1')).toBe('\\0')
-    expect(encodeLoadDataField(Buffer.from([0x1a, 0x0d, 0x0a, 0x09, 0x5c]), blob).toString('latin1')).toBe('\\Z\\r\\n\\t\\\\')
+    const enclosed = encodeLoadDataField(all, blob)
+    expect(enclosed.length).toBe(256 + 1 + 2)
+    expect(enclosed.equals(Buffer.concat([Buffer.from([0xff]), all, Buffer.from([0xff, 0xff])]))).toBe(true)
+    expect(encodeLoadDataField(Buffer.from([0xff, 0x09, 0xff]), blob).toString('hex')).toBe('ffffff09ffffff')
   })
 
-  it('passes a Buffer that needs no escaping through without copying', () => {
-    const value = Buffer.from('plain bytes \xff', 'latin1')
-    expect(encodeLoadDataField(value, blob)).toBe(value)
+  it('passes a bare value through without copying and refuses a date/time that is not one', () => {
+    const value = Buffer.from('2024-02-29 23:59:59.999999', 'latin1')
+    expect(encodeLoadDataField(value, col('d', 'datetime'))).toBe(value)
+    expect(() => encodeLoadDataField(Buffer.from('1\t2'), col('d', 'datetime'))).toThrow(/not a date\/time/)
   })
 
   it('writes strings as UTF-8 and numbers as ASCII text', () => {
-    expect(encodeLoadDataField('née 😀\t', text).toString('utf8')).toBe('née 😀\\t')
+    expect(encodeLoadDataField('née 😀\t', text).subarray(1, -1).toString('utf8')).toBe('née 😀\t')
     const bigint = col('n', 'bigint', { columnType: 'bigint(20) unsigned' })
     expect(encodeLoadDataField('18446744073709551615', bigint).toString()).toBe('18446744073709551615')
     expect(encodeLoadDataField(18446744073709551615n, bigint).toString()).toBe('18446744073709551615')
     expect(encodeLoadDataField(-42, bigint).toString()).toBe('-42')
-    expect(() => encodeLoadDataField(2 ** 60, bigint)).toThrow(expect.objectContaining({ code: 'LOAD_VALUE_UNSUPPORTED' }))
+    expect(() => encodeLoadDataField(2 ** 60, bigint)).toThrow(
+      expect.objectContaining({ code: 'LOAD_VALUE_UNSUPPORTED' }),
+    )
     const decimal = col('d', 'decimal', { columnType: 'decimal(65,30)' })
     const wide = '-12345678901234567890123456789012345.123456789012345678901234567890'
     expect(encodeLoadDataField(wide, decimal).toString()).toBe(wide)
@@ -153,7 +173,7 @@ describe('encodeLoadDataField', () => {
 
   it('refuses what it cannot write exactly', () => {
     const latin1 = col('l', 'varchar', { charset: 'latin1' })
-    expect(encodeLoadDataField('plain ascii', latin1).toString()).toBe('plain ascii')
+    expect(encodeLoadDataField('plain ascii', latin1).subarray(1, -1).toString('latin1')).toBe('plain ascii')
     expect(() => encodeLoadDataField('café', latin1)).toThrow(/read as bytes/)
     expect(() => encodeLoadDataField('\ud800', text)).toThrow(/well-formed/)
     expect(() => encodeLoadDataField({} as unknown as CellValue, col('j', 'json'))).toThrow(/objects/)
@@ -179,13 +199,16 @@ describe('buildLoadDataStatement', () => {
     ]
     expect(buildLoadDataStatement({ schema: 'shop', name: 'orders' }, columns)).toBe(
       "LOAD DATA LOCAL INFILE 'cutover-stream.tsv' INTO TABLE `shop`.`orders` CHARACTER SET binary" +
-        " FIELDS TERMINATED BY '\\t' ENCLOSED BY '' ESCAPED BY '\\\\' LINES STARTING BY '' TERMINATED BY '\\n'" +
+        " FIELDS TERMINATED BY '\\t' ENCLOSED BY 0xff ESCAPED BY '' LINES STARTING BY '' TERMINATED BY '\\n'" +
         ' (`id`, @c2, @c3, `t`) SET `fl``ags` = CAST(@c2 AS UNSIGNED), `doc` = CONVERT(@c3 USING utf8mb4)',
     )
   })
 
   it('can replace duplicates and sanitises the file name', () => {
-    const sql = buildLoadDataStatement({ schema: 's', name: 't' }, [text], { duplicates: 'replace', fileName: "a'b.tsv" })
+    const sql = buildLoadDataStatement({ schema: 's', name: 't' }, [text], {
+      duplicates: 'replace',
+      fileName: "a'b.tsv",
+    })
     expect(sql).toMatch(/^LOAD DATA LOCAL INFILE 'a_b.tsv' REPLACE INTO TABLE `s`.`t` /)
   })
 })
@@ -198,7 +221,17 @@ function readSqlString(literal: string): string {
   const m = /^_utf8mb4'([\s\S]*)'$/.exec(literal)
   if (!m) throw new Error(`not a _utf8mb4 literal: ${literal}`)
   const body = m[1]!
-  const named: Record<string, string> = { '0': '\0', "'": "'", '"': '"', b: '\b', n: '\n', r: '\r', t: '\t', Z: '\x1a', '\\': '\\' }
+  const named: Record<string, string> = {
+    '0': '\0',
+    "'": "'",
+    '"': '"',
+    b: '\b',
+    n: '\n',
+    r: '\r',
+    t: '\t',
+    Z: '\x1a',
+    '\\': '\\',
+  }
   let out = ''
   for (let i = 0; i < body.length; i++) {
     const c = body[i]!
@@ -239,9 +272,9 @@ describe('encodeSqlLiteral', () => {
     expect(encodeSqlLiteral('18446744073709551615', bigint)).toBe('18446744073709551615')
     expect(encodeSqlLiteral(-9223372036854775808n, bigint)).toBe('-9223372036854775808')
     expect(encodeSqlLiteral(null, bigint)).toBe('NULL')
-    expect(encodeSqlLiteral('99999999999999999999999999999999999.999999999999999999999999999999', col('d', 'decimal'))).toBe(
-      '99999999999999999999999999999999999.999999999999999999999999999999',
-    )
+    expect(
+      encodeSqlLiteral('99999999999999999999999999999999999.999999999999999999999999999999', col('d', 'decimal')),
+    ).toBe('99999999999999999999999999999999999.999999999999999999999999999999')
     expect(() => encodeSqlLiteral("1'", bigint)).toThrow(/not an integer/)
   })
 
