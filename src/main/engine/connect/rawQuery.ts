@@ -4,8 +4,9 @@
  *
  * - `streamRawRows`: runs a text-protocol SELECT and hands every row packet to the caller as bytes, without
  *   building a JS value per cell. The copy transcodes those bytes straight into the target's format.
- * - `executeRaw`: sends a statement that is already bytes (a multi-row REPLACE built in a Buffer), without
- *   the string round trip mysql2's `query()` needs.
+ * - `executeRaw`: sends a statement that is already bytes, without the string round trip mysql2's `query()`
+ *   needs; `prepareRaw` and `executePacket` prepare a statement and execute it with parameters already encoded
+ *   in place (logical mode's prepared multi-row REPLACE, load/preparedBatches.ts).
  * - `loadLocalRaw`: runs a LOAD DATA LOCAL INFILE statement and sends its "file" from Buffers the caller
  *   filled after a few free bytes, so each goes out as a packet without the copy mysql2 makes, and can be
  *   reused once the socket has taken it.
@@ -41,33 +42,21 @@ interface ProtocolConnection {
 }
 
 const COM_QUERY = 0x03
+const COM_STMT_PREPARE = 0x16
 const CLIENT_QUERY_ATTRIBUTES = 0x08000000
 
 function protocolConnection(session: SqlSession): ProtocolConnection {
   return (session.raw as unknown as { connection: ProtocolConnection }).connection
 }
 
-/**
- * Bytes a caller may leave free at the start of a statement buffer (`executeRaw` with `headroom`): the packet
- * header, COM_QUERY and the query-attributes fields are then written in place instead of copying the statement.
- */
-export const statementHeadroom = 7
-
-/** COM_QUERY around `body` (whose first `statementHeadroom` bytes are free when `headroom`). */
-function queryPacket(connection: ProtocolConnection, body: Buffer, headroom: boolean) {
+/** COM_QUERY around `body`. */
+function queryPacket(connection: ProtocolConnection, body: Buffer) {
   const attributes =
     (connection.config.clientFlags & (connection.serverCapabilityFlags ?? 0) & CLIENT_QUERY_ATTRIBUTES) !== 0
   // Without attributes: [header×4][0x03]; with them, no parameters in one parameter set: [header×4][0x03][0][1].
   const prefix = attributes ? [0, 0, 0, 0, COM_QUERY, 0, 1] : [0, 0, 0, 0, COM_QUERY]
-  let buffer: Buffer
-  if (headroom) {
-    buffer = body.subarray(statementHeadroom - prefix.length)
-    for (let i = 0; i < prefix.length; i++) buffer[i] = prefix[i]!
-  } else {
-    buffer = Buffer.concat([Buffer.from(prefix), body])
-  }
   // mysql2's writePacket fills in the header, or splits the packet into 16 MiB protocol packets when larger.
-  return framed(buffer)
+  return framed(Buffer.concat([Buffer.from(prefix), body]))
 }
 
 /** A protocol packet around `buffer`, whose first 4 bytes are the header's place. */
@@ -88,8 +77,9 @@ abstract class RawCommand {
   protected settled = false
 
   constructor(
+    /** COM_QUERY's statement, COM_STMT_PREPARE's, or a whole command whose first 4 bytes are the header's place. */
     private readonly body: Buffer,
-    private readonly headroom: boolean,
+    private readonly kind: 'query' | 'prepare' | 'packet',
     private readonly resolveResult: (value: number) => void,
     private readonly rejectResult: (error: Error) => void,
   ) {}
@@ -98,7 +88,13 @@ abstract class RawCommand {
     if (!this.started) {
       this.started = true
       connection._resetSequenceId()
-      connection.writePacket(queryPacket(connection, this.body, this.headroom))
+      connection.writePacket(
+        this.kind === 'packet'
+          ? framed(this.body)
+          : this.kind === 'prepare'
+            ? framed(Buffer.concat([Buffer.from([0, 0, 0, 0, COM_STMT_PREPARE]), this.body]))
+            : queryPacket(connection, this.body),
+      )
       return false
     }
     if (!packet) return false
@@ -184,7 +180,7 @@ class StreamRowsCommand extends RawCommand {
     resolve: (rows: number) => void,
     reject: (error: Error) => void,
   ) {
-    super(Buffer.from(sql, 'utf8'), false, resolve, reject)
+    super(Buffer.from(sql, 'utf8'), 'query', resolve, reject)
   }
 
   protected next(packet: ProtocolPacket): boolean {
@@ -273,19 +269,30 @@ export function streamRawRows(session: SqlSession, sql: string, onRow: RawRowHan
 
 /**
  * Sends one statement given as bytes and resolves once the server answered OK, or rejects after the session's
- * query timeout (the connection is then unusable). With `headroom`, the first
- * `statementHeadroom` bytes of `statement` are not part of it and are overwritten; either way the caller may
- * reuse the buffer once the promise resolves (the server answers only after reading the whole statement).
+ * query timeout (the connection is then unusable).
  */
-export function executeRaw(session: SqlSession, statement: Buffer, headroom = false): Promise<void> {
+export function executeRaw(session: SqlSession, statement: Buffer): Promise<void> {
+  return execute(session, statement, 'query')
+}
+
+/**
+ * Sends one command that is already bytes, after 4 free bytes for the packet header (a COM_STMT_EXECUTE built
+ * in place), and resolves once the server answered OK; otherwise as `executeRaw`. The caller may reuse the
+ * buffer once the promise settles (the server answers only after reading the whole command).
+ */
+export function executePacket(session: SqlSession, command: Buffer): Promise<void> {
+  return execute(session, command, 'packet')
+}
+
+function execute(session: SqlSession, body: Buffer, kind: 'query' | 'packet'): Promise<void> {
   const connection = protocolConnection(session)
   const timeoutMs = session.queryTimeoutMs
   return new Promise<void>((resolve, reject) => {
     let timer: ReturnType<typeof setTimeout> | undefined
     const settle = () => clearTimeout(timer)
     const command = new ExecuteCommand(
-      statement,
-      headroom,
+      body,
+      kind,
       () => (settle(), resolve()),
       (error) => (settle(), reject(error)),
     )
@@ -318,7 +325,7 @@ class LoadLocalCommand extends RawCommand {
     resolve: (rows: number) => void,
     reject: (error: Error) => void,
   ) {
-    super(Buffer.from(sql, 'utf8'), false, resolve, reject)
+    super(Buffer.from(sql, 'utf8'), 'query', resolve, reject)
   }
 
   protected next(packet: ProtocolPacket, connection: ProtocolConnection): boolean {
@@ -421,5 +428,53 @@ export function loadLocalRaw(
         (error) => (markSettled(), reject(error)),
       ),
     )
+  })
+}
+
+/**
+ * The server's answer to COM_STMT_PREPARE: an OK header (statement id, column and parameter counts), then a
+ * definition packet per parameter and per result column, each list ended by an EOF. The definitions are
+ * skipped: mysql2 would build an object for each of a multi-row statement's thousands of parameters.
+ */
+class PrepareCommand extends RawCommand {
+  private packetsLeft = -1
+  private statement = 0
+  parameters = 0
+
+  protected next(packet: ProtocolPacket): boolean {
+    const { buffer } = packet
+    const payload = packet.start + 4
+    if (this.packetsLeft < 0) {
+      if (buffer[payload] !== 0x00) {
+        this.fail(
+          new Error(`the server answered a prepare with an unexpected packet (0x${buffer[payload]?.toString(16)})`),
+        )
+        return true
+      }
+      this.statement = buffer.readUInt32LE(payload + 1)
+      const columns = buffer.readUInt16LE(payload + 5)
+      this.parameters = buffer.readUInt16LE(payload + 7)
+      // Each non-empty list of definitions is followed by an EOF packet.
+      this.packetsLeft = (this.parameters > 0 ? this.parameters + 1 : 0) + (columns > 0 ? columns + 1 : 0)
+    } else {
+      this.packetsLeft -= 1
+    }
+    if (this.packetsLeft > 0) return false
+    this.succeed(this.statement)
+    return true
+  }
+}
+
+/** Prepares `sql` on the session; resolves with the statement's id and its number of parameters. */
+export function prepareRaw(session: SqlSession, sql: string): Promise<{ id: number; parameters: number }> {
+  const connection = protocolConnection(session)
+  return new Promise((resolve, reject) => {
+    const command: PrepareCommand = new PrepareCommand(
+      Buffer.from(sql, 'utf8'),
+      'prepare',
+      (id) => resolve({ id, parameters: command.parameters }),
+      reject,
+    )
+    connection.addCommand(command)
   })
 }

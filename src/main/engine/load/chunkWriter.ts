@@ -1,18 +1,18 @@
 /**
- * Writes one chunk's rows to the target. Logical mode: multi-row REPLACE statements sized by bytes (duplicate
- * keys are replaced, as the seed specifies), one statement executing while the next is read and encoded.
+ * Writes one chunk's rows to the target. Logical mode: prepared multi-row REPLACE statements sized by bytes
+ * (duplicate keys are replaced, as the seed specifies), one executing while the next batch is read.
  * Physical mode: one LOAD DATA LOCAL INFILE streaming the rows as Buffers (format: valueEncoding's loadDataQuote). Both return only once the
  * target has committed every row, so the caller may then checkpoint the chunk.
  */
-import { executeRaw, infileHeadroom, loadLocalRaw, statementHeadroom } from '../connect/rawQuery'
+import { infileHeadroom, loadLocalRaw } from '../connect/rawQuery'
 import type { RawRowHandler, RawRowStream } from '../connect/rawQuery'
 import type { SqlSession } from '../connect/session'
 import { copiedColumns } from '../dump/columnSelection'
-import { quoteIdentifier, quoteTable } from '../dump/identifierQuoting'
 import type { ColumnInfo, TableRef } from '../dump/types'
 import type { Throttler } from '../throttle/throttler'
 import { defaultBatchLimits, rowTooLargeError } from './batchSizer'
-import { BufferPool, ByteSink, compileLoadDataEncoder, compileSqlTupleWriter, firstCellText } from './rowEncoders'
+import { BatchBuilder, PreparedReplace } from './preparedBatches'
+import { BufferPool, ByteSink, compileLoadDataEncoder, firstCellText } from './rowEncoders'
 import type { RowEncoder } from './rowEncoders'
 import { buildLoadDataStatement } from './valueEncoding'
 
@@ -38,28 +38,24 @@ function abortError(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new Error('aborted')
 }
 
-/** Encoded rows, whole rows only: `rows` rows (separated by `separator` when the format has one) in `data`. */
-interface Piece {
-  data: Buffer
-  rows: number
+/** Turns rows into pieces as they arrive: the reader's data handler calls it for every row, synchronously. */
+interface PieceBuilder<P> {
+  /** Rows in the open piece. */
+  readonly rows: number
+  /** Whether the row may join the open piece; when not, the piece is handed on first. */
+  fits(packet: Buffer, start: number, end: number): boolean
+  /** Adds the row; returns the bytes it took (a row over `maxRowBytes` stops the read). */
+  add(packet: Buffer, start: number, end: number): number
+  /** The open piece is to be handed on now. */
+  full(): boolean
+  /** The open piece, handed on; the builder starts the next. */
+  take(): P
 }
 
 interface PieceOptions {
-  encode: RowEncoder
-  /** A piece is handed on once it holds this many bytes (or `maxRows` rows). */
-  pieceBytes: number
-  maxRows: number
-  /** A row that would take its piece past this starts the next piece instead (a row alone may exceed it). */
-  maxPieceBytes?: number
   /** A row encoded larger than this stops the read with the error `tooLarge` returns. */
   maxRowBytes?: number
   tooLarge?(firstCell: string | null, bytes: number): Error
-  /** Written at the start of every piece (a statement's head). */
-  lead?: Buffer
-  /** Written between two rows of a piece (the comma between SQL tuples); none for LOAD DATA lines. */
-  separator?: number
-  /** Where pieces' buffers come from; the consumer hands them back (`BufferPool.release`). */
-  pool?: BufferPool
   signal: AbortSignal
 }
 
@@ -70,12 +66,13 @@ const maxQueuedPieces = 4
  * The chunk's rows transcoded, as they arrive, into pieces of the target's format. Encoding runs in the
  * socket's data handler (no JS value per row, no await per row); the socket pauses while pieces wait.
  */
-async function* encodedPieces(read: WriteOptions['read'], options: PieceOptions): AsyncGenerator<Piece> {
-  const { encode, pieceBytes, maxRows, separator, lead } = options
-  const { maxPieceBytes = Number.MAX_SAFE_INTEGER, maxRowBytes = Number.MAX_SAFE_INTEGER } = options
-  const sink = new ByteSink(options.pool?.size ?? pieceBytes + 64 * 1024, options.pool ?? null)
-  const queue: Piece[] = []
-  let rows = 0
+async function* encodedPieces<P>(
+  read: WriteOptions['read'],
+  builder: PieceBuilder<P>,
+  options: PieceOptions,
+): AsyncGenerator<P> {
+  const { maxRowBytes = Number.MAX_SAFE_INTEGER } = options
+  const queue: P[] = []
   let failure: Error | null = null
   let finished = false
   let wake: (() => void) | null = null
@@ -85,9 +82,7 @@ async function* encodedPieces(read: WriteOptions['read'], options: PieceOptions)
     w?.()
   }
   const flush = () => {
-    queue.push({ data: sink.take(), rows })
-    rows = 0
-    if (lead) sink.bytes(lead)
+    queue.push(builder.take())
     if (queue.length >= maxQueuedPieces) stream.pause()
     signalWaiter()
   }
@@ -96,33 +91,21 @@ async function* encodedPieces(read: WriteOptions['read'], options: PieceOptions)
     stream.cancel()
     signalWaiter()
   }
-  if (lead) sink.bytes(lead)
   const stream = read((packet, start, end) => {
     if (failure) return
     try {
-      const before = sink.length
-      if (rows > 0 && separator !== undefined) sink.byte(separator)
-      encode(packet, start, end, sink)
-      if (sink.length > maxPieceBytes && rows > 0) {
-        // The row opens the next piece (rare: once per piece at most, so the copy does not matter).
-        const row = sink.copyFrom(before + (separator === undefined ? 0 : 1))
-        sink.truncate(before)
-        flush()
-        sink.bytes(row)
-      }
-      // A row alone may exceed maxPieceBytes (it goes in a piece of its own) but never maxRowBytes.
-      const rowBytes = rows === 0 ? sink.length - (lead?.length ?? 0) : sink.length - before
-      if (rowBytes > maxRowBytes) throw options.tooLarge!(firstCellText(packet, start, end), rowBytes)
+      if (builder.rows > 0 && !builder.fits(packet, start, end)) flush()
+      const bytes = builder.add(packet, start, end)
+      if (bytes > maxRowBytes) throw options.tooLarge!(firstCellText(packet, start, end), bytes)
     } catch (error) {
       stop(error)
       return
     }
-    rows += 1
-    if (sink.length >= pieceBytes || rows >= maxRows) flush()
+    if (builder.full()) flush()
   })
   stream.done.then(
     () => {
-      if (rows > 0 && !failure) flush()
+      if (builder.rows > 0 && !failure) flush()
       finished = true
       signalWaiter()
     },
@@ -161,8 +144,8 @@ async function* encodedPieces(read: WriteOptions['read'], options: PieceOptions)
 }
 
 /**
- * Logical mode: each piece is a whole `REPLACE INTO … VALUES (…),(…)` statement, encoded in place after
- * `statementHeadroom` free bytes and sent without a copy; its buffer is reused once the target answered.
+ * Logical mode: each piece is a batch of rows for one prepared multi-row REPLACE (preparedBatches.ts), its
+ * command built in place before the values and sent without a copy; its buffer is reused once the target answered.
  */
 export async function writeChunkLogical(
   session: SqlSession,
@@ -170,31 +153,21 @@ export async function writeChunkLogical(
 ): Promise<WriteResult> {
   const { table, signal } = options
   const columns = copiedColumns(options.columns)
-  const head = Buffer.from(
-    `REPLACE INTO ${quoteTable(table)} (${columns.map((c) => quoteIdentifier(c.name)).join(', ')}) VALUES `,
-    'utf8',
-  )
-  const lead = Buffer.concat([Buffer.alloc(statementHeadroom), head])
+  const statements = new PreparedReplace(session, table, columns, defaultBatchLimits.maxRowsPerStatement)
   // A statement never exceeds max_allowed_packet; keep 1 KiB for the protocol's own header.
   const maxStatement = Math.min(defaultBatchLimits.maxStatementBytes, options.maxAllowedPacket - 1024)
-  const pool = new BufferPool(statementHeadroom + maxStatement + 64 * 1024)
-  const pieces = encodedPieces(options.read, {
-    encode: compileSqlTupleWriter(options.columns),
-    lead,
-    separator: 0x2c,
-    pieceBytes: statementHeadroom + maxStatement,
-    maxPieceBytes: statementHeadroom + maxStatement,
-    maxRows: defaultBatchLimits.maxRowsPerStatement,
-    // The protocol keeps 1 KiB of max_allowed_packet; the rest may hold the head and one row.
-    maxRowBytes: options.maxAllowedPacket - 1024 - head.length,
+  const builder = new BatchBuilder(columns.length, statements.maxRows, maxStatement)
+  // A row alone goes in a statement of one row: its head (with the parameter types) and 1 KiB for the protocol.
+  const maxRowBytes = options.maxAllowedPacket - 1024 - 64 - 2 * columns.length
+  const pieces = encodedPieces(options.read, builder, {
+    maxRowBytes,
     tooLarge: (firstCell, bytes) =>
       rowTooLargeError(
         table,
         firstCell === null ? null : `${columns[0]?.name ?? '?'}=${firstCell}`,
-        head.length + bytes,
+        bytes + 64 + 2 * columns.length,
         options.maxAllowedPacket,
       ),
-    pool,
     signal,
   })
   let inFlight: Promise<void> = Promise.resolve()
@@ -215,9 +188,9 @@ export async function writeChunkLogical(
   }
 
   try {
-    for await (const piece of pieces) {
-      const bytes = piece.data.length - statementHeadroom
-      // One statement at a time on this session; waiting here is what bounds memory.
+    for await (const batch of pieces) {
+      const bytes = batch.data.length - batch.valuesAt
+      // One batch at a time on this session; waiting here is what bounds memory.
       await inFlight
       if (inTransaction && transactionBytes + bytes > defaultBatchLimits.maxTransactionBytes) await commit()
       if (!inTransaction) {
@@ -225,15 +198,15 @@ export async function writeChunkLogical(
         inTransaction = true
       }
       transactionBytes += bytes
-      uncommittedRows += piece.rows
+      uncommittedRows += batch.rows
       uncommittedBytes += bytes
-      total.rows += piece.rows
+      total.rows += batch.rows
       total.bytes += bytes
-      inFlight = executeRaw(session, piece.data, true).then(() => pool.release(piece.data))
+      inFlight = statements.send(batch).then(() => builder.release(batch))
       // Attach a handler now; the error is rethrown by the next `await inFlight`.
       inFlight.catch(() => undefined)
       await options.throttler.take(bytes, signal)
-      options.onWritten?.(piece.rows, bytes)
+      options.onWritten?.(batch.rows, bytes)
     }
     await commit()
     return total
@@ -246,19 +219,62 @@ export async function writeChunkLogical(
   }
 }
 
+/** Encoded rows, whole rows only: `rows` LOAD DATA lines in `data`, after `lead`. */
+interface Piece {
+  data: Buffer
+  rows: number
+}
+
+/** LOAD DATA lines in pieces of about `pieceBytes`, each starting with `lead`. */
+class LoadDataBuilder implements PieceBuilder<Piece> {
+  rows = 0
+  private readonly sink: ByteSink
+
+  constructor(
+    private readonly encode: RowEncoder,
+    private readonly lead: Buffer,
+    private readonly pieceBytes: number,
+    pool: BufferPool,
+  ) {
+    this.sink = new ByteSink(pool.size, pool)
+    this.sink.bytes(lead)
+  }
+
+  fits(): boolean {
+    return true
+  }
+
+  add(packet: Buffer, start: number, end: number): number {
+    const before = this.sink.length
+    this.encode(packet, start, end, this.sink)
+    this.rows += 1
+    return this.sink.length - before
+  }
+
+  full(): boolean {
+    return this.sink.length >= this.pieceBytes
+  }
+
+  take(): Piece {
+    const piece = { data: this.sink.take(), rows: this.rows }
+    this.rows = 0
+    this.sink.bytes(this.lead)
+    return piece
+  }
+}
+
 /** LOAD DATA pieces: ~256 KiB (fewer, larger writes are faster), each sent as one packet without a copy. */
 const loadDataPieceBytes = 256 * 1024
 
 /** The chunk's rows in the LOAD DATA format, in pieces that start with `infileHeadroom` free bytes. */
 async function* loadDataPieces(options: WriteOptions, pool: BufferPool, counters: WriteResult): AsyncGenerator<Buffer> {
-  const pieces = encodedPieces(options.read, {
-    encode: compileLoadDataEncoder(options.columns),
-    lead: Buffer.alloc(infileHeadroom),
-    pieceBytes: infileHeadroom + loadDataPieceBytes,
-    maxRows: Number.MAX_SAFE_INTEGER,
+  const builder = new LoadDataBuilder(
+    compileLoadDataEncoder(options.columns),
+    Buffer.alloc(infileHeadroom),
+    infileHeadroom + loadDataPieceBytes,
     pool,
-    signal: options.signal,
-  })
+  )
+  const pieces = encodedPieces(options.read, builder, { signal: options.signal })
   try {
     for await (const piece of pieces) {
       const bytes = piece.data.length - infileHeadroom

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { ColumnInfo } from '../dump/types'
-import { ByteSink, compileLoadDataEncoder, compileSqlTupleWriter, firstCellText } from './rowEncoders'
-import { encodeRow, encodeSqlLiteral } from './valueEncoding'
+import { ByteSink, compileLoadDataEncoder, firstCellText } from './rowEncoders'
+import { encodeRow } from './valueEncoding'
 
 const col = (name: string, dataType: string, extra: Partial<ColumnInfo> = {}): ColumnInfo => ({
   name,
@@ -109,24 +109,9 @@ describe('compiled row encoders', () => {
     expect(sink.take().equals(Buffer.concat(rowsIn.map((row) => encodeRow(row, blobs))))).toBe(true)
   })
 
-  it('write SQL tuples character for character like the reference encoder', () => {
-    const asBytes = compileSqlTupleWriter(columns)
-    const sink = new ByteSink(16)
-    let expected = ''
-    for (const row of rows(3000)) {
-      expected += `(${row.map((cell, i) => encodeSqlLiteral(cell, copied[i]!)).join(',')})`
-      const { packet, start, end } = rowPacket(row, 0)
-      asBytes(packet, start, end, sink)
-    }
-    expect(sink.take().toString('latin1')).toBe(expected)
-  })
-
   it('refuse a row whose width does not match the columns', () => {
     const short = rowPacket([null])
     expect(() => compileLoadDataEncoder(columns)(short.packet, short.start, short.end, new ByteSink())).toThrow(
-      /1 values for 10 columns/,
-    )
-    expect(() => compileSqlTupleWriter(columns)(short.packet, short.start, short.end, new ByteSink())).toThrow(
       /1 values for 10 columns/,
     )
     const long = rowPacket(Array.from({ length: 11 }, () => Buffer.from('1')))

@@ -1,7 +1,7 @@
 /**
  * The hot path of the existing-data copy: per-table encoders, compiled once from the column list, that turn
  * one text-protocol row packet (length-encoded cells, each the server's own bytes, 0xfb for NULL) straight
- * into the LOAD DATA stream or an SQL tuple. They must produce exactly what the reference encoders in
+ * into the LOAD DATA stream (logical mode needs no encoding: preparedBatches.ts). They must produce exactly what the reference encoders in
  * valueEncoding.ts produce for the same cells (rowEncoders.test.ts checks that), only without a JS value per
  * cell, per-cell type lookups or per-row allocations.
  */
@@ -98,20 +98,6 @@ export class ByteSink {
     return Buffer.from(this.buffer.subarray(start, this.position))
   }
 
-  /** Writes `src[start..end)` as hexadecimal digits (SQL hex literals). */
-  hex(src: Buffer, start: number, end: number): void {
-    // A byte loop, even for long values: the native encoder's intermediate strings cost more in GC than it saves.
-    this.ensure((end - start) * 2)
-    const out = this.buffer
-    let p = this.position
-    for (let i = start; i < end; i++) {
-      const b = src[i]!
-      out[p++] = hexDigits[b >> 4]!
-      out[p++] = hexDigits[b & 15]!
-    }
-    this.position = p
-  }
-
   /** The bytes written so far, as a Buffer of their own; the sink starts over. */
   take(): Buffer {
     const out = this.buffer.subarray(0, this.position)
@@ -143,8 +129,6 @@ export class BufferPool {
     this.free.push(Buffer.from(piece.buffer, 0, this.size))
   }
 }
-
-const hexDigits = Buffer.from('0123456789abcdef', 'latin1')
 
 /**
  * Where the next LOAD DATA quote byte is in the packets being read, found by a native search that covers each
@@ -198,27 +182,19 @@ function loadDataWriter(kind: ValueKind, quotes: QuoteFinder): CellWriter {
 }
 
 /**
- * An encoder that writes `open`, each cell of a text-protocol row through its column's writer (or `nullBytes`)
- * with `separator` between them, then `close` (-1: none), checking the row has exactly `count` cells.
+ * An encoder that writes each cell of a text-protocol row through its column's writer (NULL as `nullField`),
+ * tab-separated and ended by a newline, checking the row has exactly `count` cells.
  * Length-encoded lengths: < 0xfb is the length itself, 0xfb is NULL, 0xfc/0xfd/0xfe prefix 2/3/8 bytes.
  */
-function compileRow(
-  count: number,
-  separator: number,
-  writers: CellWriter[],
-  nullBytes: Buffer,
-  open: number,
-  close: number,
-): RowEncoder {
+function compileLine(count: number, writers: CellWriter[]): RowEncoder {
   return (packet, start, end, sink) => {
     let at = start
-    if (open >= 0) sink.byte(open)
     for (let i = 0; i < count; i++) {
-      if (i > 0) sink.byte(separator)
+      if (i > 0) sink.byte(0x09)
       if (at >= end) throw new Error(`a row has ${i} values for ${count} columns`)
       let length = packet[at]!
       if (length === 0xfb) {
-        sink.bytes(nullBytes)
+        sink.bytes(nullField)
         at += 1
         continue
       }
@@ -237,7 +213,7 @@ function compileRow(
       at += length
     }
     if (at !== end) throw new Error(`a row has more than ${count} values for ${count} columns`)
-    if (close >= 0) sink.byte(close)
+    sink.byte(0x0a)
   }
 }
 
@@ -245,65 +221,7 @@ function compileRow(
 export function compileLoadDataEncoder(columns: readonly ColumnInfo[]): RowEncoder {
   const quotes = new QuoteFinder()
   const writers = copiedColumns(columns).map((c) => loadDataWriter(kindOf(c), quotes))
-  return compileRow(writers.length, 0x09, writers, nullField, -1, 0x0a)
-}
-
-const ascii = (text: string) => Buffer.from(text, 'latin1')
-const sqlNull = ascii('NULL')
-const hexOpen = ascii("X'")
-const quote = ascii("'")
-const jsonOpen = ascii("CONVERT(X'")
-const jsonClose = ascii("' USING utf8mb4)")
-const exponentZero = ascii('e0')
-
-function hasExponent(src: Buffer, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) if ((src[i]! | 0x20) === 0x65) return true
-  return false
-}
-
-function literalWriter(kind: ValueKind): CellWriter {
-  switch (kind) {
-    case 'integer':
-    case 'decimal':
-      return (sink, src, start, end) => sink.bytes(src, start, end)
-    case 'float':
-      return (sink, src, start, end) => {
-        sink.bytes(src, start, end)
-        if (!hasExponent(src, start, end)) sink.bytes(exponentZero)
-      }
-    case 'bit':
-      return (sink, src, start, end) => sink.ascii(`b'${bitValue(src, start, end).toString(2)}'`)
-    case 'temporal':
-      return (sink, src, start, end) => {
-        sink.bytes(quote)
-        sink.bytes(src, start, end)
-        sink.bytes(quote)
-      }
-    case 'json':
-      return (sink, src, start, end) => {
-        sink.bytes(jsonOpen)
-        sink.hex(src, start, end)
-        sink.bytes(jsonClose)
-      }
-    default:
-      // A hex literal is a binary string: assigned to a text column it keeps its bytes (no charset conversion).
-      // Measured against `_binary'…'` (half the bytes): the target spent 2 s more CPU lexing the escaped form
-      // of 292 MiB than node saved encoding it, so hex it is.
-      return (sink, src, start, end) => {
-        sink.bytes(hexOpen)
-        sink.hex(src, start, end)
-        sink.bytes(quote)
-      }
-  }
-}
-
-/**
- * One `(v1,v2,…)` tuple of a multi-row INSERT/REPLACE, in `copiedColumns` order, as ASCII bytes (text and
- * binary cells as hex literals).
- */
-export function compileSqlTupleWriter(columns: readonly ColumnInfo[]): RowEncoder {
-  const writers = copiedColumns(columns).map((c) => literalWriter(kindOf(c)))
-  return compileRow(writers.length, 0x2c, writers, sqlNull, 0x28, 0x29)
+  return compileLine(writers.length, writers)
 }
 
 /** The first cell of a row packet as text (to name a row in an error), or null when it is NULL. */
