@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest'
 import { connectionSchema } from '../../src/shared/domain/connection'
 import { openSession } from '../../src/main/engine/connect/openSession'
 import { executeRaw, infileHeadroom, loadLocalRaw } from '../../src/main/engine/connect/rawQuery'
+import type { SqlSession } from '../../src/main/engine/connect/session'
 import { closeScratchDatabase, connectTarget, targetServer, uniqueName } from '../harness/servers'
 
 const session = (queryTimeoutMs: number) => {
@@ -75,16 +76,28 @@ describe('loadLocalRaw', () => {
   /** A piece as loadLocalRaw wants it: the header's place, then the lines. */
   const piece = (lines: string[]) =>
     Buffer.concat([Buffer.alloc(infileHeadroom), Buffer.from(lines.join(''), 'latin1')])
+  /** Runs `body` with a fresh target table `${db}.t (id INT PRIMARY KEY, v …)` and a session for the load. */
+  async function withTable(
+    valueType: string,
+    body: (db: string, admin: Awaited<ReturnType<typeof connectTarget>>, s: SqlSession) => Promise<void>,
+  ): Promise<void> {
+    const db = uniqueName('infile')
+    const admin = await connectTarget()
+    await admin.query(`CREATE DATABASE ${db}`)
+    await admin.query(`CREATE TABLE ${db}.t (id INT PRIMARY KEY, v ${valueType})`)
+    const s = await session(10_000)
+    try {
+      await body(db, admin, s)
+    } finally {
+      await s.close().catch(() => undefined)
+      await closeScratchDatabase(db, admin)
+    }
+  }
   const loadSql = (table: string) =>
     `LOAD DATA LOCAL INFILE 'x' INTO TABLE ${table} CHARACTER SET binary FIELDS TERMINATED BY '\\t' (id, v)`
 
   it('loads every piece (one of them larger than a packet slice) and hands each piece back', async () => {
-    const db = uniqueName('infile')
-    const admin = await connectTarget()
-    await admin.query(`CREATE DATABASE ${db}`)
-    await admin.query(`CREATE TABLE ${db}.t (id INT PRIMARY KEY, v LONGTEXT)`)
-    const s = await session(10_000)
-    try {
+    await withTable('LONGTEXT', async (db, admin, s) => {
       const big = 'x'.repeat(9 * 1024 * 1024 + 17)
       const pieces = [
         piece(Array.from({ length: 1000 }, (_, i) => `${i}\tv${i}\n`)),
@@ -107,19 +120,11 @@ describe('loadLocalRaw', () => {
       const md5 = (v: string) => createHash('md5').update(v).digest('hex')
       expect(got).toEqual(values.map((v, id) => ({ id, digest: md5(v) })))
       expect(await s.query<{ v: number }>('SELECT 1 AS v')).toEqual([{ v: 1 }])
-    } finally {
-      await s.close()
-      await closeScratchDatabase(db, admin)
-    }
+    })
   })
 
   it('ends the file when its feed fails, rejects with that error, and keeps the session usable', async () => {
-    const db = uniqueName('infile')
-    const admin = await connectTarget()
-    await admin.query(`CREATE DATABASE ${db}`)
-    await admin.query(`CREATE TABLE ${db}.t (id INT PRIMARY KEY, v TEXT)`)
-    const s = await session(10_000)
-    try {
+    await withTable('TEXT', async (db, admin, s) => {
       async function* feed() {
         yield piece(['1\ta\n', '2\tb\n'])
         throw new Error('the source went away')
@@ -135,19 +140,11 @@ describe('loadLocalRaw', () => {
       await expect(loadLocalRaw(s, loadSql(`${db}.missing`), unused())).rejects.toMatchObject({ errno: 1146 })
       expect(asked).toBe(false)
       expect(await s.query<{ v: number }>('SELECT 2 AS v')).toEqual([{ v: 2 }])
-    } finally {
-      await s.close()
-      await closeScratchDatabase(db, admin)
-    }
+    })
   })
 
   it('fails, without hanging, when the connection is killed mid-file', async () => {
-    const db = uniqueName('infile')
-    const admin = await connectTarget()
-    await admin.query(`CREATE DATABASE ${db}`)
-    await admin.query(`CREATE TABLE ${db}.t (id INT PRIMARY KEY, v TEXT)`)
-    const s = await session(10_000)
-    try {
+    await withTable('TEXT', async (db, admin, s) => {
       const [who] = (await s.raw.query('SELECT CONNECTION_ID() AS id')) as unknown as [{ id: number }[]]
       let n = 0
       async function* endless() {
@@ -165,9 +162,6 @@ describe('loadLocalRaw', () => {
       expect(n).toBeGreaterThanOrEqual(20_000)
       expect(error?.message).toMatch(/Connection lost|closed|ECONNRESET|EPIPE/)
       expect(Date.now() - started).toBeLessThan(10_000)
-    } finally {
-      await s.close().catch(() => undefined)
-      await closeScratchDatabase(db, admin)
-    }
+    })
   })
 })

@@ -1,6 +1,7 @@
 /**
- * Exact encoders for the two write paths of the existing-data stage: the tab-separated stream behind
- * `LOAD DATA LOCAL INFILE` (physical mode) and SQL literals for multi-row INSERT/REPLACE (logical mode).
+ * Exact reference encoders: the tab-separated stream behind `LOAD DATA LOCAL INFILE` (physical mode; the hot path
+ * is rowEncoders.ts, checked against these) and SQL literals (the incremental stage's statements). Logical mode's
+ * existing-data copy needs no encoding: preparedBatches.ts passes the server's own bytes as parameters.
  *
  * Contract with the reader (what values arrive here):
  * - NULL is `null`; nothing else means NULL (an empty string or Buffer is an empty value, the string `\N` is text).
