@@ -312,7 +312,8 @@ export const infileHeadroom = 4
 const maxInfilePayload = 4 * 1024 * 1024
 
 class LoadLocalCommand extends RawCommand {
-  private state: 'request' | 'sending' | 'answer' = 'request'
+  /** The server has asked for the file (its next packet is the statement's answer). */
+  private asked = false
   /** Why the file was cut short (the pieces' iterator threw): the statement then fails with it. */
   private feedError: Error | null = null
 
@@ -330,14 +331,14 @@ class LoadLocalCommand extends RawCommand {
 
   protected next(packet: ProtocolPacket, connection: ProtocolConnection): boolean {
     const first = packet.buffer[packet.start + 4]
-    if (this.state === 'request') {
+    if (!this.asked) {
       if (first !== 0xfb) {
         this.fail(
           new Error(`the target answered LOAD DATA LOCAL without asking for the file (0x${first?.toString(16)})`),
         )
         return true
       }
-      this.state = 'sending'
+      this.asked = true
       void this.send(connection)
       return false
     }
@@ -393,7 +394,6 @@ class LoadLocalCommand extends RawCommand {
       this.feedError = error instanceof Error ? error : new Error(String(error))
     }
     if (!this.settled) {
-      this.state = 'answer'
       connection.writePacket(framed(Buffer.alloc(infileHeadroom)))
     }
     await this.settledPromise

@@ -1,8 +1,9 @@
 /**
  * Writes one chunk's rows to the target. Logical mode: prepared multi-row REPLACE statements sized by bytes
  * (duplicate keys are replaced, as the seed specifies), one executing while the next batch is read.
- * Physical mode: one LOAD DATA LOCAL INFILE streaming the rows as Buffers (format: valueEncoding's loadDataQuote). Both return only once the
- * target has committed every row, so the caller may then checkpoint the chunk.
+ * Physical mode: one LOAD DATA LOCAL INFILE streaming the rows as Buffers (format: valueEncoding's
+ * loadDataQuote). Both return only once the target has committed every row, so the caller may then checkpoint
+ * the chunk.
  */
 import { infileHeadroom, loadLocalRaw } from '../connect/rawQuery'
 import type { RawRowHandler, RawRowStream } from '../connect/rawQuery'

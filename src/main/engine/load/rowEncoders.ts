@@ -1,9 +1,9 @@
 /**
- * The hot path of the existing-data copy: per-table encoders, compiled once from the column list, that turn
- * one text-protocol row packet (length-encoded cells, each the server's own bytes, 0xfb for NULL) straight
- * into the LOAD DATA stream (logical mode needs no encoding: preparedBatches.ts). They must produce exactly what the reference encoders in
- * valueEncoding.ts produce for the same cells (rowEncoders.test.ts checks that), only without a JS value per
- * cell, per-cell type lookups or per-row allocations.
+ * The hot path of physical mode's copy: per-table encoders, compiled once from the column list, that turn one
+ * text-protocol row packet (length-encoded cells, each the server's own bytes, 0xfb for NULL) straight into the
+ * LOAD DATA stream (logical mode needs no encoding: see preparedBatches.ts). They must produce exactly what the
+ * reference encoders in valueEncoding.ts produce for the same cells (rowEncoders.test.ts checks that), only
+ * without a JS value per cell, per-cell type lookups or per-row allocations.
  */
 import { copiedColumns } from '../dump/columnSelection'
 import type { ColumnInfo } from '../dump/types'
@@ -86,16 +86,6 @@ export class ByteSink {
   ascii(text: string): void {
     this.ensure(text.length)
     this.position += this.buffer.write(text, this.position, 'latin1')
-  }
-
-  /** Drops everything after `length` bytes. */
-  truncate(length: number): void {
-    this.position = Math.min(this.position, length)
-  }
-
-  /** A copy of the bytes from `start` to the end. */
-  copyFrom(start: number): Buffer {
-    return Buffer.from(this.buffer.subarray(start, this.position))
   }
 
   /** The bytes written so far, as a Buffer of their own; the sink starts over. */
@@ -217,7 +207,10 @@ function compileLine(count: number, writers: CellWriter[]): RowEncoder {
   }
 }
 
-/** Writes rows in `buildLoadDataStatement`'s format (see `loadDataQuote`): `copiedColumns` order, tab-separated, LF-ended. */
+/**
+ * Writes rows in `buildLoadDataStatement`'s format (see `loadDataQuote`): `copiedColumns` order, tab-separated,
+ * LF-ended.
+ */
 export function compileLoadDataEncoder(columns: readonly ColumnInfo[]): RowEncoder {
   const quotes = new QuoteFinder()
   const writers = copiedColumns(columns).map((c) => loadDataWriter(kindOf(c), quotes))
