@@ -79,10 +79,11 @@ async function main(): Promise<void> {
   if (!(scale > 0)) throw new Error('--scale must be a positive number')
   const work = mkdtempSync(join(tmpdir(), 'cutover-bench-'))
   chmodSync(work, 0o777)
-  // Same server settings for every method; a buffer pool that holds the data, as a production box would.
+  // Same server settings for every method; by default a buffer pool that holds the data, as a production box
+  // would. `--buffer-pool 128M --redo 96M` (MariaDB's own defaults) gives a disk-bound target instead.
   const serverArgs = [
-    '--innodb-buffer-pool-size=1G',
-    '--innodb-log-file-size=256M',
+    `--innodb-buffer-pool-size=${arg('buffer-pool', '1G')}`,
+    `--innodb-log-file-size=${arg('redo', '256M')}`,
     '--max-allowed-packet=64M',
     '--secure-file-priv=',
   ]
@@ -135,12 +136,43 @@ async function main(): Promise<void> {
       source: cpuSeconds(source!.pid),
       target: cpuSeconds(target!.pid),
     })
+    // Each method starts from the same state: the target's dirty pages flushed (the previous load would
+    // otherwise leave its redo log near full, so the next one pays for its flushing), and both servers quiet
+    // (together under 5 % of a core for half a second; 15 s at most).
+    const settle = async () => {
+      const dirty = async () => {
+        const [rows] = (await tgt.query(
+          "SHOW GLOBAL STATUS WHERE Variable_name IN ('Innodb_buffer_pool_pages_dirty', 'Innodb_checkpoint_age')",
+        )) as unknown as [{ Variable_name: string; Value: string }[]]
+        return Object.fromEntries(rows.map((r) => [r.Variable_name, Number(r.Value)]))
+      }
+      const [[pct]] = (await tgt.query('SELECT @@innodb_max_dirty_pages_pct AS v')) as unknown as [{ v: number }[]]
+      await tgt.query('SET GLOBAL innodb_max_dirty_pages_pct = 0')
+      try {
+        for (let waited = 0; waited < 60_000; waited += 250) {
+          const d = await dirty()
+          if ((d['Innodb_buffer_pool_pages_dirty'] ?? 0) < 50 && (d['Innodb_checkpoint_age'] ?? 0) < 4 << 20) break
+          await new Promise((r) => setTimeout(r, 250))
+        }
+      } finally {
+        await tgt.query(`SET GLOBAL innodb_max_dirty_pages_pct = ${Number(pct!.v)}`)
+      }
+      const busy = () => cpuSeconds(source!.pid) + cpuSeconds(target!.pid)
+      let quiet = 0
+      for (let waited = 0, last = busy(); quiet < 2 && waited < 15_000; waited += 250) {
+        await new Promise((r) => setTimeout(r, 250))
+        const now = busy()
+        quiet = now - last < 0.0125 ? quiet + 1 : 0
+        last = now
+      }
+    }
     const measure = async (
       method: string,
       note: string,
       run: () => Promise<{ seconds: number; peak: number | null }>,
     ) => {
       await resetTarget()
+      await settle()
       process.stdout.write(`Measuring ${method}…\n`)
       const cpu0 = cpuNow()
       const r = await run()
@@ -180,6 +212,7 @@ async function main(): Promise<void> {
         { cmd: 'mysql', args: conn(target!) },
       ])
       void schema
+      await settle()
       process.stdout.write('Measuring LOAD DATA INFILE limit…\n')
       const targetCpu0 = cpuSeconds(target!.pid)
       const loaders = await Promise.all([target!.connect(db), target!.connect(db)])
@@ -330,7 +363,7 @@ async function main(): Promise<void> {
     ])
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)))
     process.stdout.write(
-      `\n${totalRows.toLocaleString('en-US')} rows, ${mb.toFixed(0)} MiB, scale ${scale}${runs > 1 ? `, median of ${runs} rounds` : ''}; all targets verified by CHECKSUM TABLE.\n`,
+      `\n${totalRows.toLocaleString('en-US')} rows, ${mb.toFixed(0)} MiB, scale ${scale}${runs > 1 ? `, median of ${runs} rounds` : ''}; buffer pool ${arg('buffer-pool', '1G')}, redo log ${arg('redo', '256M')}; all targets verified by CHECKSUM TABLE.\n`,
     )
     for (const row of [header, ...rows])
       process.stdout.write(`| ${row.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |\n`)

@@ -26,7 +26,6 @@ import { randomInt } from 'node:crypto'
 import type { BinlogPosition } from '../../shared/domain/position'
 import type { TableRef } from './dump/types'
 import type { TargetCapabilities } from './schema/ddlRewriter'
-import { runIncremental } from './replicate/incrementalStage'
 import { createSafeMode } from './replicate/safeMode'
 import type { SafeMode } from './replicate/safeMode'
 import { readTrackedTables } from './replicate/schemaTracker'
@@ -292,6 +291,8 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
         }
       }
       let announced = false
+      // Loaded here: the binlog client is not needed (nor loaded) by existing-data-only runs and prechecks.
+      const { runIncremental } = await import('./replicate/incrementalStage')
       await runIncremental(
         {
           jobId: job.id,

@@ -1,6 +1,5 @@
 import { join } from 'node:path'
 import type { Command } from 'commander'
-import { startBridgeServer } from '../../bridge/bridgeServer'
 import { createDispatch } from '../../ipc/dispatch'
 import { createHandlers } from '../../ipc/handlers'
 import { cliVersion, openEngine } from '../cliHost'
@@ -18,6 +17,7 @@ export function registerServe(program: Command): void {
       }
       const engine = openEngine(options.store)
       const dispatch = createDispatch(createHandlers(engine, { host: 'bridge', version: cliVersion }))
+      const { startBridgeServer } = await import('../../bridge/bridgeServer')
       const server = await startBridgeServer({
         dispatch,
         events: engine.events,

@@ -4,7 +4,7 @@
  * connection cannot speak shows up in the connection test rather than hours into a migration (pain points 1, 2).
  */
 import { randomInt } from 'node:crypto'
-import ZongJi from '@vlasky/zongji'
+import type ZongJi from '@vlasky/zongji'
 import type { ServerInfo } from '../../../shared/domain/connectionTest'
 import type { CutoverError } from '../../../shared/domain/errors'
 import { classifyConnectionError } from './connectionErrors'
@@ -49,6 +49,7 @@ export async function probeBinlog(
 ): Promise<BinlogProbeResult> {
   const timeoutMs = options.timeoutMs ?? 5_000
   const serverId = options.serverId ?? probeServerId()
+  const { default: ZongJi } = await import('@vlasky/zongji')
   const zongji = new ZongJi(route.connectionOptions('source'))
   // Errors after the outcome is known (teardown noise) must never reach an unhandled 'error'.
   let settle: ((outcome: { error: unknown } | null) => void) | null = null

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { createServer, type Server, type Socket } from 'node:net'
-import { Client, type ConnectConfig } from 'ssh2'
+import type { ConnectConfig } from 'ssh2'
 import type { ConnectionProfile } from '../../../shared/domain/connection'
 import { CutoverError } from '../../../shared/domain/errors'
 import { classifyConnectionError } from './connectionErrors'
@@ -72,6 +72,8 @@ export async function openSshTunnel(
   const ssh = profile.ssh
   if (!ssh) throw new Error('openSshTunnel needs a profile with ssh settings')
   const auth = await authConfig(ssh)
+  // Loaded on first use: most connections have no tunnel, and the module costs startup time.
+  const { Client } = await import('ssh2')
   const client = new Client()
   let hostKeyFingerprint = ''
 

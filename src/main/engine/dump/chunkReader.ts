@@ -4,7 +4,6 @@
  * rounding, no charset conversion, no date handling, and no JS value per cell). The caller pauses the
  * stream when its consumer is slow (bounded memory).
  */
-import type { Readable } from 'node:stream'
 import type { Connection as CallbackConnection } from 'mysql2'
 import { streamRawRows } from '../connect/rawQuery'
 import type { RawRowHandler, RawRowStream } from '../connect/rawQuery'
@@ -47,8 +46,17 @@ export function readChunk(
   return streamRawRows(session, params.length > 0 ? callbackConnection(session).format(sql, params) : sql, onRow)
 }
 
-/** Streams the key columns in key order, as the query session decodes them (for boundary sampling). */
-export function scanKeys(session: SqlSession, sql: string, highWaterMark = 4096): Readable {
-  const query = callbackConnection(session).query({ sql, rowsAsArray: true })
-  return query.stream({ highWaterMark, objectMode: true })
+/**
+ * Calls `onKey` with the key columns of every row in key order, as the query session decodes them (boundary
+ * sampling). Synchronous per row and unpaused: the caller keeps only what it picks, so memory stays flat, and a
+ * scan of millions of keys runs at the server's pace (an object-mode stream with async iteration took 3× as long).
+ */
+export function scanKeys(session: SqlSession, sql: string, onKey: (key: unknown[]) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    callbackConnection(session)
+      .query({ sql, rowsAsArray: true })
+      .on('result', (row) => onKey(row as unknown[]))
+      .on('error', reject)
+      .on('end', resolve)
+  })
 }

@@ -48,7 +48,7 @@ async function integerBoundaries(session: SqlSession, shape: TableShape, perChun
 async function sampledBoundaries(session: SqlSession, shape: TableShape, perChunk: number): Promise<KeyValue[][]> {
   // Only every perChunk-th key is kept: memory stays flat however many rows the table has.
   const picker = boundaryPicker(perChunk)
-  for await (const key of scanKeys(session, buildKeyScanQuery(shape.table, shape.key!))) picker.add(key as KeyValue[])
+  await scanKeys(session, buildKeyScanQuery(shape.table, shape.key!), (key) => picker.add(key as KeyValue[]))
   return picker.picked
 }
 
