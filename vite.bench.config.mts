@@ -17,7 +17,9 @@ export default defineConfig({
         cdcBench: resolve(import.meta.dirname, 'bench/cdcBench.ts'),
       },
       external: [...builtinModules, ...builtinModules.map((m) => `node:${m}`), ...Object.keys(pkg.dependencies), /^mysql2\//],
-      output: { format: 'cjs', entryFileNames: '[name].js' },
+      // Shared chunks beside the entries, not in assets/: tests/harness/tidb.ts finds the repository (and
+      // scripts/tidbTools.mjs) two directories above its own file.
+      output: { format: 'cjs', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
     },
   },
 })

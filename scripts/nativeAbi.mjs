@@ -29,7 +29,10 @@ const current = existsSync(marker) ? readFileSync(marker, 'utf8').trim() : `node
 mkdirSync(cacheDir, { recursive: true })
 
 function loadsUnderNode() {
-  const probe = spawnSync(process.execPath, ['-e', "new (require('better-sqlite3'))(':memory:').close()"], { cwd: root, encoding: 'utf8' })
+  const probe = spawnSync(process.execPath, ['-e', "new (require('better-sqlite3'))(':memory:').close()"], {
+    cwd: root,
+    encoding: 'utf8',
+  })
   return probe.status === 0
 }
 
@@ -52,11 +55,22 @@ if (existsSync(cached)) {
   // node-gyp silently builds against Node's headers (wrong ABI) and reports success.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.toLowerCase() !== 'npm_config_nodedir'))
   console.log('Rebuilding better-sqlite3 for Electron %s…', electronVersion())
-  execFileSync(process.execPath, [require.resolve('@electron/rebuild/lib/cli.js'), '--force', '--only', 'better-sqlite3', '--version', electronVersion()], {
-    cwd: root,
-    env,
-    stdio: 'inherit',
-  })
+  execFileSync(
+    process.execPath,
+    [
+      require.resolve('@electron/rebuild/lib/cli.js'),
+      '--force',
+      '--only',
+      'better-sqlite3',
+      '--version',
+      electronVersion(),
+    ],
+    {
+      cwd: root,
+      env,
+      stdio: 'inherit',
+    },
+  )
 }
 writeFileSync(marker, wanted)
 copyFileSync(binary, join(cacheDir, `${wanted}.node`))

@@ -37,7 +37,11 @@ if (missing.length > 0) {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0
   if (!debian || !isRoot) {
     console.error(`The tests need: ${missing.map((n) => n.what).join(', ')}.`)
-    console.error(debian ? `Install them as root:\n  sudo ${line}` : `Install the equivalent of:\n  ${line}\n(or set CHROMIUM_PATH to a Chromium binary)`)
+    console.error(
+      debian
+        ? `Install them as root:\n  sudo ${line}`
+        : `Install the equivalent of:\n  ${line}\n(or set CHROMIUM_PATH to a Chromium binary)`,
+    )
     process.exit(1)
   }
   console.log(`Installing ${packages.join(', ')} from the system's packages…`)
@@ -62,8 +66,29 @@ run('native modules for Node', process.execPath, ['scripts/nativeAbi.mjs', 'node
 run('typecheck', npm, ['run', '--silent', 'typecheck'])
 run('lint', npm, ['run', '--silent', 'lint'])
 run('build (main, preload, renderer, CLI)', npm, ['run', '--silent', 'build'])
-run('unit and integration tests (vitest, real MariaDB servers)', npm, ['exec', '--', 'vitest', 'run'])
-run('end-to-end tests (Playwright in the system Chromium)', npm, ['exec', '--', 'playwright', 'test'], { CHROMIUM_PATH: chromium })
+// The suites' target is a real TiDB: built once from tools/tidb (minutes) and cached outside the repo.
+const tidbServer = (() => {
+  console.log('\n== tidb-server (built from tools/tidb on first use, then cached)')
+  const t = Date.now()
+  const result = spawnSync(process.execPath, ['scripts/tidbTools.mjs', 'tidb-server'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+  })
+  const path = result.stdout.trim().split('\n').pop()
+  if (result.status !== 0 || !path) {
+    console.error('\n✗ tidb-server is not available (see above)')
+    process.exit(result.status || 1)
+  }
+  console.log(`✓ tidb-server: ${path} (${((Date.now() - t) / 1000).toFixed(1)} s)`)
+  return path
+})()
+run('unit and integration tests (vitest, real MariaDB and TiDB servers)', npm, ['exec', '--', 'vitest', 'run'], {
+  TIDB_SERVER: tidbServer,
+})
+run('end-to-end tests (Playwright in the system Chromium)', npm, ['exec', '--', 'playwright', 'test'], {
+  CHROMIUM_PATH: chromium,
+})
 
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 console.log(`\nAll ${pkg.name} tests passed in ${((Date.now() - started) / 1000).toFixed(0)} s.`)

@@ -109,8 +109,8 @@ describe('loadLocalRaw', () => {
         yield* pieces
       }
       const handedBack: Buffer[] = []
-      const rows = await loadLocalRaw(s, loadSql(`${db}.t`), feed(), (p) => handedBack.push(p))
-      expect(rows).toBe(1002)
+      const answer = await loadLocalRaw(s, loadSql(`${db}.t`), feed(), (p) => handedBack.push(p))
+      expect(answer).toEqual({ rows: 1002, warnings: 0 })
       expect(handedBack).toHaveLength(pieces.length)
       expect(new Set(handedBack)).toEqual(new Set(pieces))
       const [got] = (await admin.query(`SELECT id, MD5(v) AS digest FROM ${db}.t ORDER BY id`)) as unknown as [

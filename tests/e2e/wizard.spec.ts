@@ -1,23 +1,26 @@
 /**
- * The desktop UI end to end, in Debian's Chromium through `cutover serve`, against the real engine and two
- * real MariaDB servers: the create-job wizard with a failing and then passing precheck, a job's life on the
+ * The desktop UI end to end, in Debian's Chromium through `cutover serve`, against the real engine, a real
+ * MariaDB source and a real TiDB target: the create-job wizard with a failing and then passing precheck, a job's life on the
  * details page (progress, pause, resume, finish), the rows arriving at the target, and deletion.
  * Screenshots of every step in both themes go to test-results/screenshots/.
  */
 import { readFileSync } from 'node:fs'
 import { expect, test, type Page } from '@playwright/test'
 import { startMariaDb, type CreatedUser, type MariaDbServer } from '../harness/mariadb'
+import { startTidb, type TidbServer } from '../harness/tidb'
 import { serveApp, type ServedApp } from './cutoverServe'
 import { shoot, watchConsole } from './pageChecks'
 
 let app: ServedApp
 let source: MariaDbServer
-let target: MariaDbServer
+let target: TidbServer
 let sourceUser: CreatedUser
 let targetUser: CreatedUser
 
-async function count(server: MariaDbServer, table: string): Promise<number> {
-  const rows = await server.query<{ n: number | string }[] & import('mysql2').RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${table}`)
+async function count(server: MariaDbServer | TidbServer, table: string): Promise<number> {
+  const rows = await server.query<{ n: number | string }[] & import('mysql2').RowDataPacket[]>(
+    `SELECT COUNT(*) AS n FROM ${table}`,
+  )
   return Number(rows[0]!.n)
 }
 
@@ -39,7 +42,7 @@ test.beforeAll(async () => {
   // STATEMENT on purpose: the precheck must fail on binlog_format until the test fixes it on the server.
   ;[source, target] = await Promise.all([
     startMariaDb({ name: 'e2e-source', binlog: { format: 'STATEMENT', rowImage: 'FULL', rowMetadata: 'FULL' } }),
-    startMariaDb({ name: 'e2e-target' }),
+    startTidb({ name: 'e2e-target' }),
   ])
   ;[sourceUser, targetUser] = await Promise.all([
     source.createUser({ user: 'cutover_src', grants: ['ALL PRIVILEGES ON *.*'] }),
@@ -60,7 +63,9 @@ test.beforeAll(async () => {
     ANALYZE TABLE shop.customers, shop.orders, shop.audit_trail, shop.big_payloads;
   `)
   await source.createDatabase('archive')
-  await source.query('USE archive; CREATE TABLE archive.old_orders (id INT PRIMARY KEY, v INT); INSERT INTO archive.old_orders SELECT seq, seq FROM seq_1_to_50;')
+  await source.query(
+    'USE archive; CREATE TABLE archive.old_orders (id INT PRIMARY KEY, v INT); INSERT INTO archive.old_orders SELECT seq, seq FROM seq_1_to_50;',
+  )
   app = await serveApp()
 })
 
@@ -82,7 +87,10 @@ async function fillConnections(page: Page, name: string, targetPassword = target
   await page.locator('#target-password').fill(targetPassword)
 }
 
-test('wizard → both job: field errors, failing then passing precheck, catch-up, changes replicated, pause and resume, delete', async ({ page, context }) => {
+test('wizard → both job: field errors, failing then passing precheck, catch-up, changes replicated, pause and resume, delete', async ({
+  page,
+  context,
+}) => {
   test.setTimeout(180_000)
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: app.origin })
   const watch = await watchConsole(page)
@@ -145,7 +153,7 @@ test('wizard → both job: field errors, failing then passing precheck, catch-up
   // Step 4: the precheck streams its items; binlog_format fails with its fix, and Next stays disabled.
   const binlogItem = page.locator('[data-item="binlog_format"]')
   await expect(binlogItem).toContainText('Failed', { timeout: 60_000 })
-  await expect(binlogItem.locator('.fix-text')).toContainText("binlog_format")
+  await expect(binlogItem.locator('.fix-text')).toContainText('binlog_format')
   await expect(page.getByText('Precheck finished')).toBeVisible({ timeout: 60_000 })
   await expect(page.getByRole('button', { name: 'Next' })).toBeDisabled()
   await binlogItem.getByRole('button', { name: /Copy the fix/ }).click()
@@ -154,8 +162,13 @@ test('wizard → both job: field errors, failing then passing precheck, catch-up
   await shoot(page, 'wizard-4-precheck-failed')
 
   // The exported report is a JSON download made from a Blob URL under the page's CSP.
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export report' }).click()])
-  const report = JSON.parse(readFileSync((await download.path())!, 'utf8')) as { items: { id: string; status: string }[] }
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Export report' }).click(),
+  ])
+  const report = JSON.parse(readFileSync((await download.path())!, 'utf8')) as {
+    items: { id: string; status: string }[]
+  }
   expect(report.items.find((i) => i.id === 'binlog_format')?.status).toBe('failed')
 
   // Fix it on the server as the item says, check again: it passes and the wizard may continue.
@@ -226,7 +239,9 @@ test('wizard → both job: field errors, failing then passing precheck, catch-up
   expect(watch.errors).toEqual([])
 })
 
-test('an existing-data job runs to the end on the details page: progress, pause and resume, rows at the target', async ({ page }) => {
+test('an existing-data job runs to the end on the details page: progress, pause and resume, rows at the target', async ({
+  page,
+}) => {
   test.setTimeout(240_000)
   const watch = await watchConsole(page)
   await page.goto(app.url)
@@ -274,7 +289,9 @@ test('an existing-data job runs to the end on the details page: progress, pause 
   // The charts are canvases (uPlot) with a text summary; an existing-data job has no lag to draw.
   const throughput = page.getByRole('img', { name: /^Throughput \(rows\/s\): Rows\/s [\d.,]+( k| M)? now; peak/ })
   await expect(throughput.locator('canvas')).toHaveCount(1)
-  await expect(page.getByRole('img', { name: /^Export rate \(MiB\/s\): MiB\/s [\d.]+ now/ }).locator('canvas')).toHaveCount(1)
+  await expect(
+    page.getByRole('img', { name: /^Export rate \(MiB\/s\): MiB\/s [\d.]+ now/ }).locator('canvas'),
+  ).toHaveCount(1)
   await expect(page.locator('.chart', { hasText: 'Replication lag' })).toContainText('no replication lag')
   // Hovering reads the value under the cursor in the chart's head.
   const plot = (await throughput.boundingBox())!
@@ -301,8 +318,15 @@ test('an existing-data job runs to the end on the details page: progress, pause 
   for (const table of ['shop.customers', 'shop.orders', 'shop.audit_trail', 'shop.big_payloads']) {
     expect(await count(target, table), table).toBe(await count(source, table))
   }
-  const [sample] = await target.query<import('mysql2').RowDataPacket[]>('SELECT payload FROM shop.big_payloads WHERE id = 12345')
-  expect(sample?.['payload']).toBe('' + (await source.query<import('mysql2').RowDataPacket[]>('SELECT payload FROM shop.big_payloads WHERE id = 12345'))[0]!['payload'])
+  const [sample] = await target.query<import('mysql2').RowDataPacket[]>(
+    'SELECT payload FROM shop.big_payloads WHERE id = 12345',
+  )
+  expect(sample?.['payload']).toBe(
+    '' +
+      (
+        await source.query<import('mysql2').RowDataPacket[]>('SELECT payload FROM shop.big_payloads WHERE id = 12345')
+      )[0]!['payload'],
+  )
 
   // The log can be narrowed to warnings: the keyless table's warning stays, info lines go.
   await page.getByLabel('Show').selectOption('warning')

@@ -12,10 +12,11 @@ import { createSession } from '../../src/main/engine/connect/session'
 import type { SqlSession } from '../../src/main/engine/connect/session'
 import { prepareRawReads, readChunk } from '../../src/main/engine/dump/chunkReader'
 import { inspectTables } from '../../src/main/engine/dump/tableInspector'
+import { readForTarget } from '../../src/main/engine/dump/latin1Text'
 import type { TableShape } from '../../src/main/engine/dump/tableInspector'
 import { writeChunkLogical, writeChunkPhysical } from '../../src/main/engine/load/chunkWriter'
 import { createThrottler } from '../../src/main/engine/throttle/throttler'
-import { connectSource, connectTarget, sourceServer, targetServer, uniqueName } from '../harness/servers'
+import { connectSource, connectTarget, sourceServer, targetKind, targetServer, uniqueName } from '../harness/servers'
 import { compareTable } from '../harness/tableComparison'
 
 const db = uniqueName('writer')
@@ -63,7 +64,8 @@ beforeAll(async () => {
   }
   reader = await session('source')
   // Inspected before the session switches to raw (binary) results, as the job does on its control session.
-  shape = (await inspectTables(reader, [{ schema: db, name: 't' }]))[0]!
+  // As the job reads them for this target (latin1 text as UTF-8 for TiDB).
+  shape = readForTarget((await inspectTables(reader, [{ schema: db, name: 't' }]))[0]!, targetKind() === 'tidb')
   await prepareRawReads(reader)
   writer = await session('target')
   await writer.query("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'")

@@ -14,10 +14,15 @@ let target: Connection
 
 const indexes = async (c: Connection, table: string) => {
   const [rows] = (await c.query(
-    'SELECT DISTINCT INDEX_NAME AS n FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY 1',
+    'SELECT INDEX_NAME AS n, NON_UNIQUE AS u, SEQ_IN_INDEX AS s, COLUMN_NAME AS c FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
     [db, table],
-  )) as unknown as [{ n: string }[]]
-  return rows.map((r) => r.n)
+  )) as unknown as [{ n: string; u: number | string; s: number | string; c: string }[]]
+  // Sorted here: the engines' information_schema collations order names differently.
+  const byName = new Map<string, string[]>()
+  for (const r of [...rows].sort((a, b) => Number(a.s) - Number(b.s))) {
+    byName.set(r.n, [...(byName.get(r.n) ?? [`unique=${Number(r.u) === 0}`]), r.c])
+  }
+  return [...byName.keys()].sort().map((n) => (n === 'PRIMARY' ? n : `${n}(${byName.get(n)!.join(',')})`))
 }
 
 beforeAll(async () => {

@@ -10,13 +10,23 @@ import type { Connection } from 'mysql2/promise'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { JobMode } from '../../src/shared/domain/job'
 import { openJobStore } from '../../src/main/store/jobStore'
-import { openScratchDatabase, closeScratchDatabase, sourceServer, targetServer, uniqueName } from '../harness/servers'
+import {
+  openScratchDatabase,
+  closeScratchDatabase,
+  sourceServer,
+  everyTarget,
+  targetServerOf,
+  uniqueName,
+} from '../harness/servers'
 import { compareTable } from '../harness/tableComparison'
 
 const cli = resolve(__dirname, '../../out/cli/cutover.js')
 
 function runCli(args: string[], env: Record<string, string>): { exited: Promise<number | null>; kill(): void } {
-  const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [cli, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let output = ''
   child.stdout.on('data', (d: Buffer) => (output += d.toString()))
   child.stderr.on('data', (d: Buffer) => (output += d.toString()))
@@ -29,20 +39,26 @@ function runCli(args: string[], env: Record<string, string>): { exited: Promise<
   }
 }
 
-describe.each<JobMode>(['logical', 'physical'])('kill -9 and resume, %s mode', (mode) => {
-  const db = uniqueName(`kill_${mode}`)
+const cases = everyTarget().flatMap((kind) => (['logical', 'physical'] as JobMode[]).map((mode) => ({ kind, mode })))
+
+describe.each(cases)('kill -9 and resume, $mode mode into $kind', ({ kind, mode }) => {
+  const db = uniqueName(`kill_${kind}_${mode}`)
   const dir = mkdtempSync(join(tmpdir(), 'cutover-kill-'))
   let source: Connection
   let target: Connection
 
   beforeAll(async () => {
-    ;({ source, target } = await openScratchDatabase(db))
-    await source.query(`CREATE TABLE \`${db}\`.orders (id BIGINT PRIMARY KEY, customer VARCHAR(40), amount DECIMAL(12,2), note TEXT, created DATETIME(6))`)
+    ;({ source, target } = await openScratchDatabase(db, kind))
+    await source.query(
+      `CREATE TABLE \`${db}\`.orders (id BIGINT PRIMARY KEY, customer VARCHAR(40), amount DECIMAL(12,2), note TEXT, created DATETIME(6))`,
+    )
     await source.query(
       `INSERT INTO \`${db}\`.orders SELECT seq, CONCAT('customer ', seq % 977), seq * 1.25, REPEAT('x', 150 + seq % 50), '2024-01-01' + INTERVAL seq SECOND FROM \`${db}\`.seq_1_to_120000`,
     )
     await source.query(`CREATE TABLE \`${db}\`.events (at DATETIME, what VARCHAR(200))`)
-    await source.query(`INSERT INTO \`${db}\`.events SELECT '2024-01-01' + INTERVAL seq MINUTE, REPEAT('e', seq % 200) FROM \`${db}\`.seq_1_to_60000`)
+    await source.query(
+      `INSERT INTO \`${db}\`.events SELECT '2024-01-01' + INTERVAL seq MINUTE, REPEAT('e', seq % 200) FROM \`${db}\`.seq_1_to_60000`,
+    )
   })
   afterAll(async () => {
     await closeScratchDatabase(db, source, target)
@@ -51,13 +67,13 @@ describe.each<JobMode>(['logical', 'physical'])('kill -9 and resume, %s mode', (
 
   it('redoes only unfinished chunks and ends with equal tables', async () => {
     const s = sourceServer()
-    const t = targetServer()
+    const t = targetServerOf(kind)
     const jobFile = join(dir, 'job.yaml')
     const storePath = join(dir, 'cutover.db')
     writeFileSync(
       jobFile,
       [
-        `name: kill-${mode}`,
+        `name: kill-${kind}-${mode}`,
         `source: { host: 127.0.0.1, port: ${s.port}, user: ${s.user} }`,
         `target: { host: 127.0.0.1, port: ${t.port}, user: ${t.user} }`,
         'type: existing',
@@ -67,14 +83,18 @@ describe.each<JobMode>(['logical', 'physical'])('kill -9 and resume, %s mode', (
         'spec: { concurrency: 2, exportMBps: 8 }',
       ].join('\n'),
     )
-    const env = { CUTOVER_SOURCE_PASSWORD: s.password, CUTOVER_TARGET_PASSWORD: t.password, CUTOVER_CHUNK_BYTES: String(256 * 1024) }
+    const env = {
+      CUTOVER_SOURCE_PASSWORD: s.password,
+      CUTOVER_TARGET_PASSWORD: t.password,
+      CUTOVER_CHUNK_BYTES: String(256 * 1024),
+    }
     const args = ['run', jobFile, '--store', storePath, '--accept-warnings']
 
     const first = runCli(args, env)
     const reader = () => {
       const store = openJobStore(storePath)
       try {
-        return store.listChunks(store.findJobByName(`kill-${mode}`)?.id ?? '')
+        return store.listChunks(store.findJobByName(`kill-${kind}-${mode}`)?.id ?? '')
       } finally {
         store.close()
       }
@@ -100,7 +120,8 @@ describe.each<JobMode>(['logical', 'physical'])('kill -9 and resume, %s mode', (
     expect(final.every((c) => c.state === 'done')).toBe(true)
     // Chunks committed before the kill kept their checkpoint (not redone: their timestamps would change too,
     // but their row counts are the proof that matters).
-    for (const c of done) expect(final.find((f) => f.table === c.table && f.chunkIndex === c.chunkIndex)?.rows).toBe(c.rows)
+    for (const c of done)
+      expect(final.find((f) => f.table === c.table && f.chunkIndex === c.chunkIndex)?.rows).toBe(c.rows)
 
     for (const table of ['orders', 'events']) {
       const diff = await compareTable(source, target, db, table)

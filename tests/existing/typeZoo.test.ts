@@ -9,7 +9,14 @@ import type { JobMode } from '../../src/shared/domain/job'
 import { startJob } from '../../src/main/engine/jobRunner'
 import type { RunnerHooks } from '../../src/main/engine/jobRunner'
 import { openJobStore } from '../../src/main/store/jobStore'
-import { openScratchDatabase, closeScratchDatabase, sourceServer, targetServer, uniqueName } from '../harness/servers'
+import {
+  openScratchDatabase,
+  closeScratchDatabase,
+  sourceServer,
+  everyTarget,
+  targetServerOf,
+  uniqueName,
+} from '../harness/servers'
 import { compareTable } from '../harness/tableComparison'
 import { fillZoo, zooDdl } from '../harness/typeZoo'
 
@@ -44,13 +51,15 @@ function hooksFor(store: ReturnType<typeof openJobStore>, logs: string[]): Runne
   }
 }
 
-describe.each<JobMode>(['logical', 'physical'])('existing data, %s mode', (mode) => {
-  const db = uniqueName(`zoo_${mode}`)
+const cases = everyTarget().flatMap((kind) => (['logical', 'physical'] as JobMode[]).map((mode) => ({ kind, mode })))
+
+describe.each(cases)('existing data, $mode mode into $kind', ({ kind, mode }) => {
+  const db = uniqueName(`zoo_${kind}_${mode}`)
   let source: Connection
   let target: Connection
 
   beforeAll(async () => {
-    ;({ source, target } = await openScratchDatabase(db))
+    ;({ source, target } = await openScratchDatabase(db, kind))
     await source.query(zooDdl(db))
     await fillZoo(source, db)
     await fillKeyVariety(source, db)
@@ -62,9 +71,9 @@ describe.each<JobMode>(['logical', 'physical'])('existing data, %s mode', (mode)
   it('copies every type bit-identically, with schema, views and chunk checkpoints', async () => {
     const store = openJobStore(':memory:')
     const config = jobConfigSchema.parse({
-      name: `zoo-${mode}`,
+      name: `zoo-${kind}-${mode}`,
       source: { ...sourceServer() },
-      target: { ...targetServer() },
+      target: { ...targetServerOf(kind) },
       type: 'existing',
       mode,
       objects: [db],

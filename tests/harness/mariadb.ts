@@ -111,6 +111,8 @@ export class MariaDbStartError extends Error {
 
 const HOST = '127.0.0.1'
 const DATA_DIR_PREFIX = 'cutover-mariadb-'
+/** Every harness server's data dir starts with one of these (tidb.ts uses the second). */
+const STALE_PREFIXES = [DATA_DIR_PREFIX, 'cutover-tidb-']
 const ADMIN_USER = 'harness'
 const READY_TIMEOUT_MS = 30_000
 const STOP_TIMEOUT_MS = 10_000
@@ -118,7 +120,7 @@ const PORT_ATTEMPTS = 5
 // sun_path is 108 bytes on Linux including the NUL; mariadbd fails obscurely beyond that.
 const MAX_SOCKET_PATH = 107
 
-interface Tracked {
+export interface Tracked {
   dataDir: string
   child: ChildProcess | null
 }
@@ -176,6 +178,13 @@ function installSharedState(): SharedState {
   return state
 }
 
+/** Registers a data dir (and later its process) for the last-resort cleanup on exit, SIGTERM or SIGINT. */
+export function trackServer(dataDir: string): { tracked: Tracked; untrack(): void } {
+  const tracked: Tracked = { dataDir, child: null }
+  shared.registry.add(tracked)
+  return { tracked, untrack: () => shared.registry.delete(tracked) }
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
@@ -198,7 +207,7 @@ const STALE_WITHOUT_PID_MS = 60 * 60 * 1000
 export async function removeStaleDataDirs(): Promise<string[]> {
   const removed: string[] = []
   for (const entry of await readdir(tmpdir(), { withFileTypes: true })) {
-    if (!entry.isDirectory() || !entry.name.startsWith(DATA_DIR_PREFIX)) continue
+    if (!entry.isDirectory() || !STALE_PREFIXES.some((prefix) => entry.name.startsWith(prefix))) continue
     const dir = join(tmpdir(), entry.name)
     if ([...shared.registry].some((tracked) => tracked.dataDir === dir)) continue
     const pid = Number.parseInt(await readFile(join(dir, 'pid'), 'utf8').catch(() => ''), 10)
@@ -211,7 +220,7 @@ export async function removeStaleDataDirs(): Promise<string[]> {
   return removed
 }
 
-function isExecutable(path: string): boolean {
+export function isExecutable(path: string): boolean {
   try {
     accessSync(path, fsConstants.X_OK)
     return true
@@ -220,13 +229,13 @@ function isExecutable(path: string): boolean {
   }
 }
 
-function defaultSearchDirs(): string[] {
+export function defaultSearchDirs(): string[] {
   const pathDirs = (process.env.PATH ?? '').split(delimiter).filter((dir) => dir !== '')
   // Debian puts mariadbd in /usr/sbin, which is not on a normal user's PATH.
   return [...pathDirs, '/usr/sbin', '/usr/local/sbin', '/usr/bin', '/usr/local/bin']
 }
 
-function findExecutable(name: string, dirs: string[]): string | null {
+export function findExecutable(name: string, dirs: string[]): string | null {
   for (const dir of dirs) {
     const candidate = join(dir, name)
     if (isExecutable(candidate)) return candidate
@@ -255,7 +264,7 @@ function findInstallDb(): string {
   return found
 }
 
-function randomSecret(): string {
+export function randomSecret(): string {
   // Hex keeps it free of quoting concerns in logs and CLI reproductions.
   return randomBytes(18).toString('hex')
 }
@@ -307,7 +316,7 @@ async function ensureEd25519(db: Queryable): Promise<void> {
   }
 }
 
-async function createUserVia(db: Queryable, options: CreateUserOptions): Promise<CreatedUser> {
+export async function createUserVia(db: Queryable, options: CreateUserOptions): Promise<CreatedUser> {
   const host = options.host ?? '%'
   const password = options.password ?? randomSecret()
   switch (options.plugin) {
@@ -333,7 +342,7 @@ async function createUserVia(db: Queryable, options: CreateUserOptions): Promise
   return { user: options.user, password, host }
 }
 
-async function createDatabaseVia(db: Queryable, name: string): Promise<void> {
+export async function createDatabaseVia(db: Queryable, name: string): Promise<void> {
   await db.query('CREATE DATABASE ?? CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci', [name])
 }
 
@@ -346,7 +355,7 @@ export function createDatabase(admin: MariaDbConnectionOptions, name: string): P
   return withConnection(admin, (db) => createDatabaseVia(db, name))
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer()
     probe.unref()
@@ -392,11 +401,11 @@ async function errorLogTail(dataDir: string, lines = 30): Promise<string> {
   }
 }
 
-function sleep(ms: number): Promise<void> {
+export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
-function hasExited(child: ChildProcess): boolean {
+export function hasExited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null
 }
 
@@ -415,7 +424,7 @@ function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
   })
 }
 
-async function killAndWait(child: ChildProcess): Promise<void> {
+export async function killAndWait(child: ChildProcess): Promise<void> {
   if (hasExited(child)) return
   child.kill('SIGTERM')
   if (await waitForExit(child, STOP_TIMEOUT_MS)) return

@@ -29,7 +29,7 @@ export type {
   MariaDbServer,
 } from './mariadb'
 
-function provided(key: 'mariadbSource' | 'mariadbTarget'): MariaDbConnectionOptions {
+function provided(key: 'mariadbSource' | 'mariadbTarget' | 'tidbTarget'): MariaDbConnectionOptions {
   const options = inject(key) as MariaDbConnectionOptions | undefined
   if (options === undefined) {
     throw new Error(`${key} was not provided; is tests/harness/globalSetup.ts listed in vitest's globalSetup?`)
@@ -43,17 +43,42 @@ export function sourceServer(): MariaDbConnectionOptions {
   return provided('mariadbSource')
 }
 
-/** The shared target: server_id 2, no binlog. Admin credentials. */
+export type TargetKind = 'tidb' | 'mariadb'
+
+/**
+ * The target the suites migrate into: TiDB (unistore), the product's target. `CUTOVER_TEST_TARGET=mariadb` runs
+ * them against the shared MariaDB target instead. Suites that cover both name the kind with `targetServerOf`.
+ */
+export function targetKind(): TargetKind {
+  return process.env.CUTOVER_TEST_TARGET === 'mariadb' ? 'mariadb' : 'tidb'
+}
+
+/** The shared target of the given kind (TiDB; or MariaDB: server_id 2, no binlog). Admin credentials. */
+export function targetServerOf(kind: TargetKind): MariaDbConnectionOptions {
+  return provided(kind === 'tidb' ? 'tidbTarget' : 'mariadbTarget')
+}
+
+/** TiDB is the product's target and a MariaDB target a supported case: suites that cover both run on these. */
+export function everyTarget(): TargetKind[] {
+  return targetKind() === 'mariadb' ? ['mariadb'] : ['tidb', 'mariadb']
+}
+
+/** The shared target of `targetKind()`. Admin credentials. */
 export function targetServer(): MariaDbConnectionOptions {
-  return provided('mariadbTarget')
+  return targetServerOf(targetKind())
+}
+
+/** The version string of the shared TiDB target, e.g. `8.0.11-TiDB-v9.0.0-…`. */
+export function tidbVersion(): string {
+  return String(inject('tidbVersion'))
 }
 
 export function connectSource(database?: string): Promise<Connection> {
   return connectTo(sourceServer(), database)
 }
 
-export function connectTarget(database?: string): Promise<Connection> {
-  return connectTo(targetServer(), database)
+export function connectTarget(database?: string, kind: TargetKind = targetKind()): Promise<Connection> {
+  return connectTo(targetServerOf(kind), database)
 }
 
 /**
@@ -66,9 +91,12 @@ export function uniqueName(prefix: string): string {
 }
 
 /** A suite's own database on the shared source (created) and connections to both shared servers. */
-export async function openScratchDatabase(db: string): Promise<{ source: Connection; target: Connection }> {
+export async function openScratchDatabase(
+  db: string,
+  kind: TargetKind = targetKind(),
+): Promise<{ source: Connection; target: Connection }> {
   const source = await connectSource()
-  const target = await connectTarget()
+  const target = await connectTarget(undefined, kind)
   await source.query(`CREATE DATABASE \`${db}\``)
   return { source, target }
 }

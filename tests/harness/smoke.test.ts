@@ -66,12 +66,23 @@ describe('shared server configuration', () => {
     }
   })
 
-  it('target has no binlog and server_id 2', async () => {
-    const db = await connectTarget()
+  it('the MariaDB target has no binlog and server_id 2', async () => {
+    const db = await connectTarget(undefined, 'mariadb')
     try {
       const [[vars]] = await db.query<RowDataPacket[]>('SELECT @@log_bin AS logBin, @@server_id AS serverId')
       expect(vars?.logBin).toBe('0')
       expect(Number(vars?.serverId)).toBe(2)
+    } finally {
+      await db.end()
+    }
+  })
+
+  it('the TiDB target is a tidb-server on unistore storage', async () => {
+    const db = await connectTarget(undefined, 'tidb')
+    try {
+      const [[row]] = await db.query<RowDataPacket[]>('SELECT VERSION() AS v, @@tidb_config AS config')
+      expect(String(row?.v)).toMatch(/TiDB/)
+      expect(JSON.parse(String(row?.config)).store).toBe('unistore')
     } finally {
       await db.end()
     }

@@ -6,7 +6,15 @@ import type { Connection } from 'mysql2/promise'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runPrecheck } from '../../src/main/engine/precheck/precheckRunner'
 import type { JobConfig } from '../../src/shared/domain/job'
-import { connectSource, connectTarget, createUser, sourceServer, targetServer, uniqueName } from '../harness/servers'
+import {
+  connectSource,
+  connectTarget,
+  createUser,
+  sourceServer,
+  targetServer,
+  targetServerOf,
+  uniqueName,
+} from '../harness/servers'
 import { item, jobFor } from './fixtures'
 
 describe('precheck of privileges, schema and positions', () => {
@@ -60,28 +68,53 @@ describe('precheck of privileges, schema and positions', () => {
 
   it('fails objects that match nothing on the source', async () => {
     const report = await runPrecheck(job({ objects: [`${db}.nope`, `${db}.with_pk`] }))
-    expect(item(report, 'table_schema')).toMatchObject({ status: 'failed', message: expect.stringContaining(`${db}.nope`) })
+    expect(item(report, 'table_schema')).toMatchObject({
+      status: 'failed',
+      message: expect.stringContaining(`${db}.nope`),
+    })
   })
 
   it('passes table_schema for keyed tables and knows MariaDB 10.11 uca1400 collations exist on a 10.11 target', async () => {
-    const report = await runPrecheck(job({ objects: [`${db}.with_pk`, `${db}.modern`] }))
+    const onMariaDb = jobFor(sourceServer(), targetServerOf('mariadb'), { objects: [`${db}.with_pk`, `${db}.modern`] })
+    const report = await runPrecheck(onMariaDb)
     expect(item(report, 'table_schema').status).toBe('pass')
     // SHOW COLLATION on 10.10+ lists only `uca1400_ai_ci`; the full per-charset name must still be found.
-    expect(item(report, 'charset_collation')).toMatchObject({ status: 'pass', message: expect.stringContaining('utf8mb4_uca1400_ai_ci') })
+    expect(item(report, 'charset_collation')).toMatchObject({
+      status: 'pass',
+      message: expect.stringContaining('utf8mb4_uca1400_ai_ci'),
+    })
     expect(report.items.map((i) => i.id)).not.toContain('tidb_unsupported_objects')
+    // TiDB has no uca1400 collations: the rewrite is announced as a warning naming the column.
+    const onTidb = await runPrecheck(jobFor(sourceServer(), targetServerOf('tidb'), { objects: [`${db}.modern`] }))
+    expect(item(onTidb, 'charset_collation')).toMatchObject({
+      status: 'warning',
+      message: expect.stringContaining(`${db}.modern.name`),
+    })
   })
 
   it('warns when a table already on the target differs from the source, and fails non-empty targets in physical mode', async () => {
-    await target.query(`CREATE DATABASE \`${db}\`; CREATE TABLE \`${db}\`.with_pk (id INT PRIMARY KEY, note TEXT, extra INT NOT NULL); INSERT INTO \`${db}\`.with_pk VALUES (1, 'x', 0)`)
+    await target.query(
+      `CREATE DATABASE \`${db}\`; CREATE TABLE \`${db}\`.with_pk (id INT PRIMARY KEY, note TEXT, extra INT NOT NULL); INSERT INTO \`${db}\`.with_pk VALUES (1, 'x', 0)`,
+    )
     await target.query(`CREATE TABLE \`${db}\`.parent (id INT PRIMARY KEY)`)
     try {
-      const report = await runPrecheck(job({ objects: [`${db}.with_pk`, `${db}.parent`], mode: 'physical', type: 'existing' }))
+      const report = await runPrecheck(
+        job({ objects: [`${db}.with_pk`, `${db}.parent`], mode: 'physical', type: 'existing' }),
+      )
       expect(item(report, 'table_schema').message).toContain('note is varchar(20) vs text')
-      expect(item(report, 'downstream_table_empty')).toMatchObject({ status: 'failed', message: expect.stringContaining(`${db}.with_pk already has rows`) })
+      expect(item(report, 'downstream_table_empty')).toMatchObject({
+        status: 'failed',
+        message: expect.stringContaining(`${db}.with_pk already has rows`),
+      })
       expect(item(report, 'downstream_table_empty').fix).toContain(`TRUNCATE TABLE \`${db}\`.\`with_pk\`;`)
       await target.query(`TRUNCATE TABLE \`${db}\`.with_pk`)
-      const emptied = await runPrecheck(job({ objects: [`${db}.with_pk`, `${db}.parent`], mode: 'physical', type: 'existing' }))
-      expect(item(emptied, 'downstream_table_empty')).toMatchObject({ status: 'pass', message: '2 existing target tables are empty.' })
+      const emptied = await runPrecheck(
+        job({ objects: [`${db}.with_pk`, `${db}.parent`], mode: 'physical', type: 'existing' }),
+      )
+      expect(item(emptied, 'downstream_table_empty')).toMatchObject({
+        status: 'pass',
+        message: '2 existing target tables are empty.',
+      })
       expect(item(emptied, 'physical_single_job').status).toBe('pass')
     } finally {
       await target.query(`DROP DATABASE \`${db}\``)
@@ -101,13 +134,19 @@ describe('precheck of privileges, schema and positions', () => {
 
     await source.query(repl.fix)
     const granted = await runPrecheck(job({ type: 'incremental' }, created))
-    expect(item(granted, 'replication_privilege')).toMatchObject({ status: 'pass', message: expect.stringContaining('a binlog dump works') })
+    expect(item(granted, 'replication_privilege')).toMatchObject({
+      status: 'pass',
+      message: expect.stringContaining('a binlog dump works'),
+    })
   })
 
   it('fails dump_privilege for a user that can replicate but not read tables', async () => {
     const name = uniqueName('pc_nodump')
     users.push(name)
-    const created = await createUser(sourceServer(), { user: name, grants: ['REPLICATION SLAVE, BINLOG MONITOR ON *.*', `SELECT ON \`${db}\`.\`with_pk\``] })
+    const created = await createUser(sourceServer(), {
+      user: name,
+      grants: ['REPLICATION SLAVE, BINLOG MONITOR ON *.*', `SELECT ON \`${db}\`.\`with_pk\``],
+    })
     const report = await runPrecheck(job({ type: 'existing', objects: [`${db}.with_pk`] }, created))
     const dump = item(report, 'dump_privilege')
     expect(dump.status).toBe('failed')
@@ -119,7 +158,11 @@ describe('precheck of privileges, schema and positions', () => {
     const name = uniqueName('pc_tgt')
     targetUsers.push(name)
     const created = await createUser(targetServer(), { user: name, grants: ['SELECT ON *.*'] })
-    const config = jobFor(sourceServer(), { ...targetServer(), user: created.user, password: created.password }, { objects: [`${db}.with_pk`] })
+    const config = jobFor(
+      sourceServer(),
+      { ...targetServer(), user: created.user, password: created.password },
+      { objects: [`${db}.with_pk`] },
+    )
     const report = await runPrecheck(config)
     const tp = item(report, 'target_privilege')
     expect(tp.status).toBe('warning')
@@ -137,17 +180,29 @@ describe('precheck of privileges, schema and positions', () => {
     it('passes the current file and position, fails a missing file, a position past the end and one inside an event', async () => {
       const now = await current()
       const good = await runPrecheck(incremental({ file: now.file, position: now.position }))
-      expect(item(good, 'meta_position')).toMatchObject({ status: 'pass', message: `The source streams its binlog from ${now.file}:${now.position}.` })
+      expect(item(good, 'meta_position')).toMatchObject({
+        status: 'pass',
+        message: `The source streams its binlog from ${now.file}:${now.position}.`,
+      })
 
       const missing = await runPrecheck(incremental({ file: 'binlog.999999', position: 4 }))
-      expect(item(missing, 'meta_position')).toMatchObject({ status: 'failed', message: expect.stringContaining('binlog.999999 is not among') })
+      expect(item(missing, 'meta_position')).toMatchObject({
+        status: 'failed',
+        message: expect.stringContaining('binlog.999999 is not among'),
+      })
 
       const past = await runPrecheck(incremental({ file: now.file, position: now.size + 1_000_000_000 }))
-      expect(item(past, 'meta_position')).toMatchObject({ status: 'failed', message: expect.stringContaining('past the end') })
+      expect(item(past, 'meta_position')).toMatchObject({
+        status: 'failed',
+        message: expect.stringContaining('past the end'),
+      })
 
       // Inside the format description event: a real file and a plausible number, but not an event boundary.
       const inside = await runPrecheck(incremental({ file: now.file, position: 10 }))
-      expect(item(inside, 'meta_position')).toMatchObject({ status: 'failed', message: expect.stringContaining('cannot stream its binlog') })
+      expect(item(inside, 'meta_position')).toMatchObject({
+        status: 'failed',
+        message: expect.stringContaining('cannot stream its binlog'),
+      })
     })
 
     it('passes the current MariaDB GTID position and fails a malformed or future one', async () => {
@@ -155,12 +210,18 @@ describe('precheck of privileges, schema and positions', () => {
       expect(item(await runPrecheck(incremental({ gtid: now.gtid })), 'meta_position').status).toBe('pass')
       const [domain, serverId, seq] = now.gtid.split(',')[0]!.split('-')
       const future = await runPrecheck(incremental({ gtid: `${domain}-${serverId}-${BigInt(seq!) + 1000n}` }))
-      expect(item(future, 'meta_position')).toMatchObject({ status: 'failed', message: expect.stringContaining('in the future') })
+      expect(item(future, 'meta_position')).toMatchObject({
+        status: 'failed',
+        message: expect.stringContaining('in the future'),
+      })
       const malformed = await runPrecheck(incremental({ gtid: 'not-a-gtid' }))
       expect(item(malformed, 'meta_position').status).toBe('failed')
       // MariaDB accepts a domain it never logged, and starts the domains left out from the oldest binlog.
       const otherDomain = await runPrecheck(incremental({ gtid: '77-1-5' }))
-      expect(item(otherDomain, 'meta_position')).toMatchObject({ status: 'warning', message: expect.stringContaining(`domain ${domain}`) })
+      expect(item(otherDomain, 'meta_position')).toMatchObject({
+        status: 'warning',
+        message: expect.stringContaining(`domain ${domain}`),
+      })
     })
   })
 })

@@ -16,8 +16,10 @@ import { prepareRawReads } from './dump/chunkReader'
 import { quoteTable } from './dump/identifierQuoting'
 import { openSnapshot } from './dump/snapshot'
 import { inspectTables } from './dump/tableInspector'
+import { readForTarget } from './dump/latin1Text'
 import { loadOrPlan } from './existing/chunkPlan'
 import { runExistingData } from './existing/existingDataStage'
+import { prepareWriterSession } from './load/writerSession'
 import { applySchema, indexDeferral, planSchema, readTargetCapabilities } from './schema/schemaStage'
 import { selectSchemaObjects } from './schema/schemaObjects'
 import { createThrottler } from './throttle/throttler'
@@ -75,13 +77,9 @@ function drawServerId(avoid: number): number {
   }
 }
 
-/** Settings every target writer needs: zero dates and explicit 0 in AUTO_INCREMENT columns load as they are. */
+/** Settings every target writer needs (load/writerSession.ts): the target keeps each value as the source has it. */
 async function prepareWriter(session: SqlSession): Promise<void> {
-  await session.query("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'")
-  await session.query('SET SESSION foreign_key_checks = 0')
-  // Rows are written by key and never read back: READ COMMITTED spares the gap locks that make parallel
-  // writers into one table deadlock on each other's neighbouring index entries.
-  await session.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED')
+  await prepareWriterSession(session)
 }
 
 export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, options: RunOptions = {}): RunningJob {
@@ -193,7 +191,9 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
         if (signal.aborted) return 'paused'
 
         setStage('existing', 'running')
-        const shapes = (await inspectTables(control, objects.tables)).filter((s) => s.kind === 'table')
+        const shapes = (await inspectTables(control, objects.tables))
+          .filter((s) => s.kind === 'table')
+          .map((s) => readForTarget(s, targetInfo.flavor === 'tidb'))
         for (const s of shapes.filter((t) => !t.key)) {
           log(
             'warning',

@@ -11,6 +11,9 @@
  *   filled after a few free bytes, so each goes out as a packet without the copy mysql2 makes, and can be
  *   reused once the socket has taken it.
  *
+ * The write commands answer with the OK packet's warning count: a server that stored a value other than the one
+ * sent (a date it would not take, a truncated string) says so only there, so the writers must look at it.
+ *
  * Both speak the plain MySQL client/server protocol: COM_QUERY (0x03, preceded by the query-attributes
  * header when that capability was negotiated), a column count, column definitions, EOF, rows, EOF; or an OK
  * or ERR packet. CLIENT_DEPRECATE_EOF is never negotiated by mysql2, so the EOF packets are always there.
@@ -72,7 +75,7 @@ function framed(buffer: Buffer) {
 }
 
 /** A command object as mysql2's connection drives it: `execute` per packet (true when done), `onResult` on a fatal error. */
-abstract class RawCommand {
+abstract class RawCommand<Result = number> {
   private started = false
   protected settled = false
 
@@ -80,7 +83,7 @@ abstract class RawCommand {
     /** COM_QUERY's statement, COM_STMT_PREPARE's, or a whole command whose first 4 bytes are the header's place. */
     private readonly body: Buffer,
     private readonly kind: 'query' | 'prepare' | 'packet',
-    private readonly resolveResult: (value: number) => void,
+    private readonly resolveResult: (value: Result) => void,
     private readonly rejectResult: (error: Error) => void,
   ) {}
 
@@ -126,7 +129,7 @@ abstract class RawCommand {
 
   protected abstract next(packet: ProtocolPacket, connection: ProtocolConnection): boolean
 
-  protected succeed(value: number): void {
+  protected succeed(value: Result): void {
     if (this.settled) return
     this.settled = true
     this.resolveResult(value)
@@ -143,7 +146,7 @@ class ExecuteCommand extends RawCommand {
   protected next(packet: ProtocolPacket): boolean {
     const first = packet.buffer[packet.start + 4]
     if (first === 0x00) {
-      this.succeed(0)
+      this.succeed(readOk(packet.buffer, packet.start + 4).warnings)
       return true
     }
     // Anything else (a result set, LOCAL INFILE request) is not what a write statement answers.
@@ -225,6 +228,32 @@ function readLengthEncoded(buffer: Buffer, at: number): number {
   return Number(buffer.readBigUInt64LE(at + 1))
 }
 
+/** Bytes a length-encoded integer starting at `at` takes. */
+function lengthEncodedBytes(buffer: Buffer, at: number): number {
+  const first = buffer[at]!
+  return first < 0xfb ? 1 : first === 0xfc ? 3 : first === 0xfd ? 4 : 9
+}
+
+/** What a write's answer says, once it succeeded. */
+export interface WriteAnswer {
+  /** Rows the statement affected (LOAD DATA: the rows it read). */
+  rows: number
+  /** Warnings the statement raised: SHOW WARNINGS on the same session, as its next statement, lists them. */
+  warnings: number
+}
+
+/**
+ * The OK packet whose payload starts at `payload` (0x00): affected rows, last insert id (both length-encoded),
+ * status flags, warning count. mysql2 always negotiates CLIENT_PROTOCOL_41, so the last two are there.
+ */
+function readOk(buffer: Buffer, payload: number): WriteAnswer {
+  let at = payload + 1
+  const rows = readLengthEncoded(buffer, at)
+  at += lengthEncodedBytes(buffer, at)
+  at += lengthEncodedBytes(buffer, at)
+  return { rows, warnings: buffer.readUInt16LE(at + 2) }
+}
+
 /**
  * Runs `sql` (a SELECT) on the session and calls `onRow` for every row, in order, synchronously from the
  * socket's data handler. The session must not be used for anything else until `done` settles.
@@ -268,32 +297,32 @@ export function streamRawRows(session: SqlSession, sql: string, onRow: RawRowHan
 }
 
 /**
- * Sends one statement given as bytes and resolves once the server answered OK, or rejects after the session's
- * query timeout (the connection is then unusable).
+ * Sends one statement given as bytes and resolves with its warning count once the server answered OK, or rejects
+ * after the session's query timeout (the connection is then unusable).
  */
-export function executeRaw(session: SqlSession, statement: Buffer): Promise<void> {
+export function executeRaw(session: SqlSession, statement: Buffer): Promise<number> {
   return execute(session, statement, 'query')
 }
 
 /**
  * Sends one command that is already bytes, after 4 free bytes for the packet header (a COM_STMT_EXECUTE built
- * in place), and resolves once the server answered OK; otherwise as `executeRaw`. The caller may reuse the
- * buffer once the promise settles (the server answers only after reading the whole command).
+ * in place), and resolves with its warning count once the server answered OK; otherwise as `executeRaw`. The
+ * caller may reuse the buffer once the promise settles (the server answers only after reading the whole command).
  */
-export function executePacket(session: SqlSession, command: Buffer): Promise<void> {
+export function executePacket(session: SqlSession, command: Buffer): Promise<number> {
   return execute(session, command, 'packet')
 }
 
-function execute(session: SqlSession, body: Buffer, kind: 'query' | 'packet'): Promise<void> {
+function execute(session: SqlSession, body: Buffer, kind: 'query' | 'packet'): Promise<number> {
   const connection = protocolConnection(session)
   const timeoutMs = session.queryTimeoutMs
-  return new Promise<void>((resolve, reject) => {
+  return new Promise<number>((resolve, reject) => {
     let timer: ReturnType<typeof setTimeout> | undefined
     const settle = () => clearTimeout(timer)
     const command = new ExecuteCommand(
       body,
       kind,
-      () => (settle(), resolve()),
+      (warnings) => (settle(), resolve(warnings)),
       (error) => (settle(), reject(error)),
     )
     connection.addCommand(command)
@@ -311,7 +340,7 @@ export const infileHeadroom = 4
  */
 const maxInfilePayload = 4 * 1024 * 1024
 
-class LoadLocalCommand extends RawCommand {
+class LoadLocalCommand extends RawCommand<WriteAnswer> {
   /** The server has asked for the file (its next packet is the statement's answer). */
   private asked = false
   /** Why the file was cut short (the pieces' iterator threw): the statement then fails with it. */
@@ -323,7 +352,7 @@ class LoadLocalCommand extends RawCommand {
     private readonly written: (piece: Buffer) => void,
     /** Settles with the command (answered, failed or connection lost). */
     private readonly settledPromise: Promise<void>,
-    resolve: (rows: number) => void,
+    resolve: (answer: WriteAnswer) => void,
     reject: (error: Error) => void,
   ) {
     super(Buffer.from(sql, 'utf8'), 'query', resolve, reject)
@@ -347,7 +376,7 @@ class LoadLocalCommand extends RawCommand {
       return true
     }
     if (this.feedError) this.fail(this.feedError)
-    else this.succeed(readLengthEncoded(packet.buffer, packet.start + 5))
+    else this.succeed(readOk(packet.buffer, packet.start + 4))
     return true
   }
 
@@ -405,26 +434,27 @@ class LoadLocalCommand extends RawCommand {
 /**
  * Runs `sql` (a LOAD DATA LOCAL INFILE statement) and sends its file as `pieces`, whose first `infileHeadroom`
  * bytes are free (the packet header is written there). `written` gets each piece back once the socket no longer
- * needs it. Resolves with the rows the server reports; rejects with the server's error, a lost connection, or
- * whatever the pieces' iterator threw (the file is then ended early and the server keeps the rows it read).
+ * needs it. Resolves with the rows and warnings the server reports; rejects with the server's error, a lost
+ * connection, or whatever the pieces' iterator threw (the file is then ended early and the statement keeps the
+ * rows it read: outside a transaction they are committed).
  */
 export function loadLocalRaw(
   session: SqlSession,
   sql: string,
   pieces: AsyncIterable<Buffer>,
   written: (piece: Buffer) => void = () => undefined,
-): Promise<number> {
+): Promise<WriteAnswer> {
   const connection = protocolConnection(session)
   let markSettled!: () => void
   const settled = new Promise<void>((resolve) => (markSettled = resolve))
-  return new Promise<number>((resolve, reject) => {
+  return new Promise<WriteAnswer>((resolve, reject) => {
     connection.addCommand(
       new LoadLocalCommand(
         sql,
         pieces,
         written,
         settled,
-        (rows) => (markSettled(), resolve(rows)),
+        (answer) => (markSettled(), resolve(answer)),
         (error) => (markSettled(), reject(error)),
       ),
     )

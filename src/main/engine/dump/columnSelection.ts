@@ -19,9 +19,12 @@ export function copiedColumns(columns: readonly ColumnInfo[]): ColumnInfo[] {
  * round-trips (`0.1` stored in FLOAT comes back as `0.10000000149011612`). Reinserting that text into a FLOAT column
  * parses it to the same double and narrows it back to the same float32. DOUBLE itself needs nothing.
  * `CAST(col AS CHAR)` and `CONCAT(col)` are NOT exact: they use the 6-digit FLOAT formatting.
+ *
+ * A column marked `readAsUtf8` is read as its utf8mb4 text (every latin1 byte has a character, so nothing is lost).
  */
 export function selectExpression(column: ColumnInfo): string {
   const name = quoteIdentifier(column.name)
   if (column.dataType === 'float') return `(${name} * 1e0) AS ${name}`
+  if (column.readAsUtf8) return `CONVERT(${name} USING utf8mb4) AS ${name}`
   return name
 }

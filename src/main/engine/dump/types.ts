@@ -23,6 +23,8 @@ export interface ColumnInfo {
   generated: GeneratedKind
   charset: string | null
   collation: string | null
+  /** The copy reads the column as `CONVERT(col USING utf8mb4)` (latin1 text for a TiDB target, latin1Text.ts). */
+  readAsUtf8?: boolean
 }
 
 export type KeyColumnType = 'int' | 'uint' | 'decimal' | 'string' | 'binary' | 'datetime' | 'other'

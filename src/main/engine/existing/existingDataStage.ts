@@ -13,6 +13,7 @@ import { readChunk } from '../dump/chunkReader'
 import { quoteTable } from '../dump/identifierQuoting'
 import { encodeKeyValues } from '../dump/keyBounds'
 import { writeChunkLogical, writeChunkPhysical } from '../load/chunkWriter'
+import { createLoadRouting } from '../load/loadRouting'
 import type { Throttler } from '../throttle/throttler'
 import type { PlannedChunk, PlannedTable } from './chunkPlan'
 import { tableName } from './chunkPlan'
@@ -138,6 +139,8 @@ export async function runExistingData(ctx: ExistingDataContext, signal: AbortSig
     })
   }
   const ticker = setInterval(emit, 250)
+  // Physical mode: tables whose values the target's LOAD DATA would change go through the logical writer.
+  const routing = createLoadRouting(ctx.log)
 
   async function runChunk(
     reader: SqlSession,
@@ -186,6 +189,7 @@ export async function runExistingData(ctx: ExistingDataContext, signal: AbortSig
     }
     const options = {
       table: table.shape.table,
+      chunk: chunk.index,
       columns: table.shape.columns,
       read: (onRow: RawRowHandler) =>
         readChunk(reader, table.shape.table, table.shape.columns, table.shape.key, chunk, onRow),
@@ -207,7 +211,7 @@ export async function runExistingData(ctx: ExistingDataContext, signal: AbortSig
     try {
       const result =
         ctx.mode === 'physical'
-          ? await writeChunkPhysical(writer, options)
+          ? await writeChunkPhysical(writer, { ...options, maxAllowedPacket: ctx.maxAllowedPacket, routing })
           : await writeChunkLogical(writer, { ...options, maxAllowedPacket: ctx.maxAllowedPacket })
       if (workerSignal.aborted) return
       checkpoint('done', result.rows, result.bytes)

@@ -2,8 +2,10 @@
  * Writes one chunk's rows to the target. Logical mode: prepared multi-row REPLACE statements sized by bytes
  * (duplicate keys are replaced, as the seed specifies), one executing while the next batch is read.
  * Physical mode: one LOAD DATA LOCAL INFILE streaming the rows as Buffers (format: valueEncoding's
- * loadDataQuote). Both return only once the target has committed every row, so the caller may then checkpoint
- * the chunk.
+ * loadDataQuote), in a transaction of its own; a table holding values the target's LOAD DATA would change goes
+ * through the logical writer instead (loadRouting.ts). Both return only once the target has committed every row,
+ * so the caller may then checkpoint the chunk, and both stop at the first statement the target answers with a
+ * warning (targetWarnings.ts), since a warning there can mean a stored value differs from the source's.
  */
 import { infileHeadroom, loadLocalRaw } from '../connect/rawQuery'
 import type { RawRowHandler, RawRowStream } from '../connect/rawQuery'
@@ -12,10 +14,14 @@ import { copiedColumns } from '../dump/columnSelection'
 import type { ColumnInfo, TableRef } from '../dump/types'
 import type { Throttler } from '../throttle/throttler'
 import { defaultBatchLimits, rowTooLargeError } from './batchSizer'
+import { createLoadRouting, LoadDataAltersValue, tidbLoadDataCheck } from './loadRouting'
+import type { LoadRouting } from './loadRouting'
 import { BatchBuilder, PreparedReplace } from './preparedBatches'
 import { BufferPool, ByteSink, compileLoadDataEncoder, firstCellText } from './rowEncoders'
-import type { RowEncoder } from './rowEncoders'
+import type { CellCheck, RowEncoder } from './rowEncoders'
+import { targetWarningsError, TargetWarningsError, warningsFailure } from './targetWarnings'
 import { buildLoadDataStatement } from './valueEncoding'
+import { writerTarget } from './writerSession'
 
 export interface WriteResult {
   rows: number
@@ -24,6 +30,8 @@ export interface WriteResult {
 
 export interface WriteOptions {
   table: TableRef
+  /** The chunk's index, to name it in an error. */
+  chunk?: number
   columns: ColumnInfo[]
   /** Starts reading the chunk's rows (the reader's raw row packets) into `onRow`. */
   read(onRow: RawRowHandler): RawRowStream
@@ -214,6 +222,7 @@ export async function writeChunkLogical(
   } catch (error) {
     await inFlight.catch(() => undefined)
     if (inTransaction) await session.query('ROLLBACK').catch(() => undefined)
+    if (error instanceof TargetWarningsError) throw targetWarningsError(table, options.chunk, error)
     throw error
   } finally {
     await pieces.return(undefined)
@@ -268,9 +277,14 @@ class LoadDataBuilder implements PieceBuilder<Piece> {
 const loadDataPieceBytes = 256 * 1024
 
 /** The chunk's rows in the LOAD DATA format, in pieces that start with `infileHeadroom` free bytes. */
-async function* loadDataPieces(options: WriteOptions, pool: BufferPool, counters: WriteResult): AsyncGenerator<Buffer> {
+async function* loadDataPieces(
+  options: WriteOptions,
+  pool: BufferPool,
+  counters: WriteResult,
+  checkFor: ((column: ColumnInfo) => CellCheck | null) | undefined,
+): AsyncGenerator<Buffer> {
   const builder = new LoadDataBuilder(
-    compileLoadDataEncoder(options.columns),
+    compileLoadDataEncoder(options.columns, checkFor),
     Buffer.alloc(infileHeadroom),
     infileHeadroom + loadDataPieceBytes,
     pool,
@@ -290,15 +304,50 @@ async function* loadDataPieces(options: WriteOptions, pool: BufferPool, counters
   }
 }
 
-export async function writeChunkPhysical(session: SqlSession, options: WriteOptions): Promise<WriteResult> {
+export interface PhysicalWriteOptions extends WriteOptions {
+  /** For the chunks of tables routed to the logical writer. */
+  maxAllowedPacket: number
+  /** The job's routing, shared by its writers; without it, each call decides for its chunk alone. */
+  routing?: LoadRouting
+}
+
+export async function writeChunkPhysical(session: SqlSession, options: PhysicalWriteOptions): Promise<WriteResult> {
+  const routing = options.routing ?? createLoadRouting()
+  if (routing.isLogical(options.table)) return writeChunkLogical(session, options)
+  const { flavor } = await writerTarget(session)
+  try {
+    return await loadChunk(session, options, flavor === 'tidb')
+  } catch (error) {
+    if (!(error instanceof LoadDataAltersValue)) throw error
+    // Stopped before the value was sent, and rolled back: the chunk goes again, as prepared REPLACE.
+    routing.routeLogical(options.table, error)
+    return writeChunkLogical(session, options)
+  }
+}
+
+async function loadChunk(session: SqlSession, options: WriteOptions, tidb: boolean): Promise<WriteResult> {
   const counters: WriteResult = { rows: 0, bytes: 0 }
   // REPLACE makes a redone chunk (after a crash mid-load) idempotent for keyed tables.
   const sql = buildLoadDataStatement(options.table, options.columns, { duplicates: 'replace' })
   // A piece's buffer is written again once the socket has taken it: no garbage per piece.
   const pool = new BufferPool(infileHeadroom + loadDataPieceBytes + 64 * 1024)
-  await loadLocalRaw(session, sql, loadDataPieces(options, pool, counters), (piece) => pool.release(piece))
-  if (options.signal.aborted) throw abortError(options.signal)
-  // LOAD DATA under autocommit is its own transaction: committed when the statement returns.
+  // A transaction, so that a load that raised warnings (or was cut short) leaves nothing behind. On TiDB an
+  // optimistic one: a 16 MiB LOAD DATA took 2.7 s under autocommit, 2.8 s optimistic, 3.4 s in a pessimistic
+  // transaction (its row locks; medians of 5), and chunks never write each other's keys, so commits cannot
+  // conflict. On MariaDB a transaction costs nothing (1.08 s either way).
+  await session.query(tidb ? 'BEGIN OPTIMISTIC' : 'START TRANSACTION')
+  try {
+    const pieces = loadDataPieces(options, pool, counters, tidb ? tidbLoadDataCheck : undefined)
+    const answer = await loadLocalRaw(session, sql, pieces, (piece) => pool.release(piece))
+    const failure = answer.warnings > 0 ? await warningsFailure(session, 'LOAD DATA', answer.warnings) : null
+    if (failure) throw failure
+    if (options.signal.aborted) throw abortError(options.signal)
+    await session.query('COMMIT')
+  } catch (error) {
+    await session.query('ROLLBACK').catch(() => undefined)
+    if (error instanceof TargetWarningsError) throw targetWarningsError(options.table, options.chunk, error)
+    throw error
+  }
   options.onCommitted(counters.rows, counters.bytes)
   return counters
 }

@@ -22,6 +22,7 @@ import type { SqlSession } from '../connect/session'
 import { quoteIdentifier, quoteTable } from '../dump/identifierQuoting'
 import type { ColumnInfo, TableRef } from '../dump/types'
 import { BufferPool, ByteSink } from './rowEncoders'
+import { warningsFailure } from './targetWarnings'
 import { kindOf } from './valueEncoding'
 import type { ValueKind } from './valueEncoding'
 
@@ -200,14 +201,19 @@ export class PreparedReplace {
     this.tuple = `(${copied.map(() => '?').join(',')})`
   }
 
-  /** Executes the batch's rows (as statements of 2^k rows when it is not a whole power of two). */
+  /**
+   * Executes the batch's rows (as statements of 2^k rows when it is not a whole power of two). A statement the
+   * target answers with warnings stops the batch with a TargetWarningsError listing them.
+   */
   async send(batch: Batch): Promise<void> {
     let row = 0
     while (row < batch.rows) {
       const rows = powerOfTwoAtMost(batch.rows - row)
       const statement = await this.prepare(rows)
-      await executePacket(this.session, this.command(statement, batch, row, rows))
+      const warnings = await executePacket(this.session, this.command(statement, batch, row, rows))
       statement.typesBound = true
+      const failure = warnings > 0 ? await warningsFailure(this.session, 'REPLACE', warnings) : null
+      if (failure) throw failure
       row += rows
     }
   }

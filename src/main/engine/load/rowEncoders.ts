@@ -153,6 +153,9 @@ const nullField = Buffer.from('NULL', 'latin1')
 /** Writes the cell `src[start..end)`. */
 type CellWriter = (sink: ByteSink, src: Buffer, start: number, end: number) => void
 
+/** Looks at a non-NULL cell `src[start..end)` before it is written; throws to stop the row (and the read). */
+export type CellCheck = (src: Buffer, start: number, end: number) => void
+
 function loadDataWriter(kind: ValueKind, quotes: QuoteFinder): CellWriter {
   if (kind === 'bit') {
     return (sink, src, start, end) => {
@@ -209,11 +212,22 @@ function compileLine(count: number, writers: CellWriter[]): RowEncoder {
 
 /**
  * Writes rows in `buildLoadDataStatement`'s format (see `loadDataQuote`): `copiedColumns` order, tab-separated,
- * LF-ended.
+ * LF-ended. `checkFor` may give a column a check that runs on each of its values first (load/loadRouting.ts).
  */
-export function compileLoadDataEncoder(columns: readonly ColumnInfo[]): RowEncoder {
+export function compileLoadDataEncoder(
+  columns: readonly ColumnInfo[],
+  checkFor?: (column: ColumnInfo) => CellCheck | null,
+): RowEncoder {
   const quotes = new QuoteFinder()
-  const writers = copiedColumns(columns).map((c) => loadDataWriter(kindOf(c), quotes))
+  const writers = copiedColumns(columns).map((c): CellWriter => {
+    const write = loadDataWriter(kindOf(c), quotes)
+    const check = checkFor?.(c)
+    if (!check) return write
+    return (sink, src, start, end) => {
+      check(src, start, end)
+      write(sink, src, start, end)
+    }
+  })
   return compileLine(writers.length, writers)
 }
 

@@ -11,12 +11,14 @@ import { binlogRowMetadataCheck } from './checks/binlogRowMetadata'
 import { binlogRowValueOptionsCheck } from './checks/binlogRowValueOptions'
 import { binlogTransactionCompressionCheck } from './checks/binlogTransactionCompression'
 import { charsetCollationCheck } from './checks/charsetCollation'
+import { checkConstraintsCheck } from './checks/checkConstraints'
 import { connNumberSourceCheck } from './checks/connNumberSource'
 import { connNumberTargetCheck } from './checks/connNumberTarget'
 import { downstreamTableEmptyCheck } from './checks/downstreamTableEmpty'
 import { dumpPrivilegeCheck } from './checks/dumpPrivilege'
 import { gtidModeCheck } from './checks/gtidMode'
 import { logBinCompressCheck } from './checks/logBinCompress'
+import { mariadbOnlyObjectsCheck } from './checks/mariadbOnlyObjects'
 import { metaPositionCheck } from './checks/metaPosition'
 import { physicalSingleJobCheck } from './checks/physicalSingleJob'
 import { replicationPrivilegeCheck } from './checks/replicationPrivilege'
@@ -25,7 +27,9 @@ import { tableNameCaseCheck } from './checks/tableNameCase'
 import { tableSchemaCheck } from './checks/tableSchema'
 import { targetLimitsCheck } from './checks/targetLimits'
 import { targetPrivilegeCheck } from './checks/targetPrivilege'
+import { tidbColumnDefaultsCheck } from './checks/tidbColumnDefaults'
 import { tidbUnsupportedObjectsCheck } from './checks/tidbUnsupportedObjects'
+import { timeRangeCheck } from './checks/timeRange'
 import { timeZoneCheck } from './checks/timeZone'
 import { versionCheck } from './checks/version'
 
@@ -53,6 +57,10 @@ export const allChecks: readonly PrecheckCheck[] = [
   tableSchemaCheck,
   charsetCollationCheck,
   tidbUnsupportedObjectsCheck,
+  tidbColumnDefaultsCheck,
+  mariadbOnlyObjectsCheck,
+  checkConstraintsCheck,
+  timeRangeCheck,
   targetLimitsCheck,
   tableNameCaseCheck,
   timeZoneCheck,

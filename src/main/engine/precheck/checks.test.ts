@@ -66,6 +66,7 @@ function facts(over: Partial<PrecheckFacts> & { job?: Partial<JobConfigInput> } 
     unmatchedObjects: [],
     targetTables: new Map(),
     storedObjects: [],
+    checkConstraints: [],
     targetCollations: tidbCollations,
     targetCharsets: tidbCharsets,
     targetCatalog: {
@@ -304,5 +305,154 @@ describe('grantParser', () => {
     expect(hasOnTable(grants, 'UPDATE', 'crm', 'users')).toBe(true)
     expect(grants.lines.find((l) => l.table === 'users')?.privileges).toEqual(['UPDATE'])
     expect(grants.unparsed).toEqual(['GRANT FROBNICATE THE WIDGETS'])
+  })
+})
+
+describe('TiDB target semantics: CHECK constraints, TIME range, FULLTEXT probe, unreadable triggers', () => {
+  const json = (name: string) => column(name, { dataType: 'longtext', columnType: 'longtext', charset: 'utf8mb4', collation: 'utf8mb4_bin', maxChars: 4294967295, maxBytes: 4294967295 })
+  const checked = table('checked', [column('id'), column('a'), json('doc'), json('raw')], [pk()])
+  const constraints = [
+    { schema: 'shop', table: 'checked', name: 'a_pos', clause: '`a` > 0' },
+    { schema: 'shop', table: 'checked', name: 'doc', clause: 'json_valid(`doc`)' },
+    // A user check that only looks like the automatic one is still a user check.
+    { schema: 'shop', table: 'checked', name: 'raw', clause: 'json_valid(`raw`) and length(`raw`) < 100' },
+  ]
+
+  it('check_constraints: ignores MariaDB JSON checks, warns with the variable OFF or missing, passes when ON', async () => {
+    const on = (value?: string) => facts({ tables: [checked], checkConstraints: constraints, target: server(tidb, value === undefined ? {} : { tidb_enable_check_constraint: value }) })
+    const off = await run('check_constraints', on('OFF'))
+    expect(off.status).toBe('warning')
+    expect(off.message).toContain('2 CHECK constraints on 1 table: shop.checked a_pos (`a` > 0), shop.checked raw')
+    expect(off.message).toContain("automatic json_valid checks of 1 JSON column are not counted")
+    expect(off.fix).toBe('SET GLOBAL tidb_enable_check_constraint = ON;  -- on the target, before the job creates the tables (GLOBAL only; TiDB keeps it cluster-wide)')
+    expect((await run('check_constraints', on('ON'))).status).toBe('pass')
+    expect((await run('check_constraints', on())).message).toContain('has no tidb_enable_check_constraint (it arrived in TiDB 7.2)')
+    expect((await run('check_constraints', facts({ tables: [checked], checkConstraints: [constraints[1]!] }))).status).toBe('pass')
+    // The same clause on a MySQL source is a user constraint: MySQL adds no automatic JSON checks.
+    const mysqlSource = facts({ tables: [checked], checkConstraints: [constraints[1]!], source: server(mysql8), target: server(tidb, { tidb_enable_check_constraint: 'OFF' }) })
+    expect((await run('check_constraints', mysqlSource)).status).toBe('warning')
+  })
+
+  it('check_constraints: a table already on the target gets the ALTER that adds its constraint', async () => {
+    const f = facts({
+      tables: [checked],
+      checkConstraints: constraints.slice(0, 1),
+      target: server(tidb, { tidb_enable_check_constraint: 'OFF' }),
+      targetTables: new Map([[tableKey('shop', 'checked', false), checked]]),
+    })
+    const result = await run('check_constraints', f)
+    expect(result.message).toContain('shop.checked already exist on the target')
+    expect(result.fix.split('\n')[1]).toBe('ALTER TABLE `shop`.`checked` ADD CONSTRAINT `a_pos` CHECK (`a` > 0);')
+  })
+
+  describe('time_range', () => {
+    const time = (name: string, fsp: number) => column(name, { dataType: 'time', columnType: fsp > 0 ? `time(${fsp})` : 'time', nullable: true })
+    const byT = (name: string) => ({ name, unique: false, type: 'BTREE', parts: [{ column: name, subPart: null, descending: false }] })
+    const mariaToTidb = (tables: TableFacts[], job: Partial<JobConfigInput> = {}) => facts({ tables, job })
+    function source(answer: (sql: string) => Record<string, unknown> | Error): { ctx: CheckContext; sent: string[] } {
+      const sent: string[] = []
+      const ctx: CheckContext = {
+        ...noServers,
+        source: async <T>(sql: string) => {
+          sent.push(sql)
+          const row = answer(sql)
+          if (row instanceof Error) throw row
+          return [row] as T[]
+        },
+      }
+      return { ctx, sent }
+    }
+
+    it('applies only from MariaDB to TiDB and skips TIME without fractions', async () => {
+      const servers = (src: ServerInfo, tgt: ServerInfo) => check('time_range').appliesTo(facts().config, { source: src, target: tgt })
+      expect(servers(mariadb, tidb)).toBe(true)
+      expect(servers(mysql8, tidb)).toBe(false)
+      expect(servers(mariadb, mariadb)).toBe(false)
+      const result = await run('time_range', mariaToTidb([table('t', [column('id'), time('t0', 0)], [pk()])]))
+      expect(result).toMatchObject({ status: 'pass', message: 'No TIME columns with fractional seconds.' })
+    })
+
+    it('reads an indexed column by a forced range and the others in one bounded scan per table', async () => {
+      const t = table('t', [column('id'), time('a', 6), time('b', 3), time('c', 1)], [pk(), byT('b')], { rows: 1000 })
+      const { ctx, sent } = source((sql) => (sql.includes('FORCE INDEX') ? { n: '2' } : { total: '1000', c0: '0', c1: '5' }))
+      const result = await check('time_range').run(mariaToTidb([t]), ctx)
+      expect(sent).toEqual([
+        "SET STATEMENT max_statement_time = 5 FOR SELECT COUNT(*) AS n FROM `shop`.`t` FORCE INDEX (`b`) WHERE (`b` > '838:59:59' OR `b` < '-838:59:59')",
+        "SET STATEMENT max_statement_time = 5 FOR SELECT COUNT(*) AS total, SUM((`a` > '838:59:59' OR `a` < '-838:59:59')) AS c0, SUM((`c` > '838:59:59' OR `c` < '-838:59:59')) AS c1 FROM `shop`.`t`",
+      ])
+      expect(result.status).toBe('failed')
+      expect(result.message).toContain('shop.t.b (2 rows), shop.t.c (5 rows)')
+      expect(result.message).toContain('Checked 3 fractional TIME columns: 1 column through an index, 1 table read in full (1000 rows).')
+      expect((await check('time_range').run(mariaToTidb([t], { type: 'incremental' }), ctx)).status).toBe('warning')
+    })
+
+    it('does not scan a large table without an index, and says what was not checked and how to check it', async () => {
+      const big = table('big', [column('id'), time('a', 6), time('b', 6)], [pk(), byT('b')], { rows: 50_000_000 })
+      const slow = table('slow', [column('id'), time('s', 2)], [pk()], { rows: 10 })
+      const { ctx, sent } = source((sql) => (sql.includes('`slow`') ? new Error('Query execution was interrupted (max_statement_time exceeded)') : { n: '0' }))
+      const result = await check('time_range').run(mariaToTidb([big, slow]), ctx)
+      expect(sent).toHaveLength(2)
+      expect(result.status).toBe('warning')
+      expect(result.message).toContain('shop.big.a (about 50,000,000 rows and no index on the column')
+      expect(result.message).toContain('shop.slow.s (the scan took more than 5 s)')
+      expect(result.message).toContain('1 column through an index')
+      expect(result.fix).toContain("SELECT COUNT(*) FROM `shop`.`big` WHERE (`a` > '838:59:59' OR `a` < '-838:59:59');")
+    })
+  })
+
+  describe('tidb_unsupported_objects', () => {
+    const posts = table('posts', [column('id'), varchar('body', 200)], [pk(), { name: 'ft', unique: false, type: 'FULLTEXT', parts: [{ column: 'body', subPart: null, descending: false }] }])
+    /** A TiDB that answers the probe: `keeps` says whether SHOW INDEX lists the FULLTEXT index. */
+    function target(keeps: boolean | Error): { ctx: CheckContext; sent: string[] } {
+      const sent: string[] = []
+      const ctx: CheckContext = {
+        ...noServers,
+        target: async <T>(sql: string) => {
+          sent.push(sql)
+          if (sql.startsWith('SELECT SCHEMA_NAME')) return [{ s: 'shop' }] as T[]
+          if (sql.startsWith('CREATE TABLE') && keeps instanceof Error) throw keeps
+          if (sql.startsWith('SHOW INDEX')) return (keeps === true ? [{ Key_name: 'PRIMARY' }, { Key_name: 'cutover_probe_ft' }] : [{ Key_name: 'PRIMARY' }]) as T[]
+          return [] as T[]
+        },
+      }
+      return { ctx, sent }
+    }
+
+    it('says FULLTEXT indexes are dropped or kept from what the target did with a probe table, which it drops', async () => {
+      const dropped = target(false)
+      const result = await check('tidb_unsupported_objects').run(facts({ tables: [posts] }), dropped.ctx)
+      expect(result.status).toBe('warning')
+      expect(result.message).toContain('FULLTEXT indexes are dropped: a probe table on the target was created without its FULLTEXT index')
+      expect(dropped.sent.map((s) => s.split(' (')[0])).toEqual([
+        'SELECT SCHEMA_NAME AS s FROM information_schema.SCHEMATA WHERE LOWER(SCHEMA_NAME) IN',
+        expect.stringMatching(/^CREATE TABLE `shop`\.`_cutover_probe_[0-9a-f]{12}`$/),
+        expect.stringMatching(/^SHOW INDEX FROM `shop`\.`_cutover_probe_[0-9a-f]{12}`$/),
+        expect.stringMatching(/^DROP TABLE IF EXISTS `shop`\.`_cutover_probe_[0-9a-f]{12}`$/),
+      ])
+
+      const kept = await check('tidb_unsupported_objects').run(facts({ tables: [posts] }), target(true).ctx)
+      expect(kept).toMatchObject({ status: 'pass', message: expect.stringContaining('FULLTEXT indexes are kept') })
+
+      const refused = await check('tidb_unsupported_objects').run(facts({ tables: [posts] }), target(Object.assign(new Error('FULLTEXT and SPATIAL index is not supported'), { errno: 8200 })).ctx)
+      expect(refused.message).toContain('FULLTEXT indexes are dropped: the target refuses a FULLTEXT index (error 8200')
+
+      const denied = await check('tidb_unsupported_objects').run(facts({ tables: [posts] }), target(Object.assign(new Error("CREATE command denied to user 'u'"), { errno: 1142 })).ctx)
+      expect(denied).toMatchObject({ status: 'warning', message: expect.stringContaining('could not be asked: a probe table could not be created in shop on the target: CREATE command denied') })
+
+      // No FULLTEXT index on the source: no probe, no DDL on the target.
+      expect((await check('tidb_unsupported_objects').run(facts(), noServers)).status).toBe('pass')
+    })
+
+    it('warns that triggers could not be read where the source user lacks TRIGGER, schema or table level', async () => {
+      const grants = (...lines: string[]) => server(mariadb, {}, lines)
+      const orders = table('orders', [column('id')], [pk()])
+      const items = table('items', [column('id')], [pk()], { schema: 'crm' })
+      const blind = await run('tidb_unsupported_objects', facts({ tables: [orders, items], source: grants('GRANT SELECT ON *.* TO `u`@`%`', 'GRANT TRIGGER ON `crm`.`items` TO `u`@`%`') }))
+      expect(blind.status).toBe('warning')
+      expect(blind.message).toContain("Triggers could not be read in shop: 'u'@'%' has no TRIGGER privilege there")
+      expect(blind.fix).toContain("GRANT TRIGGER ON `shop`.* TO 'u'@'%';")
+      expect(blind.fix).not.toContain('`crm`')
+      expect((await run('tidb_unsupported_objects', facts({ tables: [orders], source: grants('GRANT SELECT, TRIGGER ON `shop`.* TO `u`@`%`') }))).status).toBe('pass')
+    })
   })
 })

@@ -33,6 +33,8 @@ export interface ColumnFacts {
   maxChars: number | null
   maxBytes: number | null
   extra: string
+  /** COLUMN_DEFAULT as the source prints it (MariaDB: the DDL text, `'x'`, `uuid()`; MySQL: the bare value); null: none. */
+  columnDefault?: string | null
 }
 
 export interface IndexPartFacts {
@@ -59,7 +61,8 @@ export interface ForeignKeyFacts {
 export interface TableFacts {
   schema: string
   name: string
-  kind: 'table' | 'view'
+  /** `sequence`: a MariaDB sequence (TABLE_TYPE SEQUENCE), which is migrated as a sequence, not as a table. */
+  kind: 'table' | 'view' | 'sequence'
   engine: string | null
   collation: string | null
   charset: string | null
@@ -80,6 +83,15 @@ export interface StoredObjectFacts {
   kind: 'TRIGGER' | 'PROCEDURE' | 'FUNCTION' | 'EVENT'
   schema: string
   name: string
+}
+
+/** A CHECK constraint of a selected source table, as the source's information_schema lists it. */
+export interface CheckConstraintFacts {
+  schema: string
+  table: string
+  name: string
+  /** The expression as the source prints it, e.g. "`a` > 0" or MariaDB's "json_valid(`doc`)". */
+  clause: string
 }
 
 /** Another job in the store, for checks that guard against two jobs fighting over one target. */
@@ -113,6 +125,8 @@ export interface PrecheckFacts {
   /** Selected tables that already exist on the target, keyed by `tableKey` of the source table. */
   targetTables: ReadonlyMap<string, TableFacts>
   storedObjects: StoredObjectFacts[]
+  /** Enforced CHECK constraints of the selected source tables (MariaDB's automatic JSON ones included). */
+  checkConstraints: CheckConstraintFacts[]
   /** Target SHOW COLLATION (plus MariaDB's full uca1400 names): collation → charset. */
   targetCollations: ReadonlyMap<string, string>
   /** Target SHOW CHARACTER SET: charset → { maxLen, defaultCollation }. */
@@ -234,7 +248,8 @@ async function readTables(query: SideQuery, filter: (schema: string, table: stri
     query<Row>(
       `SELECT TABLE_SCHEMA AS s, TABLE_NAME AS t, COLUMN_NAME AS c, DATA_TYPE AS dataType, COLUMN_TYPE AS columnType,
               IS_NULLABLE AS nullable, CHARACTER_SET_NAME AS charset, COLLATION_NAME AS collation,
-              CHARACTER_MAXIMUM_LENGTH AS maxChars, CHARACTER_OCTET_LENGTH AS maxBytes, EXTRA AS extra
+              CHARACTER_MAXIMUM_LENGTH AS maxChars, CHARACTER_OCTET_LENGTH AS maxBytes, EXTRA AS extra,
+              COLUMN_DEFAULT AS columnDefault
          FROM information_schema.COLUMNS WHERE ${t.sql} ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION`,
       t.params,
     ),
@@ -259,7 +274,7 @@ async function readTables(query: SideQuery, filter: (schema: string, table: stri
     byKey.set(tableKey(str(r['s']), str(r['t']), false), {
       schema: str(r['s']),
       name: str(r['t']),
-      kind: str(r['type']) === 'VIEW' ? 'view' : 'table',
+      kind: str(r['type']) === 'VIEW' ? 'view' : str(r['type']) === 'SEQUENCE' ? 'sequence' : 'table',
       engine: strOrNull(r['engine']),
       collation,
       charset: collation === null ? null : collationCharset(collation),
@@ -281,6 +296,7 @@ async function readTables(query: SideQuery, filter: (schema: string, table: stri
       maxChars: numOrNull(r['maxChars']),
       maxBytes: numOrNull(r['maxBytes']),
       extra: str(r['extra']),
+      columnDefault: strOrNull(r['columnDefault']),
     })
   }
   for (const r of indexRows) {
@@ -331,6 +347,35 @@ async function readStoredObjects(query: SideQuery, objects: JobConfig['objects']
   }
   const rows = await query<Row>(parts.join(' UNION ALL '), params)
   return rows.map((r) => ({ kind: str(r['kind']) as StoredObjectFacts['kind'], schema: str(r['s']), name: str(r['n']) }))
+}
+
+async function readCheckConstraints(query: SideQuery, info: ServerInfo, objects: JobConfig['objects'], hidden: string[]): Promise<CheckConstraintFacts[]> {
+  let sql: string
+  let filter: Filter
+  if (info.flavor === 'mariadb') {
+    // MariaDB's CHECK_CONSTRAINTS carries the table; its constraint names are unique per table only.
+    filter = selectionFilter(objects, 'CONSTRAINT_SCHEMA', 'TABLE_NAME', hidden)
+    sql = `SELECT CONSTRAINT_SCHEMA AS s, TABLE_NAME AS t, CONSTRAINT_NAME AS n, CHECK_CLAUSE AS c
+             FROM information_schema.CHECK_CONSTRAINTS WHERE ${filter.sql}`
+  } else if (info.flavor === 'mysql' && versionAtLeast(info, '8.0.16')) {
+    // MySQL names the table only in TABLE_CONSTRAINTS (names are unique per schema); NOT ENFORCED ones never held.
+    filter = selectionFilter(objects, 'tc.TABLE_SCHEMA', 'tc.TABLE_NAME', hidden)
+    sql = `SELECT tc.TABLE_SCHEMA AS s, tc.TABLE_NAME AS t, tc.CONSTRAINT_NAME AS n, cc.CHECK_CLAUSE AS c
+             FROM information_schema.TABLE_CONSTRAINTS tc
+             JOIN information_schema.CHECK_CONSTRAINTS cc
+               ON cc.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA AND cc.CONSTRAINT_NAME = tc.CONSTRAINT_NAME
+            WHERE tc.CONSTRAINT_TYPE = 'CHECK' AND tc.ENFORCED = 'YES' AND ${filter.sql}`
+  } else {
+    // MySQL before 8.0.16 parses CHECK and ignores it: there is nothing to keep.
+    return []
+  }
+  try {
+    const rows = await query<Row>(sql, filter.params)
+    return rows.map((r) => ({ schema: str(r['s']), table: str(r['t']), name: str(r['n']), clause: str(r['c']) }))
+  } catch {
+    // MariaDB before 10.2.22 / 10.3.10 has no CHECK_CONSTRAINTS view; the check then has nothing to report.
+    return []
+  }
 }
 
 async function readTargetCharsets(query: SideQuery, info: ServerInfo): Promise<Pick<PrecheckFacts, 'targetCollations' | 'targetCharsets' | 'targetCatalog'>> {
@@ -391,7 +436,7 @@ export async function gatherFacts({ config, source, target, activeJobs, resumedT
   const hidden = systemSchemas(source.info)
   const selection = (schema: string, table: string | null) => selectionFilter(config.objects, schema, table, hidden)
   const schemaFilter = selection('SCHEMA_NAME', null)
-  const [sourceFacts, targetFacts, schemaRows, tables, storedObjects] = await Promise.all([
+  const [sourceFacts, targetFacts, schemaRows, tables, storedObjects, checkConstraints] = await Promise.all([
     readServerFacts(source.query, source.info, source.endpoint),
     readServerFacts(target.query, target.info, target.endpoint),
     source.query<Row>(
@@ -401,6 +446,7 @@ export async function gatherFacts({ config, source, target, activeJobs, resumedT
     ),
     readTables(source.query, selection),
     readStoredObjects(source.query, config.objects, hidden),
+    readCheckConstraints(source.query, source.info, config.objects, hidden),
   ])
   const caseInsensitive = targetIsCaseInsensitive(targetFacts)
   const schemaNames = [...new Set(tables.map((t) => t.schema))]
@@ -429,6 +475,7 @@ export async function gatherFacts({ config, source, target, activeJobs, resumedT
     unmatchedObjects: unmatched(config.objects, tables),
     targetTables,
     storedObjects,
+    checkConstraints,
     ...charsets,
     targetLimits: limits,
     activeJobs,

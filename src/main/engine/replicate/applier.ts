@@ -184,7 +184,7 @@ export function createApplier(options: ApplierOptions): Applier {
   }
 
   async function applyBatch(session: SqlSession, batch: WorkItem[]): Promise<void> {
-    const statements = planStatements(batch, options.maxAllowedPacket)
+    const statements = planStatements(batch, options.maxAllowedPacket, { targetIsTidb: options.target.isTidb })
     for (let attempt = 1; ; attempt++) {
       await session.query('START TRANSACTION')
       try {

@@ -19,7 +19,8 @@ import { createBatcher } from '../load/batchSizer'
 import type { CellValue } from '../load/valueEncoding'
 import type { RowChange } from './binlogReader'
 import { keyColumnIndexes } from './causality'
-import { cellLiteral as literal } from './rowDecoding'
+import { cellLiteral } from './rowDecoding'
+import { latin1ToUtf8, needsUtf8Text } from '../dump/latin1Text'
 import type { UniqueKey } from './schemaTracker'
 
 export interface PlannerInput {
@@ -175,7 +176,16 @@ interface Slot {
   keyColumns?: string[]
 }
 
-export function planStatements(batch: readonly PlannerInput[], maxAllowedPacket: number): PlannedStatement[] {
+export function planStatements(
+  batch: readonly PlannerInput[],
+  maxAllowedPacket: number,
+  /** `targetIsTidb`: latin1 text is sent as its UTF-8 form, which is how a TiDB target keeps it (latin1Text.ts). */
+  options: { targetIsTidb?: boolean } = {},
+): PlannedStatement[] {
+  const literal: typeof cellLiteral = options.targetIsTidb
+    ? (value, column) =>
+        cellLiteral(Buffer.isBuffer(value) && needsUtf8Text(column, true) ? latin1ToUtf8(value) : value, column)
+    : cellLiteral
   const slots: (Slot | PlannedStatement)[] = []
   const lastSlotOfKey = new Map<string, number>()
   const openSlot = new Map<string, number>()

@@ -106,3 +106,77 @@ export function targetCollation(collation: string, target: CharsetSupport, objec
     stage: 'schema',
   })
 }
+
+interface CollationTraits {
+  /** `ci`: 'a' = 'A'; `cs`: case-sensitive by linguistic rules; `bin`: code points / bytes. */
+  kind: 'ci' | 'cs' | 'bin'
+  accentSensitive: boolean
+  /** NO PAD: 'a ' and 'a' differ; PAD SPACE: trailing spaces are ignored. */
+  noPad: boolean
+  /** How characters are weighed and ordered, in words. */
+  order: string
+}
+
+const ucaVersions: [RegExp, string][] = [
+  [/_uca1400_/, 'UCA 14.0.0'],
+  [/_0900_/, 'UCA 9.0.0'],
+  [/_unicode_520_/, 'UCA 5.2.0'],
+  [/_unicode_/, 'UCA 4.0.0'],
+]
+
+/** What a collation's name says about how it compares (MySQL and MariaDB name them by these rules). */
+function collationTraits(collation: string): CollationTraits {
+  const name = collation.toLowerCase()
+  const noPad = /_nopad_/.test(name) || /_0900_|_uca1400_/.test(name)
+  if (name === 'binary' || /_bin$/.test(name)) {
+    return {
+      kind: 'bin',
+      accentSensitive: true,
+      noPad: noPad || name === 'binary',
+      order: name === 'binary' ? 'byte values' : 'code point (binary) order',
+    }
+  }
+  const kind = /_cs$/.test(name) ? 'cs' : 'ci'
+  const accentSensitive = kind === 'cs' || /_as_/.test(name)
+  const uca = ucaVersions.find(([re]) => re.test(name))?.[1]
+  const language = /^[a-z0-9]+_(?:nopad_)?([a-z]+)_/.exec(name)?.[1]
+  const tailored = language !== undefined && !['general', 'unicode', 'uca', 'nopad'].includes(language)
+  const order =
+    uca !== undefined
+      ? `${uca} weights${tailored ? ` with ${language} tailoring` : ''}`
+      : language === 'general'
+        ? 'the simple general weights (one weight per character)'
+        : `${language ?? 'its own'} language rules`
+  return { kind, accentSensitive, noPad, order }
+}
+
+/**
+ * Exactly how comparisons, sorting and unique keys change when a column, table or database moves from `before`
+ * to `after`: the text every collation rewrite records, so a reader knows what the application will see.
+ */
+export function collationChange(before: string, after: string): string {
+  const from = collationTraits(before)
+  const to = collationTraits(after)
+  const changes: string[] = []
+  if (from.kind === 'ci' && to.kind !== 'ci') {
+    changes.push(
+      "comparisons become case-sensitive ('a' = 'A' is false), so WHERE, GROUP BY and DISTINCT tell case apart and a UNIQUE key accepts values that differ only in case",
+    )
+  } else if (from.kind !== 'ci' && to.kind === 'ci') {
+    changes.push(
+      "comparisons become case-insensitive ('a' = 'A' is true), so a UNIQUE key rejects values that differ only in case",
+    )
+  }
+  if (!from.accentSensitive && to.accentSensitive) changes.push("accents count ('e' = 'é' is false)")
+  else if (from.accentSensitive && !to.accentSensitive) changes.push("accents no longer count ('e' = 'é' is true)")
+  if (from.noPad && !to.noPad) {
+    changes.push(
+      "trailing spaces are ignored ('a ' = 'a' is true: PAD SPACE instead of NO PAD), so a UNIQUE key rejects values that differ only in trailing spaces",
+    )
+  } else if (!from.noPad && to.noPad) {
+    changes.push("trailing spaces count ('a ' = 'a' is false: NO PAD instead of PAD SPACE)")
+  }
+  if (from.order !== to.order) changes.push(`ORDER BY sorts by ${to.order} instead of ${from.order}`)
+  if (changes.length === 0) return `${after} compares exactly as ${before} does`
+  return `on the target ${changes.join('; ')}`
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { rewriteCreateTable, rewriteCreateView, type TargetCapabilities } from './ddlRewriter'
+import { rewriteCreateTable, rewriteCreateView, type RefusedDefault, type TargetCapabilities } from './ddlRewriter'
+import { sequenceStatement } from './sequenceDdl'
 
 /** TiDB's collations with the new collation framework (docs: Character Set and Collation), v7.4+ adds the 0900 pair. */
 function tidb(version: string, overrides: Partial<TargetCapabilities> = {}): TargetCapabilities {
@@ -167,7 +168,7 @@ describe('rewriteCreateTable on real SHOW CREATE output', () => {
   \`s\` int(11) GENERATED ALWAYS AS (\`customer_id\` + 1) STORED,
   PRIMARY KEY (\`id\`),
   KEY \`idx_c\` (\`customer_id\`,\`created_at\`)
-) ENGINE=Aria AUTO_INCREMENT=1001 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`)
+) ENGINE=InnoDB AUTO_INCREMENT=1001 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`)
     expect(codes(result)).toEqual([
       'COMPRESSED_COLUMN',
       'INVISIBLE_COLUMN',
@@ -178,6 +179,7 @@ describe('rewriteCreateTable on real SHOW CREATE output', () => {
       'SPATIAL_INDEX_DROPPED',
       'FULLTEXT_INDEX_DROPPED',
       'COLLATION_MAPPED',
+      'ENGINE_REPLACED',
       'TABLE_OPTION_DROPPED',
       'TABLE_OPTION_DROPPED',
     ])
@@ -307,7 +309,7 @@ describe('rewriteCreateTable details', () => {
   })
 
   it('refuses MariaDB-only types and statements it cannot read', () => {
-    expect(() => rewriteCreateTable('CREATE TABLE `t` (`u` uuid NOT NULL)', tidb('7.5.1'))).toThrow(
+    expect(() => rewriteCreateTable('CREATE TABLE `t` (`v` vector(3) NOT NULL)', tidb('7.5.1'))).toThrow(
       expect.objectContaining({ code: 'SCHEMA_UNSUPPORTED_TYPE' }),
     )
     expect(() => rewriteCreateTable('CREATE TABLE `t` (`a` int', tidb('7.5.1'))).toThrow(
@@ -353,6 +355,208 @@ describe('rewriteCreateView', () => {
     ).toBe('CREATE SQL SECURITY INVOKER VIEW `s`.`v` AS select 1 AS `1`')
     expect(rewriteCreateView('CREATE DEFINER=CURRENT_USER() VIEW `v` AS select 1', mysql8).sql).toBe(
       'CREATE VIEW `v` AS select 1',
+    )
+  })
+})
+
+describe('collation rewrites say how comparisons change', () => {
+  const reason = (source: string) =>
+    rewriteCreateTable(`CREATE TABLE \`t\` (\n  \`a\` text COLLATE ${source}\n)`, tidb('7.1.0')).rewrites[0]!.reason
+
+  it('latin1_swedish_ci → latin1_bin: comparisons become case- and accent-sensitive', () => {
+    expect(reason('latin1_swedish_ci')).toBe(
+      "The target has no collation latin1_swedish_ci; latin1_bin is the nearest it has: on the target comparisons become case-sensitive ('a' = 'A' is false), so WHERE, GROUP BY and DISTINCT tell case apart and a UNIQUE key accepts values that differ only in case; accents count ('e' = 'é' is false); ORDER BY sorts by code point (binary) order instead of swedish language rules.",
+    )
+    expect(reason('latin1_swedish_ci')).not.toMatch(/same case sensitivity/)
+  })
+
+  it('names what changes and only that', () => {
+    // Still case-insensitive: only padding and the UCA version change.
+    const uca = reason('utf8mb4_uca1400_ai_ci')
+    expect(uca).not.toMatch(/case-sensitive|accents/)
+    expect(uca).toMatch(/trailing spaces are ignored \('a ' = 'a' is true: PAD SPACE instead of NO PAD\)/)
+    expect(uca).toMatch(/UCA 4\.0\.0 weights instead of UCA 14\.0\.0 weights/)
+    // Case-sensitive already: no case change, but 0900 is NO PAD and binary order differs from UCA order.
+    const cs = reason('utf8mb4_0900_as_cs')
+    expect(cs).not.toMatch(/case-sensitive|case-insensitive|accents/)
+    expect(cs).toMatch(/PAD SPACE instead of NO PAD/)
+    // Accent-sensitive but case-insensitive becomes binary: case now counts, accents already did.
+    const asCi = reason('utf8mb4_uca1400_as_ci')
+    expect(asCi).toMatch(/become case-sensitive/)
+    expect(asCi).not.toMatch(/accents/)
+    // Only the padding differs between the general NO PAD and PAD SPACE collations.
+    expect(reason('utf8mb4_general_nopad_ci')).toMatch(
+      /nearest it has: on the target trailing spaces are ignored [^;]*\.$/,
+    )
+    expect(reason('utf8mb3_unicode_ci')).toMatch(/utf8_unicode_ci compares exactly as utf8mb3_unicode_ci does/)
+  })
+})
+
+describe('column defaults TiDB refuses', () => {
+  const tidbTarget = tidb('8.5.0')
+  const mariadbTarget: TargetCapabilities = { ...mysql8, collations: new Set([...mysql8.collations, 'latin1_bin']) }
+
+  it('keeps TEXT/BLOB DEFAULT and zero dates as they are, expecting TiDB’s 1101 warning', () => {
+    const sql = `CREATE TABLE \`d\` (
+  \`id\` int(11) NOT NULL,
+  \`t\` text DEFAULT '',
+  \`b\` blob DEFAULT '',
+  \`tn\` mediumtext NOT NULL DEFAULT '',
+  \`ts\` timestamp NOT NULL DEFAULT '0000-00-00 00:00:00',
+  \`dt\` datetime DEFAULT '0000-00-00 00:00:00',
+  PRIMARY KEY (\`id\`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci`
+    const result = rewriteCreateTable(sql, tidbTarget)
+    expect(result.sql).toBe(sql)
+    expect(result.expectedWarnings).toEqual([
+      { code: 1101, column: 't' },
+      { code: 1101, column: 'b' },
+      { code: 1101, column: 'tn' },
+    ])
+    expect(result.rewrites).toEqual([
+      expect.objectContaining({
+        code: 'BLOB_DEFAULT_IMPLICIT',
+        object: 'd.tn',
+        reason: expect.stringMatching(/an INSERT that omits the column still stores '' there/),
+      }),
+    ])
+    expect(rewriteCreateTable(sql, mariadbTarget)).toEqual({ sql, rewrites: [] })
+  })
+
+  it('respells what TiDB takes in another form, and keeps the expression defaults TiDB has', () => {
+    const sql = `CREATE TABLE \`d\` (
+  \`id\` int(11) NOT NULL,
+  \`j\` longtext CHARACTER SET utf8mb4 COLLATE utf8mb4_bin DEFAULT '{}' CHECK (json_valid(\`j\`)),
+  \`a\` text DEFAULT '[]',
+  \`day\` date DEFAULT current_timestamp(),
+  \`u\` char(36) DEFAULT uuid(),
+  \`r\` double DEFAULT rand(),
+  \`n\` datetime(3) DEFAULT current_timestamp(3) ON UPDATE current_timestamp(3),
+  \`s\` bigint(20) DEFAULT nextval(\`db\`.\`seq\`),
+  \`k\` varchar(10) DEFAULT 'a(b)',
+  PRIMARY KEY (\`id\`)
+)`
+    const result = rewriteCreateTable(sql, tidbTarget)
+    expect(result.sql).toBe(
+      sql
+        .replace("DEFAULT '{}'", 'DEFAULT (json_object())')
+        .replace("DEFAULT '[]'", 'DEFAULT (json_array())')
+        .replace('DEFAULT current_timestamp(),', 'DEFAULT (CURRENT_DATE),'),
+    )
+    expect(result.rewrites.map((r) => [r.code, r.object, r.before, r.after])).toEqual([
+      ['DEFAULT_REWRITTEN', 'd.j', "DEFAULT '{}'", 'DEFAULT (json_object())'],
+      ['DEFAULT_REWRITTEN', 'd.a', "DEFAULT '[]'", 'DEFAULT (json_array())'],
+      ['DEFAULT_REWRITTEN', 'd.day', 'DEFAULT current_timestamp()', 'DEFAULT (CURRENT_DATE)'],
+    ])
+    expect(result.rewrites[0]!.reason).toMatch(/error 1101.*stores exactly '\{\}'/)
+  })
+
+  it('refuses defaults TiDB cannot hold, naming table, column, error and fix', () => {
+    const sql = `CREATE TABLE \`d\` (
+  \`id\` int(11) NOT NULL,
+  \`e\` int(11) DEFAULT (\`id\` + 1),
+  \`t\` text DEFAULT 'none',
+  \`c\` varchar(10) DEFAULT concat('a','b'),
+  \`tm\` time DEFAULT curtime(),
+  \`v\` varchar(30) DEFAULT current_timestamp(),
+  PRIMARY KEY (\`id\`)
+)`
+    expect(() => rewriteCreateTable(sql, tidbTarget, { schema: 'shop' })).toThrow(
+      expect.objectContaining({
+        code: 'SCHEMA_UNSUPPORTED_DEFAULT',
+        message: expect.stringContaining('shop.d.e has DEFAULT (`id` + 1)'),
+        workaround: expect.stringContaining('ALTER TABLE `shop`.`d` ALTER COLUMN `e` DROP DEFAULT'),
+      }),
+    )
+    const refusedDefaults: RefusedDefault[] = []
+    rewriteCreateTable(sql, tidbTarget, { schema: 'shop', refusedDefaults })
+    expect(refusedDefaults.map((r) => [r.object, r.error])).toEqual([
+      ['shop.d.e', 1064],
+      ['shop.d.t', 1101],
+      ['shop.d.c', 3770],
+      ['shop.d.tm', 3770],
+      ['shop.d.v', 1067],
+    ])
+    expect(refusedDefaults[2]!.reason).toMatch(/does not allow CONCAT\(\)/)
+    // The MariaDB target takes every one of them.
+    expect(rewriteCreateTable(sql, mariadbTarget).sql).toBe(sql)
+  })
+})
+
+describe('MariaDB-only types and engines on TiDB', () => {
+  const sql = `CREATE TABLE \`m\` (
+  \`id\` int(11) NOT NULL,
+  \`u\` uuid DEFAULT NULL,
+  \`i4\` inet4 NOT NULL DEFAULT '0.0.0.0',
+  \`i6\` inet6 DEFAULT NULL,
+  PRIMARY KEY (\`id\`),
+  UNIQUE KEY \`uk\` (\`u\`)
+) ENGINE=Aria DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci PAGE_CHECKSUM=1`
+
+  it('stores UUID, INET4 and INET6 in their text form and turns Aria into InnoDB', () => {
+    const result = rewriteCreateTable(sql, tidb('8.5.0'))
+    const text = ' CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci'
+    expect(result.sql).toBe(`CREATE TABLE \`m\` (
+  \`id\` int(11) NOT NULL,
+  \`u\` char(36)${text} DEFAULT NULL,
+  \`i4\` varchar(15)${text} NOT NULL DEFAULT '0.0.0.0',
+  \`i6\` varchar(39)${text} DEFAULT NULL,
+  PRIMARY KEY (\`id\`),
+  UNIQUE KEY \`uk\` (\`u\`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci`)
+    expect(result.rewrites.map((r) => [r.code, r.object, r.before])).toEqual([
+      ['MARIADB_TYPE_AS_TEXT', 'm.u', 'uuid'],
+      ['MARIADB_TYPE_AS_TEXT', 'm.i4', 'inet4'],
+      ['MARIADB_TYPE_AS_TEXT', 'm.i6', 'inet6'],
+      ['ENGINE_REPLACED', 'm', 'ENGINE=Aria'],
+      ['TABLE_OPTION_DROPPED', 'm', 'PAGE_CHECKSUM=1'],
+    ])
+    expect(result.rewrites[0]!.reason).toMatch(/text form.*sorts it as text/)
+    expect(result.rewrites[3]!.reason).toMatch(/error 1286/)
+  })
+
+  it('keeps engines TiDB parses, and everything on a MariaDB target', () => {
+    const myisam = 'CREATE TABLE `t` (\n  `a` int\n) ENGINE=MyISAM'
+    expect(rewriteCreateTable(myisam, tidb('8.5.0'))).toEqual({ sql: myisam, rewrites: [] })
+    expect(rewriteCreateTable(sql, mysql8).sql).toBe(sql)
+  })
+})
+
+describe('sequenceStatement', () => {
+  const row = {
+    next_not_cached_value: '200',
+    minimum_value: '10',
+    maximum_value: '100000',
+    start_value: '100',
+    increment: '5',
+    cache_size: '20',
+    cycle_option: '1',
+  }
+  const ref = { schema: 'shop', name: 'sq' }
+
+  it('continues at the next value not yet handed out, with every other option kept', () => {
+    const built = sequenceStatement(ref, row)
+    expect(built.sql).toBe(
+      'CREATE SEQUENCE IF NOT EXISTS `shop`.`sq` START WITH 200 MINVALUE 10 MAXVALUE 100000 INCREMENT BY 5 CACHE 20 CYCLE',
+    )
+    expect(built.rewrite).toMatchObject({
+      code: 'SEQUENCE_CONTINUES',
+      before: 'START WITH 100',
+      after: 'START WITH 200',
+    })
+    expect(sequenceStatement(ref, { ...row, next_not_cached_value: '100', cache_size: 0, cycle_option: 0 })).toEqual({
+      sql: 'CREATE SEQUENCE IF NOT EXISTS `shop`.`sq` START WITH 100 MINVALUE 10 MAXVALUE 100000 INCREMENT BY 5 NOCACHE NOCYCLE',
+      rewrite: null,
+    })
+  })
+
+  it('wraps a cycling sequence past its end and refuses an exhausted one', () => {
+    expect(sequenceStatement(ref, { ...row, next_not_cached_value: '100005' }).sql).toContain('START WITH 10 ')
+    expect(
+      sequenceStatement(ref, { ...row, increment: '-5', next_not_cached_value: '5', start_value: '50' }).sql,
+    ).toContain('START WITH 100000 ')
+    expect(() => sequenceStatement(ref, { ...row, next_not_cached_value: '100005', cycle_option: '0' })).toThrow(
+      expect.objectContaining({ code: 'SCHEMA_SEQUENCE_EXHAUSTED' }),
     )
   })
 })

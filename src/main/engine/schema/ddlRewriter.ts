@@ -1,6 +1,7 @@
 import { CutoverError } from '../../../shared/domain/errors'
-import { targetCharset, targetCollation, type CharsetSupport } from './collationMapping'
+import { collationChange, targetCharset, targetCollation, type CharsetSupport } from './collationMapping'
 import { identifierName, isPunct, isSignificant, isWord, tokenize, type Token } from './sqlTokenizer'
+import { findDefault, refusedDefaultFix, tidbDefaultVerdict } from './tidbDefaults'
 
 export interface TargetCapabilities extends CharsetSupport {
   isTidb: boolean
@@ -9,6 +10,8 @@ export interface TargetCapabilities extends CharsetSupport {
   fulltext: 'keep' | 'drop'
   /** Only consulted for TiDB targets, which have no spatial support; MySQL and MariaDB targets keep spatial objects. */
   spatial: 'fail' | 'drop'
+  /** The target has CREATE SEQUENCE (TiDB, MariaDB); unset means yes. */
+  sequences?: boolean
 }
 
 /** One change made to the source DDL, recorded in the job's event log and shown by `schema-preview`. */
@@ -24,6 +27,29 @@ export interface Rewrite {
 export interface RewrittenDdl {
   sql: string
   rewrites: Rewrite[]
+  /**
+   * Warnings the target gives for this statement that change nothing (TiDB's 1101 for a TEXT/BLOB `DEFAULT ''`
+   * outside strict mode); any other warning means the target made a different table. Present only when non-empty.
+   */
+  expectedWarnings?: { code: number; column: string }[]
+}
+
+/** A column default the target cannot hold: what the precheck reports, and what the schema stage fails on. */
+export interface RefusedDefault {
+  /** `table.column` */
+  object: string
+  column: string
+  /** The error TiDB gives for it. */
+  error: number
+  reason: string
+  fix: string
+}
+
+export interface RewriteOptions {
+  /** The table's database, for messages and fixes (SHOW CREATE TABLE names only the table). */
+  schema?: string
+  /** Collects refused defaults instead of throwing at the first (the precheck wants every one). */
+  refusedDefaults?: RefusedDefault[]
 }
 
 const spatialTypes = new Set([
@@ -38,7 +64,45 @@ const spatialTypes = new Set([
   'geomcollection',
 ])
 /** MariaDB data types TiDB has no counterpart for. */
-const mariadbOnlyTypes = new Set(['uuid', 'inet4', 'inet6', 'vector'])
+const mariadbOnlyTypes = new Set(['vector'])
+/**
+ * MariaDB types that read and write as text: the copy reads them in their text form (both modes) and the binlog
+ * decoder prints the same form, so a text column of the longest form's length holds every value unchanged.
+ * INET6's text is at most 39 characters (MariaDB refuses longer input and prints IPv4-mapped addresses as
+ * `::ffff:a.b.c.d`, 22); UUID's is always 36, INET4's at most 15.
+ */
+export const textFormTypes: Record<string, { type: string; dataType: string; note: string }> = {
+  uuid: {
+    type: 'char(36)',
+    dataType: 'char',
+    note: "MariaDB parses a UUID on write (so 'ABC…', '{…}' and unhyphenated input are normalised or refused) and sorts UUIDs by their bytes with the time fields first; the target column stores whatever text it is given and sorts it as text",
+  },
+  inet4: {
+    type: 'varchar(15)',
+    dataType: 'varchar',
+    note: "MariaDB parses an INET4 on write and sorts by address; the target column stores whatever text it is given and sorts it as text ('10.0.0.9' after '10.0.0.10')",
+  },
+  inet6: {
+    type: 'varchar(39)',
+    dataType: 'varchar',
+    note: "MariaDB parses an INET6 on write (so '::FFFF:1.2.3.4' and '0:0::1' are normalised to one spelling) and sorts by address; the target column stores whatever text it is given, so two spellings of one address differ there",
+  },
+}
+/** Storage engines TiDB's parser accepts (and ignores); any other name is error 1286. */
+export const tidbEngines: ReadonlySet<string> = new Set([
+  'archive',
+  'blackhole',
+  'csv',
+  'example',
+  'federated',
+  'innodb',
+  'memory',
+  'merge',
+  'mgr_myisam',
+  'myisam',
+  'ndb',
+  'heap',
+])
 /** Aria/InnoDB table options only MariaDB parses. */
 const mariadbTableOptions = new Set([
   'PAGE_CHECKSUM',
@@ -62,9 +126,14 @@ interface Range {
  * Rewrites one `SHOW CREATE TABLE` statement for the target. Throws a CutoverError for what cannot be rewritten
  * (a charset the target lacks, spatial objects when the precheck said fail, MariaDB-only types on TiDB).
  */
-export function rewriteCreateTable(sql: string, target: TargetCapabilities): RewrittenDdl {
+export function rewriteCreateTable(
+  sql: string,
+  target: TargetCapabilities,
+  options: RewriteOptions = {},
+): RewrittenDdl {
   const tokens = tokenize(sql)
   const rewrites: Rewrite[] = []
+  const expectedWarnings: { code: number; column: string }[] = []
   const open = tokens.findIndex((t) => isPunct(t, '('))
   if (open < 0 || !tokens.slice(0, open).some((t) => isWord(t, 'TABLE'))) {
     throw unreadable('a CREATE TABLE statement with a column list was expected')
@@ -110,8 +179,30 @@ export function rewriteCreateTable(sql: string, target: TargetCapabilities): Rew
           stage: 'schema',
         })
       }
+      let dataType = typeName
+      const textForm = target.isTidb ? textFormTypes[typeName] : undefined
+      if (textForm !== undefined) {
+        const before = tokens[type]!.text
+        const collation = target.collations.has('utf8mb4_general_ci')
+          ? ' CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci'
+          : ''
+        tokens[type]!.text = textForm.type + collation
+        dataType = textForm.dataType
+        rewrites.push(
+          record(
+            'MARIADB_TYPE_AS_TEXT',
+            object,
+            before,
+            tokens[type]!.text,
+            `TiDB has no ${typeName.toUpperCase()} type; the values are copied and replicated in the text form MariaDB reads and writes them in, compared without case like MariaDB compares them. ${textForm.note}.`,
+          ),
+        )
+      }
       rewriteCharsets(tokens, def, target, object, rewrites)
-      if (target.isTidb) rewriteMariadbColumnSyntax(tokens, def, object, rewrites)
+      if (target.isTidb) {
+        rewriteMariadbColumnSyntax(tokens, def, object, rewrites)
+        rewriteDefault(tokens, def, type, { table, column, dataType }, options, rewrites, expectedWarnings)
+      }
       return
     }
     // Index and constraint definitions; `CONSTRAINT name` may precede the kind.
@@ -215,7 +306,7 @@ export function rewriteCreateTable(sql: string, target: TargetCapabilities): Rew
       .slice(close)
       .map((t) => t.text)
       .join('')
-  return { sql: out, rewrites }
+  return expectedWarnings.length > 0 ? { sql: out, rewrites, expectedWarnings } : { sql: out, rewrites }
 }
 
 /**
@@ -299,7 +390,7 @@ function rewriteCharsets(
             object,
             name,
             mapped,
-            `The target has no collation ${name}; ${mapped} is its equivalent there (same charset, same case sensitivity class).`,
+            `The target has no collation ${name}; ${mapped} is the nearest it has: ${collationChange(name, mapped)}.`,
           )
         : record('CHARSET_RENAMED', object, name, mapped, `The target calls the 3-byte UTF-8 charset ${mapped}.`),
     )
@@ -376,6 +467,81 @@ function rewriteMariadbColumnSyntax(tokens: Token[], def: Range, object: string,
   }
 }
 
+/** The column's DEFAULT as TiDB takes it (tidbDefaults.ts): kept, tolerated, respelled, or refused. */
+function rewriteDefault(
+  tokens: Token[],
+  def: Range,
+  typeAt: number,
+  { table, column, dataType }: { table: string; column: string; dataType: string },
+  options: RewriteOptions,
+  rewrites: Rewrite[],
+  expectedWarnings: { code: number; column: string }[],
+): void {
+  const range = findDefault(tokens, typeAt + 1, def.end)
+  if (range === null) return
+  const afterType = nextSignificant(tokens, typeAt + 1, def.end + 1)
+  const fsp =
+    isPunct(tokens[afterType], '(') && /^(time|datetime|timestamp)$/.test(dataType)
+      ? Number(tokens[nextSignificant(tokens, afterType + 1, def.end + 1)]?.text ?? 0)
+      : 0
+  let nullable = true
+  for (let i = typeAt + 1; i <= def.end; i++) {
+    if (isWord(tokens[i], 'NOT') && isWord(tokens[nextSignificant(tokens, i + 1, def.end + 1)], 'NULL'))
+      nullable = false
+  }
+  const defaultSql = text(tokens, range)
+  const verdict = tidbDefaultVerdict({ name: column, dataType, nullable, fsp }, defaultSql)
+  const object = `${table}.${column}`
+  const qualified = options.schema === undefined ? object : `${options.schema}.${object}`
+  switch (verdict.kind) {
+    case 'keep':
+      return
+    case 'tolerated':
+      expectedWarnings.push({ code: verdict.warning, column })
+      if (verdict.note !== null)
+        rewrites.push(
+          record(
+            'BLOB_DEFAULT_IMPLICIT',
+            object,
+            `DEFAULT ${defaultSql}`,
+            `(implicit ${defaultSql})`,
+            `${verdict.note}.`,
+          ),
+        )
+      return
+    case 'rewrite':
+      for (let i = range.start; i <= range.end; i++) tokens[i]!.text = i === range.start ? verdict.sql : ''
+      rewrites.push(
+        record('DEFAULT_REWRITTEN', object, `DEFAULT ${defaultSql}`, `DEFAULT ${verdict.sql}`, `${verdict.reason}.`),
+      )
+      return
+    case 'refuse': {
+      const dot = table.lastIndexOf('.')
+      const ref =
+        options.schema !== undefined
+          ? { schema: options.schema, name: table }
+          : { schema: dot < 0 ? '' : table.slice(0, dot), name: dot < 0 ? table : table.slice(dot + 1) }
+      const refused: RefusedDefault = {
+        object: qualified,
+        column,
+        error: verdict.error,
+        reason: `${qualified} has DEFAULT ${defaultSql}: ${verdict.reason}.`,
+        fix: refusedDefaultFix(ref, column),
+      }
+      if (options.refusedDefaults) {
+        options.refusedDefaults.push(refused)
+        return
+      }
+      throw new CutoverError({
+        code: 'SCHEMA_UNSUPPORTED_DEFAULT',
+        message: refused.reason,
+        workaround: refused.fix,
+        stage: 'schema',
+      })
+    }
+  }
+}
+
 function rewriteTableOptions(
   tokens: Token[],
   from: number,
@@ -387,6 +553,27 @@ function rewriteTableOptions(
   if (!target.isTidb) return
   for (let i = from; i < tokens.length; i++) {
     const t = tokens[i]!
+    if (isWord(t, 'ENGINE')) {
+      const value = tokens[optionValue(tokens, i + 1, tokens.length)]
+      const engine = value === undefined ? '' : identifierName(value)
+      if (
+        value !== undefined &&
+        (value.kind === 'word' || value.kind === 'quoted') &&
+        !tidbEngines.has(engine.toLowerCase())
+      ) {
+        rewrites.push(
+          record(
+            'ENGINE_REPLACED',
+            table,
+            `ENGINE=${engine}`,
+            'ENGINE=InnoDB',
+            `TiDB has no ${engine} engine (error 1286); like MyISAM and MEMORY tables, the table becomes an ordinary transactional TiDB table: the same rows, with row-level locking and atomic statements where ${engine} may have had neither.`,
+          ),
+        )
+        value.text = 'InnoDB'
+      }
+      continue
+    }
     if (t.kind === 'word' && mariadbTableOptions.has(t.text.toUpperCase())) {
       const end = optionValue(tokens, i + 1, tokens.length)
       if (end < 0) continue

@@ -1,6 +1,7 @@
 /**
- * The tables and views a job's `objects` selects on the source. Tables come from discovery (system schemas
- * never); views come with their whole database (objects `all` or `db`), never on their own.
+ * The tables, views and sequences a job's `objects` selects on the source. Tables come from discovery (system
+ * schemas never); views and MariaDB sequences come with their whole database (objects `all` or `db`), never on
+ * their own: neither is listed by discovery, so `db.name` cannot name one.
  */
 import type { JobConfig } from '../../../shared/domain/job'
 import { discoverObjects, resolveObjects } from '../connect/discovery'
@@ -11,7 +12,7 @@ export async function selectSchemaObjects(
   session: SqlSession,
   info: ServerInfo,
   objects: JobConfig['objects'],
-): Promise<{ tables: TableRef[]; views: TableRef[] }> {
+): Promise<{ tables: TableRef[]; views: TableRef[]; sequences: TableRef[] }> {
   const discovered = await discoverObjects(session, info)
   const tables = resolveObjects(discovered, objects).map((t) => ({ schema: t.schema, name: t.table }))
   const schemas = [...new Set(tables.map((t) => t.schema))]
@@ -26,5 +27,16 @@ export async function selectSchemaObjects(
             wholeDatabases,
           )
         ).map((v) => ({ schema: v.TABLE_SCHEMA, name: v.TABLE_NAME }))
-  return { tables, views }
+  const sequences =
+    wholeDatabases.length === 0 || info.flavor !== 'mariadb'
+      ? []
+      : (
+          await session.query<{ TABLE_SCHEMA: string; TABLE_NAME: string }>(
+            `SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES
+             WHERE TABLE_TYPE = 'SEQUENCE' AND TABLE_SCHEMA IN (${wholeDatabases.map(() => '?').join(', ')})
+             ORDER BY TABLE_SCHEMA, TABLE_NAME`,
+            wholeDatabases,
+          )
+        ).map((v) => ({ schema: v.TABLE_SCHEMA, name: v.TABLE_NAME }))
+  return { tables, views, sequences }
 }

@@ -1,30 +1,35 @@
 /**
- * The schema stage: databases, then tables, then views (in dependency order) created on the target from the
- * source's own SHOW CREATE output, with the rewrites the target needs. `planSchema` only reads (it serves
- * `cutover schema-preview`); `applySchema` executes a plan. Triggers, routines and events are listed, never created.
+ * The schema stage: databases, then sequences (table defaults may call NEXTVAL), then tables, then views (in
+ * dependency order) created on the target from the source's own SHOW CREATE output, with the rewrites the target
+ * needs. `planSchema` only reads (it serves `cutover schema-preview`); `applySchema` executes a plan. Triggers,
+ * routines and events are listed, never created.
  */
+import { CutoverError } from '../../../shared/domain/errors'
 import type { LogLevel } from '../../../shared/domain/events'
 import type { ServerInfo, SqlSession } from '../connect/session'
 import { quoteIdentifier, quoteTable } from '../dump/identifierQuoting'
 import type { TableRef } from '../dump/types'
-import { readCharsetCatalog, targetCharset, targetCollation } from './collationMapping'
+import { collationChange, readCharsetCatalog, targetCharset, targetCollation } from './collationMapping'
 import type { Rewrite, TargetCapabilities } from './ddlRewriter'
 import { rewriteCreateTable, rewriteCreateView } from './ddlRewriter'
 import { deferSecondaryIndexes } from './deferredIndexes'
+import { sequenceStatement, type SequenceRow } from './sequenceDdl'
 import { viewDependencyOrder } from './viewOrder'
 
 export interface SchemaStatement {
-  kind: 'database' | 'table' | 'view'
+  kind: 'database' | 'sequence' | 'table' | 'view'
   object: string
   database: string
   sql: string
+  /** Warnings the target gives for this statement that change nothing (see RewrittenDdl). */
+  expectedWarnings?: { code: number; column: string }[]
 }
 
 export interface SchemaPlan {
   statements: SchemaStatement[]
   rewrites: Rewrite[]
-  /** Triggers, routines and events of the selected databases: reported, not migrated. */
-  notMigrated: { kind: 'trigger' | 'procedure' | 'function' | 'event'; name: string }[]
+  /** Triggers, routines and events of the selected databases (and sequences a target lacks): reported, not migrated. */
+  notMigrated: { kind: 'trigger' | 'procedure' | 'function' | 'event' | 'sequence'; name: string }[]
   /** Physical mode: plain secondary indexes built after the data (deferredIndexes.ts), one ALTER per table. */
   deferredIndexes: { table: string; statement: string }[]
 }
@@ -38,6 +43,7 @@ export async function readTargetCapabilities(
   return {
     isTidb: info.flavor === 'tidb',
     tidbVersion: info.flavor === 'tidb' ? info.version : null,
+    sequences: info.flavor !== 'mysql',
     ...catalog,
     ...policy,
   }
@@ -69,14 +75,16 @@ export async function indexDeferral(
 export async function planSchema(
   source: SqlSession,
   target: TargetCapabilities,
-  objects: { tables: TableRef[]; views: TableRef[] },
+  objects: { tables: TableRef[]; views: TableRef[]; sequences?: TableRef[] },
   /** `deferIndexes(table)`: build the table's plain secondary indexes after its data (deferredIndexes.ts). */
   options: { deferIndexes?: (table: TableRef) => boolean } = {},
 ): Promise<SchemaPlan> {
   const statements: SchemaStatement[] = []
   const deferredIndexes: SchemaPlan['deferredIndexes'] = []
   const rewrites: Rewrite[] = []
-  const databases = [...new Set([...objects.tables, ...objects.views].map((t) => t.schema))].sort()
+  const databases = [
+    ...new Set([...objects.tables, ...objects.views, ...(objects.sequences ?? [])].map((t) => t.schema)),
+  ].sort()
 
   if (databases.length > 0) {
     const rows = await source.query<{
@@ -97,7 +105,7 @@ export async function planSchema(
           object: db.SCHEMA_NAME,
           before: db.DEFAULT_COLLATION_NAME,
           after: collation,
-          reason: `the target has no collation ${db.DEFAULT_COLLATION_NAME}`,
+          reason: `the target has no collation ${db.DEFAULT_COLLATION_NAME}; ${collation} is the nearest it has, and it is the default of tables created in the database later: ${collationChange(db.DEFAULT_COLLATION_NAME, collation)}`,
         })
       }
       statements.push({
@@ -109,9 +117,22 @@ export async function planSchema(
     }
   }
 
+  const notMigrated: SchemaPlan['notMigrated'] = []
+  for (const sequence of objects.sequences ?? []) {
+    const name = `${sequence.schema}.${sequence.name}`
+    if (target.sequences === false) {
+      notMigrated.push({ kind: 'sequence', name })
+      continue
+    }
+    const [row] = await source.query<SequenceRow>(`SELECT * FROM ${quoteTable(sequence)}`)
+    const built = sequenceStatement(sequence, row!)
+    if (built.rewrite) rewrites.push(built.rewrite)
+    statements.push({ kind: 'sequence', object: name, database: sequence.schema, sql: built.sql })
+  }
+
   for (const table of objects.tables) {
     const [row] = await source.query<{ 'Create Table': string }>(`SHOW CREATE TABLE ${quoteTable(table)}`)
-    const rewritten = rewriteCreateTable(row!['Create Table'], target)
+    const rewritten = rewriteCreateTable(row!['Create Table'], target, { schema: table.schema })
     rewrites.push(...rewritten.rewrites.map((r) => ({ ...r, object: `${table.schema}.${r.object}` })))
     let sql = rewritten.sql
     if (options.deferIndexes?.(table)) {
@@ -124,6 +145,7 @@ export async function planSchema(
       object: `${table.schema}.${table.name}`,
       database: table.schema,
       sql: withIfNotExists(sql),
+      ...(rewritten.expectedWarnings ? { expectedWarnings: rewritten.expectedWarnings } : {}),
     })
   }
 
@@ -140,7 +162,6 @@ export async function planSchema(
     statements.push({ kind: 'view', object: name, database: view.ref.schema, sql: view.sql })
   }
 
-  const notMigrated: SchemaPlan['notMigrated'] = []
   if (databases.length > 0) {
     const marks = databases.map(() => '?').join(', ')
     for (const t of await source.query<{ n: string }>(
@@ -162,6 +183,46 @@ export async function planSchema(
   return { statements, rewrites, notMigrated, deferredIndexes }
 }
 
+/**
+ * The session the schema is created in. Foreign key checks are off, so a child table may be created before the
+ * parent it references (tables come in name order). The sql_mode is the writers' (load/writerSession.ts): no
+ * strict mode and no NO_ZERO_DATE, so TiDB takes a zero TIMESTAMP default and a TEXT/BLOB `DEFAULT ''` as the
+ * source has them (both refused under TiDB's default sql_mode: errors 1067 and 1101).
+ * Outside strict mode a server may also quietly make a different table (VARCHAR(70000) becomes MEDIUMTEXT, a long
+ * index prefix is cut, warnings 1246 and 1071): every warning a CREATE gives is read, and any the plan did not
+ * expect fails the stage.
+ */
+const schemaSqlMode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION,ALLOW_INVALID_DATES'
+
+interface TargetWarning {
+  Level: string
+  Code: number | string
+  Message: string
+}
+
+/**
+ * Warnings that say the statement is old-fashioned, not that the table differs: 1681 integer display width,
+ * 1287 and 3719 deprecated syntax and the `utf8` alias, 3778 a deprecated collation, 1831 a duplicate index the
+ * source has too.
+ */
+const noChangeWarnings = new Set([1681, 1287, 3719, 3778, 1831])
+
+/** Changes the precheck reports in an item of their own: logged, not failed on. */
+const reportedElsewhere = [
+  // TiDB drops CHECK constraints while tidb_enable_check_constraint is OFF (the check_constraints item).
+  { code: 1105, message: /tidb_enable_check_constraint/ },
+]
+
+/** Warnings of `statement` the plan did not expect; notes (1050: it already exists) are not changes. */
+function unexpectedWarnings(statement: SchemaStatement, warnings: TargetWarning[]): TargetWarning[] {
+  return warnings.filter((w) => {
+    if (String(w.Level).toLowerCase() === 'note' || noChangeWarnings.has(Number(w.Code))) return false
+    return !(statement.expectedWarnings ?? []).some(
+      (e) => e.code === Number(w.Code) && String(w.Message).includes(`'${e.column}'`),
+    )
+  })
+}
+
 export async function applySchema(
   plan: SchemaPlan,
   target: SqlSession,
@@ -170,25 +231,52 @@ export async function applySchema(
   for (const r of plan.rewrites)
     log('info', `Schema rewrite on ${r.object}: ${r.before} → ${r.after} (${r.reason}).`, r.code)
   for (const d of plan.deferredIndexes) {
-    log(
-      'info',
-      `Secondary indexes of ${d.table} are built after its data: ${d.statement}`,
-      'SCHEMA_INDEXES_DEFERRED',
-    )
+    log('info', `Secondary indexes of ${d.table} are built after its data: ${d.statement}`, 'SCHEMA_INDEXES_DEFERRED')
   }
   for (const o of plan.notMigrated) {
     log(
       'warning',
-      `The ${o.kind} ${o.name} is not migrated: create it on the target yourself if you need it (TiDB has no ${o.kind}s).`,
+      o.kind === 'sequence'
+        ? `The sequence ${o.name} is not migrated: the target has no sequences; create an equivalent (an AUTO_INCREMENT table, for one) yourself if you need it.`
+        : `The ${o.kind} ${o.name} is not migrated: create it on the target yourself if you need it (TiDB has no ${o.kind}s).`,
       'SCHEMA_NOT_MIGRATED',
     )
   }
-  let current: string | null = null
-  for (const statement of plan.statements) {
-    if (statement.kind !== 'database' && statement.database !== current) {
-      await target.query(`USE ${quoteIdentifier(statement.database)}`)
-      current = statement.database
+  const [saved] = await target.query<{ mode: string; fk: number | string }>(
+    'SELECT @@SESSION.sql_mode AS mode, @@SESSION.foreign_key_checks AS fk',
+  )
+  await target.query('SET SESSION sql_mode = ?, SESSION foreign_key_checks = 0', [schemaSqlMode])
+  try {
+    let current: string | null = null
+    for (const statement of plan.statements) {
+      if (statement.kind !== 'database' && statement.database !== current) {
+        await target.query(`USE ${quoteIdentifier(statement.database)}`)
+        current = statement.database
+      }
+      await target.query(statement.sql)
+      if (statement.kind !== 'table') continue
+      const warnings = await target.query<TargetWarning>('SHOW WARNINGS')
+      const existed = warnings.some((w) => Number(w.Code) === 1050)
+      const known = (w: TargetWarning) =>
+        reportedElsewhere.some((k) => k.code === Number(w.Code) && k.message.test(String(w.Message)))
+      for (const w of warnings.filter(known))
+        log('warning', `${statement.object} on the target: ${w.Message} (${w.Code}).`, 'SCHEMA_TARGET_WARNING')
+      const unexpected = unexpectedWarnings(statement, warnings).filter((w) => !known(w))
+      if (unexpected.length === 0) continue
+      // A table this statement made differs from the source's: never leave it for a resumed job to load into.
+      const ref = { schema: statement.database, name: statement.object.slice(statement.database.length + 1) }
+      if (!existed) await target.query(`DROP TABLE IF EXISTS ${quoteTable(ref)}`)
+      throw new CutoverError({
+        code: 'SCHEMA_TARGET_CHANGED_TABLE',
+        stage: 'schema',
+        message: `The target would create ${statement.object} differently from the source: ${unexpected.map((w) => `${w.Code} ${w.Message}`).join('; ')}.`,
+        workaround: `Change ${statement.object} on the source so the target can hold it as it is (see the warning), or create it on the target yourself and run the job again (an existing table is kept).`,
+      })
     }
-    await target.query(statement.sql)
+  } finally {
+    await target.query('SET SESSION sql_mode = ?, SESSION foreign_key_checks = ?', [
+      saved?.mode ?? '',
+      Number(saved?.fk ?? 1),
+    ])
   }
 }

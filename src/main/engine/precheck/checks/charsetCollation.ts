@@ -1,5 +1,5 @@
 import { CutoverError } from '../../../../shared/domain/errors'
-import { targetCollation } from '../../schema/collationMapping'
+import { collationChange, targetCollation } from '../../schema/collationMapping'
 import { failed, listSome, pass, plural, warning, type PrecheckCheck } from '../check'
 import { collationCharset } from '../precheckFacts'
 
@@ -46,7 +46,7 @@ export const charsetCollationCheck: PrecheckCheck = {
     }
     return warning(
       `${outcomes.map(describe).join(' ')} The schema stage rewrites ${outcomes.length === 1 ? 'it' : 'them'} to the nearest collation the target has; comparisons and sorting of some characters may differ.`,
-      outcomes.map((o) => `${o.use.collation} → ${o.to}`).join('\n') +
+      outcomes.map((o) => `${o.use.collation} → ${o.to}: ${collationChange(o.use.collation, o.to!)}.`).join('\n') +
         '\nApplied automatically when the tables are created (see cutover schema-preview). To keep the exact collation, pre-create the tables on the target or use a target that has it (TiDB 7.4+ has utf8mb4_0900_ai_ci).',
     )
   },

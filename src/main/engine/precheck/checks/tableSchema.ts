@@ -4,13 +4,23 @@ import { qualifiedName, targetTableOf, type TableFacts } from '../precheckFacts'
 /** A PRIMARY KEY, or a UNIQUE key whose columns are all NOT NULL: what lets replication find one row. */
 export function hasRowIdentity(table: TableFacts): boolean {
   return table.indexes.some(
-    (i) => i.name === 'PRIMARY' || (i.unique && i.parts.every((p) => table.columns.find((c) => c.name === p.column)?.nullable === false)),
+    (i) =>
+      i.name === 'PRIMARY' ||
+      (i.unique && i.parts.every((p) => table.columns.find((c) => c.name === p.column)?.nullable === false)),
   )
 }
 
 function keyColumns(table: TableFacts): string {
   const pk = table.indexes.find((i) => i.name === 'PRIMARY')
   return pk ? pk.parts.map((p) => p.column).join(',') : ''
+}
+
+/**
+ * A column type as both sides can be compared: integer display widths dropped (MySQL 8.0.19+ and TiDB print `int`
+ * where MariaDB and MySQL 5.7 print `int(11)`; the width never changes what is stored).
+ */
+function comparableType(columnType: string): string {
+  return columnType.toLowerCase().replace(/\b(tinyint|smallint|mediumint|int|integer|bigint)\(\d+\)/, '$1')
 }
 
 function differences(source: TableFacts, target: TableFacts): string[] {
@@ -30,7 +40,8 @@ function differences(source: TableFacts, target: TableFacts): string[] {
   if (extra.length > 0) out.push(`target has NOT NULL column ${extra.join(', ')} the source lacks`)
   for (const column of source.columns) {
     const twin = target.columns.find((c) => c.name.toLowerCase() === column.name.toLowerCase())
-    if (twin && twin.columnType !== column.columnType) out.push(`${column.name} is ${column.columnType} vs ${twin.columnType}`)
+    if (twin && comparableType(twin.columnType) !== comparableType(column.columnType))
+      out.push(`${column.name} is ${column.columnType} vs ${twin.columnType}`)
     else if (twin && column.collation && twin.collation && twin.collation !== column.collation) {
       out.push(`${column.name} collation ${column.collation} vs ${twin.collation}`)
     }
@@ -51,7 +62,10 @@ export const tableSchemaCheck: PrecheckCheck = {
     }
     const tables = facts.tables.filter((t) => t.kind === 'table')
     if (facts.tables.length === 0) {
-      return failed('No tables are selected: the source has no user tables the source user can see.', 'Check objects: in the job file and the source user\'s SELECT grants.')
+      return failed(
+        'No tables are selected: the source has no user tables the source user can see.',
+        "Check objects: in the job file and the source user's SELECT grants.",
+      )
     }
     const findings: string[] = []
     const fixes: string[] = []
@@ -64,20 +78,33 @@ export const tableSchemaCheck: PrecheckCheck = {
       fixes.push(
         ...noKey
           .slice(0, 20)
-          .map((t) => `ALTER TABLE ${quoteIdentifier(t.schema)}.${quoteIdentifier(t.name)} ADD COLUMN \`cutover_row_id\` BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY INVISIBLE;`),
-        ...(noKey.length > 20 ? [`-- and the same for the other ${noKey.length - 20} tables; or add a primary key over columns that identify a row`] : []),
+          .map(
+            (t) =>
+              `ALTER TABLE ${quoteIdentifier(t.schema)}.${quoteIdentifier(t.name)} ADD COLUMN \`cutover_row_id\` BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY INVISIBLE;`,
+          ),
+        ...(noKey.length > 20
+          ? [
+              `-- and the same for the other ${noKey.length - 20} tables; or add a primary key over columns that identify a row`,
+            ]
+          : []),
       )
     }
     const withFk = tables.filter((t) => t.foreignKeys.length > 0)
     if (withFk.length > 0) {
       const selected = new Set(facts.tables.map(qualifiedName))
-      const outside = withFk.flatMap((t) => t.foreignKeys.map((f) => `${f.references.schema}.${f.references.table}`)).filter((r) => !selected.has(r))
+      const outside = withFk
+        .flatMap((t) => t.foreignKeys.map((f) => `${f.references.schema}.${f.references.table}`))
+        .filter((r) => !selected.has(r))
       findings.push(
         `${plural(withFk.length, 'table')} with foreign keys (${listSome(withFk.map(qualifiedName))}): data is loaded with foreign_key_checks = 0 ` +
           'and TiDB enforces foreign keys only from v6.6; ON DELETE/UPDATE cascades on the target do not replay source cascades.' +
           (outside.length > 0 ? ` Referenced tables not selected: ${listSome([...new Set(outside)])}.` : ''),
       )
-      fixes.push(outside.length > 0 ? `Add ${listSome([...new Set(outside)])} to objects: in the job file.` : '-- No change needed if the target is TiDB 6.6 or later.')
+      fixes.push(
+        outside.length > 0
+          ? `Add ${listSome([...new Set(outside)])} to objects: in the job file.`
+          : '-- No change needed if the target is TiDB 6.6 or later.',
+      )
     }
     const mismatched: string[] = []
     for (const t of tables) {
@@ -87,11 +114,17 @@ export const tableSchemaCheck: PrecheckCheck = {
       if (diff.length > 0) mismatched.push(`${qualifiedName(t)} (${diff.slice(0, 3).join('; ')})`)
     }
     if (mismatched.length > 0) {
-      findings.push(`${plural(mismatched.length, 'table')} already on the target differ from the source: ${listSome(mismatched, 5)}.`)
-      fixes.push('Drop those tables on the target so Cutover creates them from the source definition, or ALTER them to match.')
+      findings.push(
+        `${plural(mismatched.length, 'table')} already on the target differ from the source: ${listSome(mismatched, 5)}.`,
+      )
+      fixes.push(
+        'Drop those tables on the target so Cutover creates them from the source definition, or ALTER them to match.',
+      )
     }
     if (findings.length === 0) {
-      return pass(`${plural(tables.length, 'table')} checked: every one has a primary or unique key, none has foreign keys, none conflicts with the target.`)
+      return pass(
+        `${plural(tables.length, 'table')} checked: every one has a primary or unique key, none has foreign keys, none conflicts with the target.`,
+      )
     }
     return warning(findings.join(' '), fixes.join('\n'))
   },
