@@ -11,10 +11,14 @@ import { connectionSchema } from '../../src/shared/domain/connection'
 import { openSession } from '../../src/main/engine/connect/openSession'
 import { executeRaw, infileHeadroom, loadLocalRaw } from '../../src/main/engine/connect/rawQuery'
 import type { SqlSession } from '../../src/main/engine/connect/session'
-import { closeScratchDatabase, connectTarget, targetServer, uniqueName } from '../harness/servers'
+import { closeScratchDatabase, connectTarget, targetServerOf, uniqueName } from '../harness/servers'
+
+// The raw protocol commands against MariaDB; on TiDB a 9 MiB row exceeds txn-entry-size-limit (6 MiB) and a KILL
+// does not end a LOAD DATA LOCAL that is still being fed, both open findings.
+const kind = 'mariadb' as const
 
 const session = (queryTimeoutMs: number) => {
-  const admin = targetServer()
+  const admin = targetServerOf(kind)
   const profile = connectionSchema.parse({ ...admin, queryTimeoutMs })
   return openSession(profile, 'target')
 }
@@ -82,7 +86,7 @@ describe('loadLocalRaw', () => {
     body: (db: string, admin: Awaited<ReturnType<typeof connectTarget>>, s: SqlSession) => Promise<void>,
   ): Promise<void> {
     const db = uniqueName('infile')
-    const admin = await connectTarget()
+    const admin = await connectTarget(undefined, kind)
     await admin.query(`CREATE DATABASE ${db}`)
     await admin.query(`CREATE TABLE ${db}.t (id INT PRIMARY KEY, v ${valueType})`)
     const s = await session(10_000)
