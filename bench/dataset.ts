@@ -37,18 +37,36 @@ export async function createDataset(c: Connection, db: string, scale: number): P
   const slices = async (total: number, insert: (from: number, to: number) => string) => {
     for (let from = 1; from <= total; from += 250_000) await c.query(insert(from, Math.min(total, from + 249_999)))
   }
-  await slices(rows['orders']!, (a, b) => `INSERT INTO orders SELECT seq, seq % 200000, ELT(1 + seq % 4, 'new','paid','shipped','cancelled'),
+  await slices(
+    rows['orders']!,
+    (a, b) => `INSERT INTO orders SELECT seq, seq % 200000, ELT(1 + seq % 4, 'new','paid','shipped','cancelled'),
     (seq % 100000) / 100, '2020-01-01' + INTERVAL seq SECOND + INTERVAL (seq % 1000000) MICROSECOND,
     CONCAT('order ', seq, ' ', REPEAT(SUBSTRING(MD5(seq), 1, 16), 1 + seq % 8)), seq % 256, IF(seq % 10 = 0, NULL, seq / 7)
-    FROM seq_${a}_to_${b}`)
-  await slices(rows['customers']!, (a, b) => `INSERT INTO customers SELECT seq, CONCAT(ELT(1 + seq % 5, 'Zoë', 'José', 'Ana', 'Łukasz', '陈'), ' ', seq),
+    FROM seq_${a}_to_${b}`,
+  )
+  await slices(
+    rows['customers']!,
+    (
+      a,
+      b,
+    ) => `INSERT INTO customers SELECT seq, CONCAT(ELT(1 + seq % 5, 'Zoë', 'José', 'Ana', 'Łukasz', '陈'), ' ', seq),
     CONCAT('user', seq, '@example.com'), ELT(1 + seq % 6, 'DE','FR','JP','BR','US','PL'), '2000-01-01' + INTERVAL (seq % 8000) DAY,
-    IF(seq % 7 = 0, NULL, REPEAT(CONCAT(MD5(seq), ' ✓ '), 1 + seq % 8)) FROM seq_${a}_to_${b}`)
-  await slices(rows['events']!, (a, b) => `INSERT INTO events SELECT '2021-01-01' + INTERVAL seq SECOND, ELT(1 + seq % 3, 'click', 'view', 'purchase'),
+    IF(seq % 7 = 0, NULL, REPEAT(CONCAT(MD5(seq), ' ✓ '), 1 + seq % 8)) FROM seq_${a}_to_${b}`,
+  )
+  await slices(
+    rows['events']!,
+    (
+      a,
+      b,
+    ) => `INSERT INTO events SELECT '2021-01-01' + INTERVAL seq SECOND, ELT(1 + seq % 3, 'click', 'view', 'purchase'),
     JSON_OBJECT('id', seq, 'user', seq % 5000, 'tags', JSON_ARRAY('a', 'b', seq % 9), 'price', (seq % 1000) / 10, 'ref', MD5(seq))
-    FROM seq_${a}_to_${b}`)
-  await slices(rows['order_items']!, (a, b) => `INSERT INTO order_items SELECT 1 + (seq - 1) DIV 3, 1 + (seq - 1) % 3, CONCAT('SKU-', seq % 50000),
-    1 + seq % 9, (seq % 50000) / 100, UNHEX(SHA2(seq, 256)) FROM seq_${a}_to_${b}`)
+    FROM seq_${a}_to_${b}`,
+  )
+  await slices(
+    rows['order_items']!,
+    (a, b) => `INSERT INTO order_items SELECT 1 + (seq - 1) DIV 3, 1 + (seq - 1) % 3, CONCAT('SKU-', seq % 50000),
+    1 + seq % 9, (seq % 50000) / 100, UNHEX(SHA2(seq, 256)) FROM seq_${a}_to_${b}`,
+  )
   await c.query('ANALYZE TABLE orders, customers, events, order_items')
   return tables
 }

@@ -163,6 +163,16 @@ async function main(): Promise<void> {
     const tgt = await target.connect()
     const [[version]] = (await tgt.query('SELECT VERSION() AS v')) as unknown as [{ v: string }[]]
     process.stdout.write(`Target: ${tidb ? 'tidb-server (unistore)' : 'MariaDB'} ${version!.v}\n`)
+    // --target-global name=value,…: target settings to try (e.g. tidb_txn_mode=optimistic), for every method.
+    const targetGlobals = arg('target-global', '')
+      .split(',')
+      .filter((x) => x !== '')
+    for (const setting of targetGlobals) {
+      const [name, value] = setting.split('=')
+      if (!name || value === undefined || !/^\w+$/.test(name))
+        throw new Error(`--target-global: ${setting} is not name=value`)
+      await tgt.query(`SET GLOBAL ${name} = ?`, [/^-?\d+$/.test(value) ? Number(value) : value])
+    }
     process.stdout.write(`Generating the dataset (scale ${scale})…\n`)
     const tables = await createDataset(src, db, scale)
     const totalRows = tables.reduce((n, t) => n + t.rows, 0)
@@ -541,8 +551,9 @@ async function main(): Promise<void> {
     const servers = tidb
       ? `source buffer pool ${bufferPool}, redo log ${redo}; target tidb-server ${version!.v} (unistore, auto-analyze off); all targets verified row by row (tests/harness/tableComparison.ts)`
       : `buffer pool ${bufferPool}, redo log ${redo}; all targets verified by CHECKSUM TABLE`
+    const settings = targetGlobals.length ? `; target SET GLOBAL ${targetGlobals.join(', ')}` : ''
     process.stdout.write(
-      `\n${totalRows.toLocaleString('en-US')} rows, ${mb.toFixed(0)} MiB, scale ${scale}${runs > 1 ? `, median of ${runs} rounds` : ''}; ${servers}.\n`,
+      `\n${totalRows.toLocaleString('en-US')} rows, ${mb.toFixed(0)} MiB, scale ${scale}${runs > 1 ? `, median of ${runs} rounds` : ''}; ${servers}${settings}.\n`,
     )
     process.stdout.write(`1-minute load average before each method: ${loads.map((l) => l.split(' ')[0]).join(', ')}\n`)
     for (const row of [header, ...rows])

@@ -61,9 +61,7 @@ describe('tidbLoadDataCheck in the LOAD DATA encoder', () => {
     encode(row, 0, row.length, sink)
     const nulls = packet(['2', null, null, null])
     encode(nulls, 0, nulls.length, sink)
-    expect(sink.take().toString('latin1')).toBe(
-      '1\t2020-05-15\t-838:59:59\t\xff2020-00-15\xff\n2\tNULL\tNULL\tNULL\n',
-    )
+    expect(sink.take().toString('latin1')).toBe('1\t2020-05-15\t-838:59:59\t\xff2020-00-15\xff\n2\tNULL\tNULL\tNULL\n')
   })
 
   it('stops at a date TiDB would change, naming the column and value', () => {

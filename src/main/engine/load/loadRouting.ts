@@ -55,7 +55,8 @@ const dateTypes = new Set(['date', 'datetime', 'timestamp'])
 export function tidbLoadDataCheck(column: ColumnInfo): CellCheck | null {
   if (!dateTypes.has(column.dataType.toLowerCase())) return null
   return (src, start, end) => {
-    if (tidbLoadDataAltersDate(src, start, end)) throw new LoadDataAltersValue(column.name, src.toString('latin1', start, end))
+    if (tidbLoadDataAltersDate(src, start, end))
+      throw new LoadDataAltersValue(column.name, src.toString('latin1', start, end))
   }
 }
 
@@ -79,7 +80,7 @@ export function createLoadRouting(
       logical.add(key(table))
       log(
         'info',
-        `${table.schema}.${table.name} holds ${reason.column} = '${reason.value}', which the target's LOAD DATA would store as 0000-00-00: its chunks are written with the logical writer (prepared REPLACE), which keeps it.`,
+        `${table.schema}.${table.name} holds ${reason.column} = '${reason.value}', which the target's LOAD DATA would store as a zero date: its chunks are written with the logical writer (prepared REPLACE), which keeps it.`,
         'LOAD_ROUTED_LOGICAL',
       )
     },

@@ -75,7 +75,11 @@ export async function warningsFailure(
 }
 
 /** The coded error for a chunk stopped by warnings (its rows rolled back). */
-export function targetWarningsError(table: TableRef, chunk: number | undefined, error: TargetWarningsError): CutoverError {
+export function targetWarningsError(
+  table: TableRef,
+  chunk: number | undefined,
+  error: TargetWarningsError,
+): CutoverError {
   const where = `${table.schema}.${table.name}${chunk === undefined ? '' : ` (chunk ${chunk})`}`
   const physical = error.statement === 'LOAD DATA'
   return new CutoverError({
