@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import type { ColumnInfo } from '../dump/types'
+import { col } from './testColumns'
 import { createLoadRouting, LoadDataAltersValue, tidbLoadDataAltersDate, tidbLoadDataCheck } from './loadRouting'
 import { ByteSink, compileLoadDataEncoder } from './rowEncoders'
-
-const col = (name: string, dataType: string): ColumnInfo => ({
-  name,
-  dataType,
-  columnType: dataType,
-  nullable: true,
-  generated: 'no',
-  charset: null,
-  collation: null,
-})
 
 const alters = (text: string) => tidbLoadDataAltersDate(Buffer.from(`x${text}y`, 'latin1'), 1, text.length + 1)
 

@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest'
+import { col } from './testColumns'
 import type { ColumnInfo } from '../dump/types'
 import { ByteSink, compileLoadDataEncoder, firstCellText } from './rowEncoders'
 import { encodeRow } from './valueEncoding'
-
-const col = (name: string, dataType: string, extra: Partial<ColumnInfo> = {}): ColumnInfo => ({
-  name,
-  dataType,
-  columnType: dataType,
-  nullable: true,
-  generated: 'no',
-  charset: null,
-  collation: null,
-  ...extra,
-})
 
 const columns: ColumnInfo[] = [
   col('i', 'bigint'),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { ColumnInfo } from '../dump/types'
+import { col } from './testColumns'
 import {
   buildLoadDataStatement,
   encodeLoadDataField,
@@ -8,16 +8,6 @@ import {
   type CellValue,
 } from './valueEncoding'
 
-const col = (name: string, dataType: string, extra: Partial<ColumnInfo> = {}): ColumnInfo => ({
-  name,
-  dataType,
-  columnType: dataType,
-  nullable: true,
-  generated: 'no',
-  charset: null,
-  collation: null,
-  ...extra,
-})
 const blob = col('b', 'longblob')
 const text = col('t', 'varchar', { charset: 'utf8mb4', collation: 'utf8mb4_bin' })
 
