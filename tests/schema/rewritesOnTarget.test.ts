@@ -100,7 +100,7 @@ describe('every schema rewrite runs on the real target', () => {
     const logs: string[] = []
     const log = (level: string, message: string, code?: string) => logs.push(`${level} ${code ?? ''} ${message}`)
     const codes = await withSessions(kind, async (s, t) => {
-      const caps = await readTargetCapabilities(t, await detectServer(t), { fulltext: 'drop', spatial: 'drop' })
+      const caps = await readTargetCapabilities(t, await detectServer(t), { policy: { fulltext: 'drop', spatial: 'drop' } })
       const objects = await selectSchemaObjects(s, await detectServer(s), [db])
       const plan = await planSchema(s, caps, objects)
       await applySchema(plan, t, log)
@@ -146,4 +146,33 @@ describe('every schema rewrite runs on the real target', () => {
       expect(codes).not.toContain('MARIADB_TYPE_AS_TEXT')
     }
   })
+
+  it.each<TargetKind>(['tidb', 'mariadb'])(
+    'keeps or drops FULLTEXT by what %s does with a probe table, not by its version',
+    async (kind) => {
+      const { plan, indexes } = await withSessions(kind, async (s, t) => {
+        const caps = await readTargetCapabilities(t, await detectServer(t), { databases: [db] })
+        const objects = await selectSchemaObjects(s, await detectServer(s), [db])
+        const plan = await planSchema(s, caps, { tables: objects.tables.filter((x) => x.name === 'ft'), views: [] })
+        await t.query(`DROP TABLE IF EXISTS \`${db}\`.ft`)
+        await applySchema(plan, t, () => undefined)
+        const indexes = await t.query<{ Key_name: string }>(`SHOW INDEX FROM \`${db}\`.ft`)
+        return { plan, indexes: indexes.map((r) => r.Key_name) }
+      })
+      const dropped = plan.rewrites.find((r) => r.code === 'FULLTEXT_INDEX_DROPPED')
+      if (kind === 'tidb') {
+        // This self-hosted TiDB 8.x ignores FULLTEXT (warning 1214): the rewrite says so, from the probe.
+        expect(dropped?.reason).toContain('a probe table on the target was created without its FULLTEXT index')
+        expect(indexes).toEqual(['PRIMARY'])
+      } else {
+        expect(dropped).toBeUndefined()
+        expect(indexes).toEqual(expect.arrayContaining(['PRIMARY', 'body_ft']))
+      }
+      // The probe left no table behind.
+      const target = await connectTarget(db, kind)
+      const [left] = await target.query(`SHOW TABLES LIKE '\\_cutover\\_probe%'`)
+      await target.end()
+      expect(left).toEqual([])
+    },
+  )
 })

@@ -176,7 +176,7 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
         const resumingData = hooks.store.getJob(job.id)?.stage === 'existing'
         if (!resumingData) {
           setStage('schema', 'running')
-          const caps = await readTargetCapabilities(targetControl, targetInfo)
+          const caps = await readTargetCapabilities(targetControl, targetInfo, { databases: schemasOf(objects.tables) })
           const plan = await planSchema(control, caps, objects, {
             deferIndexes: await indexDeferral(targetControl, objects.tables, config.spec.deferIndexes),
           })
@@ -276,7 +276,9 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
       if (previousStatus === 'running') safeMode.enableFor(60_000, 'the previous run stopped abruptly')
       const resume = hooks.store.getPosition(job.id, 'resume')
       if (resume) safeMode.enableUntil(resume, 'the existing data was copied from more than one snapshot')
-      const caps: TargetCapabilities = await readTargetCapabilities(targetControl, targetInfo)
+      const caps: TargetCapabilities = await readTargetCapabilities(targetControl, targetInfo, {
+        databases: schemasOf(objects.tables),
+      })
       const [packetRow] = await targetControl.query<{ p: string | number }>('SELECT @@max_allowed_packet AS p')
       const start: BinlogPosition | null = hooks.store.getPosition(job.id, 'snapshot')
       if (!start) throw new Error('the incremental stage has no start position')
@@ -379,3 +381,5 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
     },
   }
 }
+
+const schemasOf = (tables: readonly TableRef[]): string[] => [...new Set(tables.map((t) => t.schema))]

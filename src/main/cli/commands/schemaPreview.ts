@@ -24,8 +24,10 @@ export function registerSchemaPreview(program: Command): void {
         const target = await openSession(config.target, 'target')
         try {
           const sourceInfo = await detectServer(source)
-          const caps = await readTargetCapabilities(target, await detectServer(target))
           const objects = await selectSchemaObjects(source, sourceInfo, config.objects)
+          const caps = await readTargetCapabilities(target, await detectServer(target), {
+            databases: [...new Set(objects.tables.map((t) => t.schema))],
+          })
           const plan = await planSchema(source, caps, objects, {
             deferIndexes: await indexDeferral(target, objects.tables, config.spec.deferIndexes),
           })

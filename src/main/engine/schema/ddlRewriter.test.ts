@@ -286,16 +286,22 @@ describe('rewriteCreateTable details', () => {
     }
   })
 
-  it('keeps FULLTEXT on TiDB 8 unless the verdict is drop, and drops it anywhere when it is', () => {
+  it('keeps FULLTEXT on TiDB only where the probe saw the target keep one, and drops it anywhere on the verdict', () => {
     const sql = 'CREATE TABLE `t` (\n  `a` text,\n  FULLTEXT KEY `f` (`a`)\n) ENGINE=InnoDB'
-    expect(rewriteCreateTable(sql, tidb('8.5.0')).sql).toBe(sql)
-    expect(rewriteCreateTable(sql, tidb('8.5.0', { fulltext: 'drop' })).sql).toBe(
-      'CREATE TABLE `t` (\n  `a` text\n) ENGINE=InnoDB',
-    )
-    expect(rewriteCreateTable(sql, { ...mysql8, fulltext: 'drop' }).sql).toBe(
-      'CREATE TABLE `t` (\n  `a` text\n) ENGINE=InnoDB',
-    )
-    expect(rewriteCreateTable(sql, tidb('8.5.0', { tidbVersion: null })).sql).not.toContain('FULLTEXT')
+    const without = 'CREATE TABLE `t` (\n  `a` text\n) ENGINE=InnoDB'
+    const kept = { fulltext: 'kept', evidence: 'a FULLTEXT index created on a probe table on the target exists' } as const
+    const ignored = { fulltext: 'dropped', evidence: 'the probe table has no FULLTEXT index' } as const
+    expect(rewriteCreateTable(sql, tidb('8.5.0', { fulltextProbe: kept })).sql).toBe(sql)
+    const dropped = rewriteCreateTable(sql, tidb('8.5.0', { fulltextProbe: ignored }))
+    expect(dropped.sql).toBe(without)
+    expect(dropped.rewrites[0]).toMatchObject({ code: 'FULLTEXT_INDEX_DROPPED', reason: expect.stringContaining('the probe table has no FULLTEXT index') })
+    // No probe (or one that could not run): the version does not tell, so the index goes and the reason says why.
+    const unprobed = rewriteCreateTable(sql, tidb('8.5.0'))
+    expect(unprobed.sql).toBe(without)
+    expect(unprobed.rewrites[0]!.reason).toContain('not seen to keep FULLTEXT indexes')
+    expect(rewriteCreateTable(sql, tidb('8.5.0', { fulltextProbe: kept, fulltext: 'drop' })).sql).toBe(without)
+    expect(rewriteCreateTable(sql, { ...mysql8, fulltext: 'drop' }).sql).toBe(without)
+    expect(rewriteCreateTable(sql, mysql8).sql).toBe(sql)
   })
 
   it('drops a first definition without leaving a comma behind, and indexes over dropped columns', () => {

@@ -1,6 +1,7 @@
 import { CutoverError } from '../../../shared/domain/errors'
 import { collationChange, targetCharset, targetCollation, type CharsetSupport } from './collationMapping'
 import { identifierName, isPunct, isSignificant, isWord, tokenize, type Token } from './sqlTokenizer'
+import type { FulltextProbe } from '../connect/tidbFeatures'
 import { findDefault, refusedDefaultFix, tidbDefaultVerdict } from './tidbDefaults'
 
 export interface TargetCapabilities extends CharsetSupport {
@@ -8,6 +9,12 @@ export interface TargetCapabilities extends CharsetSupport {
   /** e.g. `v7.5.1` or `7.5.1`; null when unknown. */
   tidbVersion: string | null
   fulltext: 'keep' | 'drop'
+  /**
+   * What the target itself did with a FULLTEXT index on a probe table (tidbFeatures.ts), for TiDB targets:
+   * self-hosted TiDB ignores FULLTEXT whatever its version while TiDB Cloud builds it. Unset on other targets,
+   * which keep FULLTEXT; on a TiDB target without a probe, FULLTEXT is dropped (and the reason says so).
+   */
+  fulltextProbe?: FulltextProbe
   /** Only consulted for TiDB targets, which have no spatial support; MySQL and MariaDB targets keep spatial objects. */
   spatial: 'fail' | 'drop'
   /** The target has CREATE SEQUENCE (TiDB, MariaDB); unset means yes. */
@@ -222,7 +229,9 @@ export function rewriteCreateTable(
       const why =
         target.fulltext === 'drop'
           ? 'the precheck verdict was to drop FULLTEXT indexes'
-          : `TiDB ${target.tidbVersion ?? '(unknown version)'} has no FULLTEXT indexes`
+          : target.fulltextProbe?.fulltext === 'dropped'
+            ? `the target does not keep FULLTEXT indexes: ${target.fulltextProbe.evidence}`
+            : `TiDB ${target.tidbVersion ?? '(unknown version)'} was not seen to keep FULLTEXT indexes (${target.fulltextProbe?.evidence ?? 'not probed'})`
       rewrites.push(
         record(
           'FULLTEXT_INDEX_DROPPED',
@@ -631,11 +640,11 @@ function dropDescendingParts(tokens: Token[], def: Range, kindAt: number, object
   }
 }
 
+/** Dropped on the verdict, or on a TiDB target unless the target was seen to build one (its version does not tell). */
 function dropsFulltext(target: TargetCapabilities): boolean {
   if (target.fulltext === 'drop') return true
   if (!target.isTidb) return false
-  const major = Number(/(\d+)\./.exec(target.tidbVersion ?? '')?.[1] ?? NaN)
-  return !(major >= 8)
+  return target.fulltextProbe?.fulltext !== 'kept'
 }
 
 function spatialPolicy(target: TargetCapabilities, object: string, what: string): void {

@@ -7,6 +7,7 @@
 import { CutoverError } from '../../../shared/domain/errors'
 import type { LogLevel } from '../../../shared/domain/events'
 import type { ServerInfo, SqlSession } from '../connect/session'
+import { probeFulltext } from '../connect/tidbFeatures'
 import { quoteIdentifier, quoteTable } from '../dump/identifierQuoting'
 import type { TableRef } from '../dump/types'
 import { collationChange, readCharsetCatalog, targetCharset, targetCollation } from './collationMapping'
@@ -34,18 +35,29 @@ export interface SchemaPlan {
   deferredIndexes: { table: string; statement: string }[]
 }
 
+/**
+ * What the target supports, for the DDL rewriter. On a TiDB target with `databases` (the job's), a probe table
+ * shows whether FULLTEXT indexes are kept (tidbFeatures.ts): the version number does not tell.
+ */
 export async function readTargetCapabilities(
   target: SqlSession,
   info: ServerInfo,
-  policy: { fulltext: 'keep' | 'drop'; spatial: 'fail' | 'drop' } = { fulltext: 'keep', spatial: 'fail' },
+  options: { policy?: { fulltext: 'keep' | 'drop'; spatial: 'fail' | 'drop' }; databases?: readonly string[] } = {},
 ): Promise<TargetCapabilities> {
   const catalog = await readCharsetCatalog((sql) => target.query(sql), info)
+  const policy = options.policy ?? { fulltext: 'keep', spatial: 'fail' }
+  const tidb = info.flavor === 'tidb'
+  const fulltextProbe =
+    tidb && policy.fulltext === 'keep' && options.databases !== undefined
+      ? await probeFulltext((sql, params) => target.query(sql, params), options.databases)
+      : undefined
   return {
-    isTidb: info.flavor === 'tidb',
-    tidbVersion: info.flavor === 'tidb' ? info.version : null,
+    isTidb: tidb,
+    tidbVersion: tidb ? info.version : null,
     sequences: info.flavor !== 'mysql',
     ...catalog,
     ...policy,
+    ...(fulltextProbe ? { fulltextProbe } : {}),
   }
 }
 
