@@ -98,4 +98,38 @@ describe('duplicate key and undecodable events', () => {
       await target.query(`DELETE FROM \`${db}\`.k WHERE id = 900`)
     }
   })
+
+  it('stops on a replicated change the target would store differently (a warning), with nothing of it applied', async () => {
+    await source.query(`CREATE TABLE \`${db}\`.narrow (id INT PRIMARY KEY, v VARCHAR(20)) DEFAULT CHARSET=utf8mb4`)
+    await source.query(`INSERT INTO \`${db}\`.narrow VALUES (1, 'short')`)
+    const job = runJob({
+      name: 'warnings',
+      source: sourceServer(),
+      target: targetServer(),
+      type: 'both',
+      objects: [`${db}.narrow`],
+    })
+    await job.caughtUpAfter(Date.now())
+    // The target column is narrowed behind the job's back, as a pre-created target table could be.
+    await target.query(`ALTER TABLE \`${db}\`.narrow MODIFY v VARCHAR(5)`)
+    await source.query(`INSERT INTO \`${db}\`.narrow VALUES (2, 'ok'), (3, 'much too long')`)
+    expect(await job.run.done).toBe('failed')
+    const error = job.store.getJob(job.jobId)!.lastError!
+    expect(error.code).toBe('REPLICATE_TARGET_WARNINGS')
+    expect(error.message).toContain(`${db}.narrow`)
+    // Under the writers' non-strict sql_mode: TiDB warns 1406 Data too long, MariaDB 1265 Data truncated.
+    expect(error.message).toMatch(/Warning (1406|1265) Data (too long|truncated) for column 'v'/)
+    expect(error.workaround).toMatch(/SHOW CREATE TABLE/)
+    // The statement that warned was rolled back: no cut value is on the target.
+    const [rows] = (await target.query(`SELECT id, v FROM \`${db}\`.narrow WHERE id = 3`)) as unknown as [unknown[]]
+    expect(rows).toEqual([])
+    // With the column fixed, Restart replays from the checkpoint (in safe mode past what other workers applied).
+    await target.query(`ALTER TABLE \`${db}\`.narrow MODIFY v VARCHAR(20)`)
+    const again = job.restart()
+    await again.caughtUpAfter(Date.now())
+    again.run.pause()
+    expect(await again.run.done).toBe('paused')
+    await expectSameTables(source, target, db, ['narrow'])
+  })
 })
+

@@ -11,6 +11,8 @@
  *   as CHARACTER SET binary, where 0xFF is a plain byte, and the type zoo arrives bit-identical with it;
  * - TiDB's 1105 "skip prepared plan-cache: too many values in the insert statement" (or another reason the plan
  *   cache skips a statement), raised by the multi-row prepared REPLACE: a note about TiDB's plan cache.
+ * The incremental applier reads the same count on every replicated statement (its text REPLACE, INSERT, UPDATE
+ * and DELETE): a change the target stored differently stops the job the same way, its transaction rolled back.
  * Every other code (1264 out of range, 1265 data truncated, 1292 incorrect date value, 1366 incorrect string value,
  * 1261/1262 column counts, …) can mean a stored value differs from the source's, and so can any warning beyond
  * the ones SHOW WARNINGS lists (it lists max_error_count of them).
@@ -28,7 +30,7 @@ export interface TargetWarning {
 /** A write statement answered with warnings: `count` in all, `warnings` the first ones SHOW WARNINGS lists. */
 export class TargetWarningsError extends Error {
   constructor(
-    readonly statement: 'LOAD DATA' | 'REPLACE',
+    readonly statement: 'LOAD DATA' | 'REPLACE' | 'replicated change',
     readonly count: number,
     readonly warnings: TargetWarning[],
   ) {
@@ -94,5 +96,20 @@ export function targetWarningsError(
     workaround: physical
       ? 'Copy with logical mode (prepared REPLACE keeps values LOAD DATA changes), or make the target table able to hold the source values (a pre-created target table needs the source column types), then resume the job.'
       : 'Make the target table able to hold the source values (a pre-created target table needs the source column types and charsets; drop it to let the job create it), then resume the job.',
+  })
+}
+
+/** The coded error for a replicated change stopped by warnings (its transaction rolled back). */
+export function replicatedWarningsError(table: TableRef | undefined, error: TargetWarningsError): CutoverError {
+  const where = table ? `${table.schema}.${table.name}` : 'a table'
+  return new CutoverError({
+    code: 'REPLICATE_TARGET_WARNINGS',
+    stage: 'incremental',
+    message:
+      `Applying a change to ${where} stopped: the target raised ${error.count} warning${error.count === 1 ? '' : 's'}, ` +
+      `so it would have stored values other than the source's: ${describeWarnings(error.warnings)}. ` +
+      'The transaction was rolled back; nothing of it is on the target.',
+    workaround:
+      "Make the target table able to hold the source values (the source's column types, lengths and charsets: compare SHOW CREATE TABLE on both), then resume the job; it replays from its last checkpoint.",
   })
 }

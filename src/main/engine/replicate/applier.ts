@@ -14,6 +14,7 @@ import type { LogLevel } from '../../../shared/domain/events'
 import type { BinlogPosition } from '../../../shared/domain/position'
 import type { JobStore } from '../../store/jobStore'
 import { executeRaw } from '../connect/rawQuery'
+import { replicatedWarningsError, warningsFailure } from '../load/targetWarnings'
 import type { SqlSession } from '../connect/session'
 import { quoteIdentifier } from '../dump/identifierQuoting'
 import type { TableRef } from '../dump/types'
@@ -175,8 +176,9 @@ export function createApplier(options: ApplierOptions): Applier {
       }
     } catch (error) {
       failure ??= applyError(error, lastDispatchedEnd)
-      if (failure.code === 'REPLICATE_DUPLICATE_KEY' && lastDispatchedEnd)
-        options.store.saveSafeUntil(options.jobId, lastDispatchedEnd)
+      // Other workers may have committed later changes than the checkpoint: the replay runs in safe mode up to
+      // the last dispatched transaction, whatever stopped this one.
+      if (lastDispatchedEnd) options.store.saveSafeUntil(options.jobId, lastDispatchedEnd)
       notify()
     } finally {
       w.busy = false
@@ -191,7 +193,10 @@ export function createApplier(options: ApplierOptions): Applier {
         for (const s of statements) {
           try {
             // As bytes, past mysql2's query(): it would scan the whole statement for `?` placeholders.
-            await executeRaw(session, Buffer.from(s.sql, 'utf8'))
+            const warnings = await executeRaw(session, Buffer.from(s.sql, 'utf8'))
+            // A warning can mean a stored value differs from the source's (targetWarnings.ts).
+            const failure = warnings > 0 ? await warningsFailure(session, 'replicated change', warnings) : null
+            if (failure) throw replicatedWarningsError(s.table, failure)
           } catch (error) {
             ;(error as { cutoverTable?: TableRef }).cutoverTable = s.table
             throw error
