@@ -364,11 +364,11 @@ async function main(): Promise<void> {
 
     const mysqldumpEdits = tidb ? await collationEdits(src, tgt) : []
     const concurrencies = arg('concurrency', '4').split(',').map(Number)
-    const deferIndexes = arg('defer-indexes', 'on')
+    const deferIndexes = arg('defer-indexes', 'auto')
       .split(',')
-      .map((v) => v === 'on')
+      .map((v): boolean | 'auto' => (v === 'on' ? true : v === 'off' ? false : 'auto'))
     const variants = concurrencies.flatMap((concurrency) => deferIndexes.map((defer) => ({ concurrency, defer })))
-    const cutover = async (mode: 'logical' | 'physical', concurrency: number, defer: boolean, label: string) => {
+    const cutover = async (mode: 'logical' | 'physical', concurrency: number, defer: boolean | 'auto', label: string) => {
       const dir = mkdtempSync(join(work, `cutover-${mode}-`))
       const jobFile = join(dir, 'job.yaml')
       writeFileSync(
@@ -489,11 +489,11 @@ async function main(): Promise<void> {
         for (const v of variants) {
           const label =
             variants.length > 1
-              ? `Cutover ${mode} (c${v.concurrency}, defer ${v.defer ? 'on' : 'off'})`
+              ? `Cutover ${mode} (c${v.concurrency}, defer ${v.defer === 'auto' ? 'auto' : v.defer ? 'on' : 'off'})`
               : `Cutover ${mode}`
           await measure(
             label,
-            `concurrency ${v.concurrency}, deferIndexes ${v.defer ? 'on' : 'off'}, incl. precheck`,
+            `concurrency ${v.concurrency}, deferIndexes ${v.defer === 'auto' ? 'auto' : v.defer ? 'on' : 'off'}, incl. precheck`,
             () => cutover(mode, v.concurrency, v.defer, label.replace(/[^A-Za-z0-9]+/g, '-')),
           )
         }

@@ -148,7 +148,7 @@ describe.each(modes)('a target statement with warnings stops the job, %s mode', 
       code: 'LOAD_TARGET_WARNINGS',
       stage: 'existing',
       message: expect.stringMatching(
-        new RegExp(`${db}\\.narrow \\(chunk \\d+\\).*${mode === 'physical' ? 'LOAD DATA' : 'REPLACE'}.*Warning \\d+ `),
+        new RegExp(`${db}\\.narrow \\(chunk \\d+\\).*${mode === 'physical' ? 'LOAD DATA' : 'INSERT'}.*Warning \\d+ `),
       ),
     })
     expect(error?.workaround).toMatch(/target table/)
@@ -157,6 +157,51 @@ describe.each(modes)('a target statement with warnings stops the job, %s mode', 
       unknown[],
     ]
     expect(rows).toEqual([])
+  })
+})
+
+describe.each(
+  (['tidb', 'mariadb'] as TargetKind[]).flatMap((kind) => modes.map((mode) => ({ kind, mode }))),
+)('two source keys the target holds as equal, into $kind, $mode mode', ({ kind, mode }) => {
+  const db = uniqueName(`dupkey_${kind}_${mode}`)
+  let source: Connection
+  let target: Connection
+
+  beforeAll(async () => {
+    ;({ source, target } = await openScratchDatabase(db, kind))
+    await source.query(`CREATE TABLE \`${db}\`.names (k VARCHAR(20) COLLATE utf8mb4_bin PRIMARY KEY, v INT)`)
+    await source.query(
+      `INSERT INTO \`${db}\`.names VALUES ${Array.from({ length: 40 }, (_, i) => `('name${i}', ${i})`).join(',')}, ('Name7', 100)`,
+    )
+    // Pre-created by hand, empty, with a case-insensitive key: 'name7' and 'Name7' are one key there.
+    await target.query(`CREATE DATABASE \`${db}\``)
+    await target.query(
+      `CREATE TABLE \`${db}\`.names (k VARCHAR(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci PRIMARY KEY, v INT)`,
+    )
+  })
+  afterAll(async () => {
+    await closeScratchDatabase(db, source, target)
+  })
+
+  it('stops with LOAD_DUPLICATE_KEY instead of keeping one of the two rows', async () => {
+    const job = existingJob(db, kind, mode, `dupkey-${kind}-${mode}`)
+    const outcome = await job.run.done
+    const log = job.logs.join('\n')
+    expect(outcome, log).toBe('failed')
+    const error = job.store.getJob(job.jobId)?.lastError
+    expect(error, log).toMatchObject({
+      code: 'LOAD_DUPLICATE_KEY',
+      stage: 'existing',
+      message: expect.stringContaining(`${db}.names`),
+    })
+    expect(error?.workaround).toMatch(/collation/)
+    // A resume meets the same duplicate: the chunks stopped by it are written with plain inserts again, not
+    // with a REPLACE that would keep one of the two rows.
+    const again = job.restart()
+    expect(await again.run.done, again.logs.join('\n')).toBe('failed')
+    expect(again.store.getJob(again.jobId)?.lastError?.code).toBe('LOAD_DUPLICATE_KEY')
+    const [rows] = (await target.query(`SELECT k FROM \`${db}\`.names WHERE k = 'name7'`)) as unknown as [unknown[]]
+    expect(rows.length).toBeLessThanOrEqual(1)
   })
 })
 

@@ -178,7 +178,7 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
           setStage('schema', 'running')
           const caps = await readTargetCapabilities(targetControl, targetInfo, { databases: schemasOf(objects.tables) })
           const plan = await planSchema(control, caps, objects, {
-            deferIndexes: await indexDeferral(targetControl, objects.tables, config.spec.deferIndexes),
+            deferIndexes: await indexDeferral(targetControl, objects.tables, config.spec.deferIndexes, targetInfo.flavor),
           })
           // Recorded first: a job stopped after its tables exist still builds their indexes when it resumes.
           hooks.store.saveDeferredIndexes(job.id, plan.deferredIndexes)

@@ -37,7 +37,7 @@ export interface ChunkCheckpoint {
   rows: number
   bytes: number
   /** How to redo the chunk if it was started but not committed (see migration 2). */
-  redo?: 'replace' | 'truncate' | 'append'
+  redo?: 'fresh' | 'replace' | 'truncate' | 'append'
 }
 
 export interface PrecheckResultRow {
@@ -296,7 +296,7 @@ export function openJobStore(path: string) {
           state: 'pending' | 'started' | 'done'
           rows: number
           bytes: number
-          redo: 'replace' | 'truncate' | 'append'
+          redo: 'fresh' | 'replace' | 'truncate' | 'append'
         }[]
       ).map((r) => ({
         table: r.table_name,

@@ -32,8 +32,12 @@ export const specSchema = z
   .object({
     concurrency: z.number().int().min(1).max(64).default(4),
     exportMBps: z.number().min(0).max(100_000).default(0),
-    /** Tables the job creates get their plain secondary indexes after the data (a build is faster than row-wise upkeep). */
-    deferIndexes: z.boolean().default(true),
+    /**
+     * Whether tables the job creates get their plain secondary indexes after the data. 'auto': on a MySQL or
+     * MariaDB target (one build is faster than row-wise upkeep), not on TiDB (its index backfill costs more than
+     * writing the index entries with the rows).
+     */
+    deferIndexes: z.union([z.boolean(), z.literal('auto')]).default('auto'),
   })
   .strict()
 export type JobSpec = z.infer<typeof specSchema>
@@ -47,7 +51,7 @@ export const jobConfigSchema = z
     mode: z.enum(jobModes).default('logical'),
     objects: objectsSchema.default('all'),
     start: startPositionSchema.nullable().default(null),
-    spec: specSchema.default({ concurrency: 4, exportMBps: 0, deferIndexes: true }),
+    spec: specSchema.default({ concurrency: 4, exportMBps: 0, deferIndexes: 'auto' }),
   })
   .strict()
 

@@ -25,11 +25,12 @@ export function registerSchemaPreview(program: Command): void {
         try {
           const sourceInfo = await detectServer(source)
           const objects = await selectSchemaObjects(source, sourceInfo, config.objects)
-          const caps = await readTargetCapabilities(target, await detectServer(target), {
+          const targetInfo = await detectServer(target)
+          const caps = await readTargetCapabilities(target, targetInfo, {
             databases: [...new Set(objects.tables.map((t) => t.schema))],
           })
           const plan = await planSchema(source, caps, objects, {
-            deferIndexes: await indexDeferral(target, objects.tables, config.spec.deferIndexes),
+            deferIndexes: await indexDeferral(target, objects.tables, config.spec.deferIndexes, targetInfo.flavor),
           })
           if (options.json) {
             process.stdout.write(JSON.stringify(plan, null, 2) + '\n')

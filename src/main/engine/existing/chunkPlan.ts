@@ -14,7 +14,16 @@ import type { Chunk, KeyValue } from '../dump/types'
 
 export const tableName = (shape: TableShape) => `${shape.table.schema}.${shape.table.name}`
 
-export type ChunkRedo = 'replace' | 'truncate' | 'append'
+/**
+ * How a chunk is written, and redone after an interruption:
+ * - 'fresh': a keyed table the target held no rows of when the job was planned. Its chunks are written with
+ *   plain INSERT (a duplicate key is an error: two source rows that one key of the target holds as equal); a chunk
+ *   is checkpointed 'started' before its first row, and a started one is redone as 'replace'.
+ * - 'replace': a keyed table: the chunk's rows replace any the target already has.
+ * - 'truncate': a table without a key that the target held no rows of: a started chunk empties it first.
+ * - 'append': a table without a key that already had rows: a started chunk may leave duplicates (logged).
+ */
+export type ChunkRedo = 'fresh' | 'replace' | 'truncate' | 'append'
 
 export interface PlannedChunk extends Chunk {
   state: 'pending' | 'started' | 'done'
@@ -79,7 +88,7 @@ export async function loadOrPlan(
   session: SqlSession,
   shapes: TableShape[],
   targetChunkBytes: number,
-  /** For tables without a key: whether the target table holds no rows now (then a redo may truncate it). */
+  /** Whether the target table holds no rows now (then its chunks are 'fresh' or 'truncate'). */
   targetIsEmpty: (shape: TableShape) => Promise<boolean>,
 ): Promise<PlannedTable[]> {
   const stored = new Map<string, ChunkCheckpoint[]>()
@@ -103,7 +112,8 @@ export async function loadOrPlan(
       continue
     }
     const chunks = await planTable(session, shape, targetChunkBytes)
-    const redo: ChunkRedo = shape.key ? 'replace' : (await targetIsEmpty(shape)) ? 'truncate' : 'append'
+    const empty = await targetIsEmpty(shape)
+    const redo: ChunkRedo = shape.key ? (empty ? 'fresh' : 'replace') : empty ? 'truncate' : 'append'
     store.saveChunks(
       jobId,
       chunks.map((c) => ({

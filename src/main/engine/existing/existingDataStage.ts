@@ -177,10 +177,17 @@ export async function runExistingData(ctx: ExistingDataContext, signal: AbortSig
         'LOAD_NO_KEY_REDO',
       )
     }
-    if (!table.shape.key) checkpoint('started', 0, 0)
+    // A fresh chunk goes in with plain inserts the first time only: once started, it is redone as a replace.
+    const duplicates: 'error' | 'replace' = chunk.redo === 'fresh' && chunk.state === 'pending' ? 'error' : 'replace'
+    if (!table.shape.key || chunk.redo === 'fresh') {
+      checkpoint('started', 0, 0)
+      chunk.state = 'started'
+    }
     // Rows and bytes sent since the chunk's last commit.
     let sentRows = 0
     let sentBytes = 0
+    // Rows of this chunk committed by this attempt.
+    let committedRows = 0
     const dropInFlight = () => {
       c.rowsInFlight -= sentRows
       c.bytesInFlight -= sentBytes
@@ -195,6 +202,7 @@ export async function runExistingData(ctx: ExistingDataContext, signal: AbortSig
         readChunk(reader, table.shape.table, table.shape.columns, table.shape.key, chunk, onRow),
       throttler: ctx.throttler,
       signal: workerSignal,
+      duplicates,
       onWritten: (r: number, b: number) => {
         sentRows += r
         sentBytes += b
@@ -204,6 +212,7 @@ export async function runExistingData(ctx: ExistingDataContext, signal: AbortSig
       },
       onCommitted: (r: number, b: number) => {
         dropInFlight()
+        committedRows += r
         c.rowsDone += r
         c.bytesDone += b
       },
@@ -218,6 +227,14 @@ export async function runExistingData(ctx: ExistingDataContext, signal: AbortSig
       const left = chunksLeft.get(table)! - 1
       chunksLeft.set(table, left)
       if (left === 0) finisher?.add(table)
+    } catch (error) {
+      // Nothing of a fresh chunk stopped by a duplicate key was kept: it stays fresh, so that a resume meets the
+      // duplicate again instead of a REPLACE keeping one of the two rows.
+      if (duplicates === 'error' && committedRows === 0 && (error as CutoverError).code === 'LOAD_DUPLICATE_KEY') {
+        checkpoint('pending', 0, 0)
+        chunk.state = 'pending'
+      }
+      throw error
     } finally {
       dropInFlight()
     }

@@ -1,6 +1,6 @@
 /**
- * Logical mode's statements: multi-row `REPLACE INTO … VALUES (?, …), …`, prepared once per session and row
- * count, executed with the binary protocol (COM_STMT_EXECUTE).
+ * Logical mode's statements: multi-row `REPLACE INTO … VALUES (?, …), …` (or INSERT), prepared once per session
+ * and row count, executed with the binary protocol (COM_STMT_EXECUTE).
  *
  * A text-protocol row packet from the reader already holds each value as a length-encoded string, which is
  * exactly how COM_STMT_EXECUTE carries a string parameter. So a row goes into the statement as one copy of its
@@ -174,30 +174,36 @@ interface Statement {
   typesBound: boolean
 }
 
-/** Each session's prepared statements by table head and row count (they live as long as the session). */
+/** Each session's prepared statements by head (verb and table) and row count (they live as long as the session). */
 const preparedBySession = new WeakMap<SqlSession, Map<string, Promise<Statement>>>()
 
-/** Sends batches of one table's rows as prepared multi-row REPLACE statements on a session. */
-export class PreparedReplace {
+/**
+ * Sends batches of one table's rows as prepared multi-row statements on a session: REPLACE, or INSERT where
+ * a duplicate key must stop the write (`duplicates: 'error'`).
+ */
+export class PreparedWrite {
   readonly columns: number
   /** Largest rows per statement: a power of two within MySQL's placeholder limit and `maxRowsPerStatement`. */
   readonly maxRows: number
   private readonly types: Buffer
   private readonly head: string
   private readonly tuple: string
+  private readonly verb: 'REPLACE' | 'INSERT'
 
   constructor(
     private readonly session: SqlSession,
     table: TableRef,
     copied: readonly ColumnInfo[],
     maxRowsPerStatement: number,
+    options: { duplicates: 'replace' | 'error' } = { duplicates: 'replace' },
   ) {
     this.columns = copied.length
     this.maxRows = powerOfTwoAtMost(
       Math.max(1, Math.min(maxRowsPerStatement, Math.floor(maxParameters / copied.length))),
     )
     this.types = Buffer.from(copied.flatMap((c) => [parameterType(kindOf(c)), 0]))
-    this.head = `REPLACE INTO ${quoteTable(table)} (${copied.map((c) => quoteIdentifier(c.name)).join(', ')}) VALUES `
+    this.verb = options.duplicates === 'error' ? 'INSERT' : 'REPLACE'
+    this.head = `${this.verb} INTO ${quoteTable(table)} (${copied.map((c) => quoteIdentifier(c.name)).join(', ')}) VALUES `
     this.tuple = `(${copied.map(() => '?').join(',')})`
   }
 
@@ -212,7 +218,7 @@ export class PreparedReplace {
       const statement = await this.prepare(rows)
       const warnings = await executePacket(this.session, this.command(statement, batch, row, rows))
       statement.typesBound = true
-      const failure = warnings > 0 ? await warningsFailure(this.session, 'REPLACE', warnings) : null
+      const failure = warnings > 0 ? await warningsFailure(this.session, this.verb, warnings) : null
       if (failure) throw failure
       row += rows
     }

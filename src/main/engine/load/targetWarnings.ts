@@ -30,7 +30,7 @@ export interface TargetWarning {
 /** A write statement answered with warnings: `count` in all, `warnings` the first ones SHOW WARNINGS lists. */
 export class TargetWarningsError extends Error {
   constructor(
-    readonly statement: 'LOAD DATA' | 'REPLACE' | 'replicated change',
+    readonly statement: 'LOAD DATA' | 'REPLACE' | 'INSERT' | 'replicated change',
     readonly count: number,
     readonly warnings: TargetWarning[],
   ) {
@@ -83,6 +83,8 @@ export function targetWarningsError(
   error: TargetWarningsError,
 ): CutoverError {
   const where = `${table.schema}.${table.name}${chunk === undefined ? '' : ` (chunk ${chunk})`}`
+  const duplicate = error.warnings.find((w) => w.code === 1062)
+  if (duplicate) return duplicateKeyError(table, chunk, duplicate.message)
   const physical = error.statement === 'LOAD DATA'
   return new CutoverError({
     code: 'LOAD_TARGET_WARNINGS',
@@ -96,6 +98,34 @@ export function targetWarningsError(
     workaround: physical
       ? 'Copy with logical mode (prepared REPLACE keeps values LOAD DATA changes), or make the target table able to hold the source values (a pre-created target table needs the source column types), then resume the job.'
       : 'Make the target table able to hold the source values (a pre-created target table needs the source column types and charsets; drop it to let the job create it), then resume the job.',
+  })
+}
+
+/**
+ * A chunk written into a table the target had no rows of met a key the target already holds: two source rows
+ * whose keys the target's unique index holds as equal (a collation that compares them equal where the source's
+ * does not, trailing spaces under PAD SPACE). A REPLACE would have kept one of them silently. On TiDB, when the
+ * two rows are in chunks committed at the same time, the second commit fails as a write conflict (9007) instead
+ * of a duplicate entry (1062): chunks never write each other's keys otherwise, unless another client writes the
+ * table.
+ */
+export function duplicateKeyError(
+  table: TableRef,
+  chunk: number | undefined,
+  detail: string,
+  cause: 'duplicate' | 'conflict' = 'duplicate',
+): CutoverError {
+  const where = `${table.schema}.${table.name}${chunk === undefined ? '' : ` (chunk ${chunk})`}`
+  const why =
+    cause === 'duplicate'
+      ? "The target holds two source rows' keys as equal, so one of them could not be stored."
+      : "Another transaction wrote the same key: two source rows whose keys the target holds as equal (in another chunk), or another client writing this table."
+  return new CutoverError({
+    code: 'LOAD_DUPLICATE_KEY',
+    stage: 'existing',
+    message: `Copying ${where} stopped: ${detail}. ${why} The chunk's open transaction was rolled back.`,
+    workaround:
+      "Compare the key columns' collations on source and target (schema-preview lists the collation rewrites): give the target table a collation that tells these keys apart (pre-create it), or make the keys unique on the source; make sure no other client writes the target table; then resume the job.",
   })
 }
 

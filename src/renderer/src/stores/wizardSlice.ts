@@ -5,7 +5,7 @@
 import type { StateCreator } from 'zustand'
 import type { ConnectionProfileInput, TlsMode } from '../../../shared/domain/connection'
 import type { ConnectionTestResult } from '../../../shared/domain/connectionTest'
-import type { JobConfigInput, JobMode, JobType } from '../../../shared/domain/job'
+import type { JobConfigInput, JobMode, JobSpec, JobType } from '../../../shared/domain/job'
 import type { PrecheckItem, PrecheckReport } from '../../../shared/domain/precheck'
 import type { DiscoveredObjects } from '../../../shared/domain/sourceObjects'
 import { call } from '../api'
@@ -49,7 +49,7 @@ export interface WizardDraft {
   selected: string[]
   concurrency: number
   exportMBps: number
-  deferIndexes: boolean
+  deferIndexes: JobSpec['deferIndexes']
 }
 
 /** A side's last test: the engine's hop-by-hop result, or the error the call itself threw. */
@@ -119,7 +119,7 @@ const emptyDraft = (): WizardDraft => ({
   selected: [],
   concurrency: 4,
   exportMBps: 0,
-  deferIndexes: true,
+  deferIndexes: 'auto',
 })
 
 const orNull = (value: string) => (value.trim() === '' ? null : value.trim())

@@ -126,21 +126,24 @@ export function SpecStep() {
           </div>
           {draft.type !== 'incremental' && (
             <div className="field">
-              <div className="check-row">
-                <input
-                  id="spec-defer-indexes"
-                  type="checkbox"
-                  checked={draft.deferIndexes}
-                  aria-describedby="spec-defer-hint"
-                  onChange={(e) => editDraft({ deferIndexes: e.target.checked })}
-                />
-                <label htmlFor="spec-defer-indexes">Build secondary indexes after the data</label>
-              </div>
+              <label htmlFor="spec-defer-indexes">Secondary indexes</label>
+              <select
+                id="spec-defer-indexes"
+                value={String(draft.deferIndexes)}
+                aria-describedby="spec-defer-hint"
+                onChange={(e) =>
+                  editDraft({ deferIndexes: e.target.value === 'auto' ? 'auto' : e.target.value === 'true' })
+                }
+              >
+                <option value="auto">Automatic: after the data on MySQL and MariaDB, with the rows on TiDB</option>
+                <option value="true">Build after the data</option>
+                <option value="false">Write with the rows</option>
+              </select>
               <div id="spec-defer-hint" className="field-hint">
-                Tables the job creates are loaded with their primary and unique keys only; the other indexes are added
-                in one pass once a table's data is in: about a third faster per index on large tables. Tables that
-                already exist on the target keep their indexes. Queries on the target see the added indexes only at the
-                end.
+                After the data: tables the job creates are loaded with their primary and unique keys only, and the other
+                indexes are added in one pass once a table&apos;s data is in — faster on MySQL and MariaDB, slower on
+                TiDB, where an index backfill costs more than writing the entries with the rows. Tables that already
+                exist on the target keep their indexes.
               </div>
             </div>
           )}
