@@ -6,7 +6,7 @@
 import { connect } from 'node:net'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import { serveApp, type ServedApp } from '../e2e/cutoverServe'
+import { serveApp, type ServedApp } from '../harness/cutoverServe'
 
 let app: ServedApp
 let port: number
