@@ -3,7 +3,7 @@
  * failed (DNS, TCP, SSH, TLS, login, privileges) and whose workaround is the fix for that hop (pain point 23:
  * "stalls forever without an error"). No message ever carries a password or passphrase.
  */
-import type { ConnectionProfile } from '../../../shared/domain/connection'
+import { hostNameProblem, type ConnectionProfile } from '../../../shared/domain/connection'
 import { CutoverError } from '../../../shared/domain/errors'
 import { compareVersions } from './serverInfo'
 
@@ -237,6 +237,16 @@ function classify(raw: RawError, { hop, profile, side, server, accountHost }: Co
       message: `${who}host name ${profile.host} does not resolve (${code}).`,
       workaround: `Check the spelling of "${profile.host}"; for a private host name, connect the VPN or use an SSH tunnel through a machine that can resolve it.`,
       retryable: code === 'EAI_AGAIN',
+    }
+  }
+  // getaddrinfo refuses a name no DNS can hold (a label over 63 characters, a name over 253) before any lookup.
+  if (code === 'EINVAL' && /getaddrinfo/i.test(raw.message)) {
+    const host = profile.host
+    return {
+      code: 'CONN_DNS',
+      message: `${who}host name "${host.length > 80 ? `${host.slice(0, 77)}…` : host}" is not a valid host name: ${hostNameProblem(host) ?? 'the resolver refused it (EINVAL)'}.`,
+      workaround: 'Correct the host name: a name of dot-separated labels, each at most 63 characters, 253 in all.',
+      retryable: false,
     }
   }
   // What an SSH bastion reports when it cannot open the forwarded channel to the database.
