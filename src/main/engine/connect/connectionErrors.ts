@@ -28,6 +28,8 @@ export const hopOfCode: Record<string, ConnectionHop> = {
   CONN_REFUSED: 'tcp',
   CONN_TIMEOUT: 'tcp',
   CONN_LOST: 'tcp',
+  CONN_NOT_MYSQL: 'tcp',
+  CONN_NO_GREETING: 'tcp',
   SSH_UNREACHABLE: 'ssh',
   SSH_AUTH: 'ssh',
   SSH_KEY_FILE: 'ssh',
@@ -345,16 +347,21 @@ function classify(raw: RawError, { hop, profile, side, server, accountHost }: Co
   ) {
     const noPassword = /using password: NO/i.test(detail) || errno === 1698
     const plainTransport = profile.tls.mode === 'off'
+    // A REQUIRE X509 / SUBJECT / ISSUER account without a client certificate gets the same "Access denied" as a
+    // wrong password (MariaDB and MySQL alike), so over TLS without a certificate that cause comes first.
+    const noClientCertificate = !plainTransport && !profile.tls.cert
     return {
       code: 'CONN_AUTH',
       message: `${who}server at ${endpoint(profile)} refused the login for ${account(profile)}: ${detail}.`,
       workaround: [
         noPassword
           ? 'No password was sent: enter the password (CLI: CUTOVER_SOURCE_PASSWORD / CUTOVER_TARGET_PASSWORD).'
-          : 'Check the user name and password.',
+          : noClientCertificate
+            ? `No client certificate was sent: if ${account(profile)} was created with REQUIRE X509 (or SUBJECT / ISSUER), the server refuses it without one, with this same message; set the client certificate and key files. Otherwise check the user name and password.`
+            : 'Check the user name and password.',
         "The account must exist for the host this machine connects from (e.g. 'user'@'%'), not only 'user'@'localhost'.",
         plainTransport
-          ? 'If the account was created with REQUIRE SSL, set the TLS mode to "required" or stronger.'
+          ? 'If the account was created with REQUIRE SSL, set the TLS mode to "required" or stronger (REQUIRE X509 also needs a client certificate).'
           : '',
       ]
         .filter((line) => line !== '')
