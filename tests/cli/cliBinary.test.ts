@@ -21,7 +21,9 @@ describe('the built CLI (out/cli/cutover.js)', () => {
 
   it('`serve --port 0` prints a loopback URL with a token, and refuses requests without it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cutover-cli-'))
-    const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--store', join(dir, 'c.db')], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--store', join(dir, 'c.db')], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
     try {
       const url = await new Promise<string>((resolveUrl, reject) => {
         let out = ''
@@ -43,6 +45,19 @@ describe('the built CLI (out/cli/cutover.js)', () => {
 
   it('`serve` rejects a bad port with exit 2', async () => {
     await expect(run(process.execPath, [cli, 'serve', '--port', 'abc'])).rejects.toMatchObject({ code: 2 })
+  })
+
+  it('exits 2 ("could not run"), not 1 ("job failed"), on a usage error; 0 for --help and --version', async () => {
+    for (const args of [['jobs', '--no-such-flag'], ['no-such-command'], ['run'], ['--no-such-flag']]) {
+      await expect(run(process.execPath, [cli, ...args]), args.join(' ')).rejects.toMatchObject({
+        code: 2,
+        stderr: expect.stringMatching(/error: /),
+      })
+    }
+    await expect(run(process.execPath, [cli, 'run', '--help'])).resolves.toMatchObject({
+      stdout: expect.stringMatching(/Usage: cutover run/),
+    })
+    await expect(run(process.execPath, [cli, '--version'])).resolves.toBeDefined()
   })
 
   it('`jobs` reads the store given by --store', async () => {

@@ -46,6 +46,31 @@ function portAccepts(port: number): Promise<boolean> {
 }
 
 describe.skipIf(!sshdAvailable())('SSH tunnel', () => {
+  it('an SSH server given as the database port → CONN_NOT_MYSQL naming it, at once, not a firewall after the timeout', async () => {
+    const source = sourceServer()
+    const profile = connectionSchema.parse({
+      host: '127.0.0.1',
+      port: sshd.port,
+      user: source.user,
+      password: source.password,
+      connectTimeoutMs: 10_000,
+    })
+    const started = performance.now()
+    const result = await testConnection(profile, 'source')
+    expect(performance.now() - started).toBeLessThan(3_000)
+    expect(result.error).toMatchObject({
+      code: 'CONN_NOT_MYSQL',
+      message: expect.stringMatching(
+        new RegExp(
+          `127\\.0\\.0\\.1:${sshd.port} is not a MySQL-compatible server: an SSH server answers there \\("SSH-2\\.0-OpenSSH`,
+        ),
+      ),
+      workaround: expect.stringMatching(/set it as the SSH tunnel/),
+    })
+    expect(result.error?.workaround).not.toMatch(/firewall/i)
+    expect(result.hops.at(-1)).toMatchObject({ hop: 'tcp', ok: false })
+  })
+
   it('key auth: every hop passes through the tunnel, binlog reader included, and the host key is reported', async () => {
     const result = await testConnection(viaSsh({ privateKey: sshd.keyPath }), 'source')
     expect(result.error).toBeNull()

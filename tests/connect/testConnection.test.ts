@@ -3,7 +3,8 @@
  * failure the wizard must explain by hop — refused port, unknown host, wrong password, missing binlog grants,
  * an auth plugin the client cannot speak — with no password ever in the output.
  */
-import { createServer } from 'node:net'
+import { createServer as createHttpServer } from 'node:http'
+import { createServer, type Server, type Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   connectionSchema,
@@ -115,6 +116,50 @@ describe('testConnection: failures name the hop and the fix', () => {
     expect(result.error?.code).toBe('CONN_REFUSED')
     expect(result.hops.at(-1)).toMatchObject({ hop: 'tcp', ok: false })
     expect(result.error?.message).toContain(`127.0.0.1:${port}`)
+  })
+
+  it('an HTTP server on the port → CONN_NOT_MYSQL naming it and its answer, not a firewall', async () => {
+    const http = createHttpServer((_req, res) => res.writeHead(404).end())
+    const port = await new Promise<number>((resolve) =>
+      http.listen(0, '127.0.0.1', () => resolve((http.address() as { port: number }).port)),
+    )
+    try {
+      const result = await testConnection(
+        profileFor({ host: '127.0.0.1', port }, { user: 'x', password: 'y', connectTimeoutMs: 1_500 }),
+        'source',
+      )
+      expect(result.error).toMatchObject({
+        code: 'CONN_NOT_MYSQL',
+        message: `127.0.0.1:${port} is not a MySQL-compatible server: an HTTP server answers there ("HTTP/1.1 404 Not Found").`,
+        workaround: expect.stringMatching(/SQL port .*10080 is its HTTP status port/),
+      })
+      expect(result.hops.at(-1)).toMatchObject({ hop: 'tcp', ok: false })
+    } finally {
+      http.closeAllConnections()
+      await new Promise((resolve) => http.close(resolve))
+    }
+  })
+
+  it('a port that accepts and stays silent → CONN_NO_GREETING, not a firewall', async () => {
+    const accepted = new Set<Socket>()
+    const silent: Server = createServer((socket) => accepted.add(socket))
+    const port = await new Promise<number>((resolve) =>
+      silent.listen(0, '127.0.0.1', () => resolve((silent.address() as { port: number }).port)),
+    )
+    try {
+      const result = await testConnection(
+        profileFor({ host: '127.0.0.1', port }, { user: 'x', password: 'y', connectTimeoutMs: 1_000 }),
+        'source',
+      )
+      expect(result.error).toMatchObject({
+        code: 'CONN_NO_GREETING',
+        message: `127.0.0.1:${port} accepted the TCP connection but sent no MySQL greeting within 1 s.`,
+      })
+      expect(result.error?.workaround).toMatch(/A firewall that drops packets would not have accepted the connection/)
+    } finally {
+      for (const socket of accepted) socket.destroy()
+      await new Promise((resolve) => silent.close(resolve))
+    }
   })
 
   it('unknown host → CONN_DNS on the dns hop', async () => {

@@ -187,6 +187,11 @@ describe('TLS modes', () => {
     expect(ok.error).toBeNull()
     const refused = await testConnection(profile('verify-ca', { ca: 'ca.pem' }, { account: 'x509' }), 'target')
     expect(refused.error?.code).toBe('CONN_AUTH')
+    // The server's answer is the wrong-password one; the fix must name the missing certificate first.
+    expect(refused.error?.message).toMatch(/Access denied .*using password: YES/)
+    expect(refused.error?.workaround).toMatch(
+      /^No client certificate was sent: if '[^']+' was created with REQUIRE X509 .* set the client certificate and key files\./,
+    )
   })
 
   it('a REQUIRE SSL account over plain text fails with CONN_AUTH that points at the TLS mode', async () => {

@@ -6,7 +6,7 @@
  */
 import { expect, test, type Page } from '@playwright/test'
 import type { BridgeClientMessage, BridgeServerMessage } from '../../src/shared/ipc/contract'
-import { serveApp, type ServedApp } from './cutoverServe'
+import { serveApp, type ServedApp } from '../harness/cutoverServe'
 import { shoot, watchConsole } from './pageChecks'
 
 let app: ServedApp

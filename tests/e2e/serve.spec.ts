@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test'
-import { serveApp } from './cutoverServe'
-import type { ServedApp } from './cutoverServe'
+import { serveApp } from '../harness/cutoverServe'
+import type { ServedApp } from '../harness/cutoverServe'
 import { watchConsole } from './pageChecks'
 
 let app: ServedApp

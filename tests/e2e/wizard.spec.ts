@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs'
 import { expect, test, type Page } from '@playwright/test'
 import { startMariaDb, type CreatedUser, type MariaDbServer } from '../harness/mariadb'
 import { startTidb, type TidbServer } from '../harness/tidb'
-import { serveApp, type ServedApp } from './cutoverServe'
+import { serveApp, type ServedApp } from '../harness/cutoverServe'
 import { shoot, watchConsole } from './pageChecks'
 
 let app: ServedApp

@@ -5,7 +5,9 @@
  *   tables that hold them with the logical writer (LOAD_ROUTED_LOGICAL) and the others with LOAD DATA;
  * - a statement the target answers with warnings (here: a pre-created target column narrower than the source's)
  *   stops the job with LOAD_TARGET_WARNINGS, its rows rolled back, instead of finishing with changed values;
- * - a target table pre-created with AUTO_RANDOM takes the source's ids, in both modes and in the incremental stage.
+ * - a target table pre-created with AUTO_RANDOM takes the source's ids, in both modes and in the incremental stage;
+ * - a row over TiDB's txn-entry-size-limit (error 8025, "entry too large") stops the job with LOAD_ENTRY_TOO_LARGE,
+ *   whose fix names that limit, not a resume that would fail on the same row.
  */
 import type { Connection } from 'mysql2/promise'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -50,74 +52,75 @@ function dateRows(n: number, special: [string, string][]): string {
   return [...ordinary, ...odd].join(',')
 }
 
-describe.each(
-  (['tidb', 'mariadb'] as TargetKind[]).flatMap((kind) => modes.map((mode) => ({ kind, mode }))),
-)('zero-in-date and invalid dates into $kind, $mode mode', ({ kind, mode }) => {
-  const db = uniqueName(`dates_${kind}_${mode}`)
-  let source: Connection
-  let target: Connection
+describe.each((['tidb', 'mariadb'] as TargetKind[]).flatMap((kind) => modes.map((mode) => ({ kind, mode }))))(
+  'zero-in-date and invalid dates into $kind, $mode mode',
+  ({ kind, mode }) => {
+    const db = uniqueName(`dates_${kind}_${mode}`)
+    let source: Connection
+    let target: Connection
 
-  beforeAll(async () => {
-    ;({ source, target } = await openScratchDatabase(db, kind))
-    // The source keeps what an application with this sql_mode wrote: no NO_ZERO_IN_DATE, ALLOW_INVALID_DATES.
-    await source.query("SET SESSION sql_mode = 'ALLOW_INVALID_DATES'")
-    for (const table of ['zero_in_date', 'invalid_dates', 'ordinary_dates']) {
-      await source.query(
-        `CREATE TABLE \`${db}\`.${table} (id INT PRIMARY KEY, d DATE NULL, dt DATETIME(6) NULL, note VARCHAR(40),
+    beforeAll(async () => {
+      ;({ source, target } = await openScratchDatabase(db, kind))
+      // The source keeps what an application with this sql_mode wrote: no NO_ZERO_IN_DATE, ALLOW_INVALID_DATES.
+      await source.query("SET SESSION sql_mode = 'ALLOW_INVALID_DATES'")
+      for (const table of ['zero_in_date', 'invalid_dates', 'ordinary_dates']) {
+        await source.query(
+          `CREATE TABLE \`${db}\`.${table} (id INT PRIMARY KEY, d DATE NULL, dt DATETIME(6) NULL, note VARCHAR(40),
          ts TIMESTAMP NULL DEFAULT NULL)`,
+        )
+      }
+      await source.query(
+        `INSERT INTO \`${db}\`.zero_in_date (id, d, dt, note) VALUES ${dateRows(300, [
+          ['2020-00-15', '2020-00-15 10:00:00'],
+          ['2020-05-00', '2020-05-00 10:00:00.5'],
+          ['2020-00-00', '2020-00-00 00:00:00'],
+          ['0000-00-00', '0000-00-00 00:00:00'],
+          ['0000-00-00', '0000-00-00 10:00:00'],
+          ['0000-01-01', '0000-05-00 23:59:59.999999'],
+        ])}`,
       )
-    }
-    await source.query(
-      `INSERT INTO \`${db}\`.zero_in_date (id, d, dt, note) VALUES ${dateRows(300, [
-        ['2020-00-15', '2020-00-15 10:00:00'],
-        ['2020-05-00', '2020-05-00 10:00:00.5'],
-        ['2020-00-00', '2020-00-00 00:00:00'],
-        ['0000-00-00', '0000-00-00 00:00:00'],
-        ['0000-00-00', '0000-00-00 10:00:00'],
-        ['0000-01-01', '0000-05-00 23:59:59.999999'],
-      ])}`,
-    )
-    await source.query(`UPDATE \`${db}\`.zero_in_date SET ts = '0000-00-00 00:00:00' WHERE id > 300`)
-    await source.query(
-      `INSERT INTO \`${db}\`.invalid_dates (id, d, dt, note) VALUES ${dateRows(300, [
-        ['2020-02-30', '2020-02-30 10:00:00'],
-        ['2021-02-29', '2020-04-31 00:00:00.000001'],
-        ['0001-02-29', '2020-02-29 12:00:00'],
-      ])}`,
-    )
-    await source.query(`INSERT INTO \`${db}\`.ordinary_dates (id, d, dt, note) VALUES ${dateRows(300, [])}`)
-    await source.query(`UPDATE \`${db}\`.ordinary_dates SET ts = dt WHERE id % 3 = 0`)
-    const [check] = (await source.query(
-      `SELECT CAST(d AS CHAR) AS d, CAST(dt AS CHAR) AS dt FROM \`${db}\`.zero_in_date WHERE id = 301`,
-    )) as unknown as [{ d: string; dt: string }[]]
-    expect(check[0]).toEqual({ d: '2020-00-15', dt: '2020-00-15 10:00:00.000000' })
-  })
-  afterAll(async () => {
-    await closeScratchDatabase(db, source, target)
-  })
+      await source.query(`UPDATE \`${db}\`.zero_in_date SET ts = '0000-00-00 00:00:00' WHERE id > 300`)
+      await source.query(
+        `INSERT INTO \`${db}\`.invalid_dates (id, d, dt, note) VALUES ${dateRows(300, [
+          ['2020-02-30', '2020-02-30 10:00:00'],
+          ['2021-02-29', '2020-04-31 00:00:00.000001'],
+          ['0001-02-29', '2020-02-29 12:00:00'],
+        ])}`,
+      )
+      await source.query(`INSERT INTO \`${db}\`.ordinary_dates (id, d, dt, note) VALUES ${dateRows(300, [])}`)
+      await source.query(`UPDATE \`${db}\`.ordinary_dates SET ts = dt WHERE id % 3 = 0`)
+      const [check] = (await source.query(
+        `SELECT CAST(d AS CHAR) AS d, CAST(dt AS CHAR) AS dt FROM \`${db}\`.zero_in_date WHERE id = 301`,
+      )) as unknown as [{ d: string; dt: string }[]]
+      expect(check[0]).toEqual({ d: '2020-00-15', dt: '2020-00-15 10:00:00.000000' })
+    })
+    afterAll(async () => {
+      await closeScratchDatabase(db, source, target)
+    })
 
-  it('copies every date as the source has it', async () => {
-    const job = existingJob(db, kind, mode, `dates-${kind}-${mode}`)
-    const outcome = await job.run.done
-    const log = job.logs.join('\n')
-    expect(outcome, log).toBe('finished')
-    for (const table of ['zero_in_date', 'invalid_dates', 'ordinary_dates']) {
-      const diff = await compareTable(source, target, db, table)
-      expect(diff.firstDifference, `${table}\n${log}`).toBeNull()
-      expect(diff.targetRows, table).toBe(diff.sourceRows)
-      expect(diff.targetChecksum, table).toBe(diff.sourceChecksum)
-    }
-    const routed = job.logs.filter((l) => l.includes('LOAD_ROUTED_LOGICAL'))
-    if (kind === 'tidb' && mode === 'physical') {
-      // Decided on the first odd value, once per table; the table without any stays with LOAD DATA.
-      expect(routed.filter((l) => l.includes(`${db}.zero_in_date holds`))).toHaveLength(1)
-      expect(routed.filter((l) => l.includes(`${db}.invalid_dates holds`))).toHaveLength(1)
-      expect(routed.some((l) => l.includes('ordinary_dates'))).toBe(false)
-    } else {
-      expect(routed).toEqual([])
-    }
-  })
-})
+    it('copies every date as the source has it', async () => {
+      const job = existingJob(db, kind, mode, `dates-${kind}-${mode}`)
+      const outcome = await job.run.done
+      const log = job.logs.join('\n')
+      expect(outcome, log).toBe('finished')
+      for (const table of ['zero_in_date', 'invalid_dates', 'ordinary_dates']) {
+        const diff = await compareTable(source, target, db, table)
+        expect(diff.firstDifference, `${table}\n${log}`).toBeNull()
+        expect(diff.targetRows, table).toBe(diff.sourceRows)
+        expect(diff.targetChecksum, table).toBe(diff.sourceChecksum)
+      }
+      const routed = job.logs.filter((l) => l.includes('LOAD_ROUTED_LOGICAL'))
+      if (kind === 'tidb' && mode === 'physical') {
+        // Decided on the first odd value, once per table; the table without any stays with LOAD DATA.
+        expect(routed.filter((l) => l.includes(`${db}.zero_in_date holds`))).toHaveLength(1)
+        expect(routed.filter((l) => l.includes(`${db}.invalid_dates holds`))).toHaveLength(1)
+        expect(routed.some((l) => l.includes('ordinary_dates'))).toBe(false)
+      } else {
+        expect(routed).toEqual([])
+      }
+    })
+  },
+)
 
 describe.each(modes)('a target statement with warnings stops the job, %s mode', (mode) => {
   const db = uniqueName(`warn_${mode}`)
@@ -160,50 +163,82 @@ describe.each(modes)('a target statement with warnings stops the job, %s mode', 
   })
 })
 
-describe.each(
-  (['tidb', 'mariadb'] as TargetKind[]).flatMap((kind) => modes.map((mode) => ({ kind, mode }))),
-)('two source keys the target holds as equal, into $kind, $mode mode', ({ kind, mode }) => {
-  const db = uniqueName(`dupkey_${kind}_${mode}`)
+describe("a row over TiDB's txn-entry-size-limit", () => {
+  const db = uniqueName('entry_limit')
   let source: Connection
   let target: Connection
 
   beforeAll(async () => {
-    ;({ source, target } = await openScratchDatabase(db, kind))
-    await source.query(`CREATE TABLE \`${db}\`.names (k VARCHAR(20) COLLATE utf8mb4_bin PRIMARY KEY, v INT)`)
-    await source.query(
-      `INSERT INTO \`${db}\`.names VALUES ${Array.from({ length: 40 }, (_, i) => `('name${i}', ${i})`).join(',')}, ('Name7', 100)`,
-    )
-    // Pre-created by hand, empty, with a case-insensitive key: 'name7' and 'Name7' are one key there.
-    await target.query(`CREATE DATABASE \`${db}\``)
-    await target.query(
-      `CREATE TABLE \`${db}\`.names (k VARCHAR(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci PRIMARY KEY, v INT)`,
-    )
+    ;({ source, target } = await openScratchDatabase(db, 'tidb'))
+    await source.query(`CREATE TABLE \`${db}\`.docs (id INT PRIMARY KEY, body LONGBLOB)`)
+    // 7 MiB, over TiDB's default limit of 6 MiB and under both servers' max_allowed_packet.
+    await source.query(`INSERT INTO \`${db}\`.docs VALUES (1, 'small'), (2, REPEAT('x', 7 * 1024 * 1024))`)
   })
   afterAll(async () => {
     await closeScratchDatabase(db, source, target)
   })
 
-  it('stops with LOAD_DUPLICATE_KEY instead of keeping one of the two rows', async () => {
-    const job = existingJob(db, kind, mode, `dupkey-${kind}-${mode}`)
+  it('fails with LOAD_ENTRY_TOO_LARGE naming txn-entry-size-limit and the row size, not "resume"', async () => {
+    const job = existingJob(db, 'tidb', 'logical', 'entry-limit')
     const outcome = await job.run.done
     const log = job.logs.join('\n')
     expect(outcome, log).toBe('failed')
     const error = job.store.getJob(job.jobId)?.lastError
     expect(error, log).toMatchObject({
-      code: 'LOAD_DUPLICATE_KEY',
+      code: 'LOAD_ENTRY_TOO_LARGE',
       stage: 'existing',
-      message: expect.stringContaining(`${db}.names`),
+      message: expect.stringMatching(new RegExp(`${db}\\.docs .*entry too large.*\\(error 8025\\)`)),
     })
-    expect(error?.workaround).toMatch(/collation/)
-    // A resume meets the same duplicate: the chunks stopped by it are written with plain inserts again, not
-    // with a REPLACE that would keep one of the two rows.
-    const again = job.restart()
-    expect(await again.run.done, again.logs.join('\n')).toBe('failed')
-    expect(again.store.getJob(again.jobId)?.lastError?.code).toBe('LOAD_DUPLICATE_KEY')
-    const [rows] = (await target.query(`SELECT k FROM \`${db}\`.names WHERE k = 'name7'`)) as unknown as [unknown[]]
-    expect(rows.length).toBeLessThanOrEqual(1)
+    expect(error?.workaround).toMatch(/txn-entry-size-limit \(6291456 bytes; this row needs 73\d{5}\)/)
+    expect(error?.workaround).toMatch(/SET GLOBAL tidb_txn_entry_size_limit = <bytes>;/)
   })
 })
+
+describe.each((['tidb', 'mariadb'] as TargetKind[]).flatMap((kind) => modes.map((mode) => ({ kind, mode }))))(
+  'two source keys the target holds as equal, into $kind, $mode mode',
+  ({ kind, mode }) => {
+    const db = uniqueName(`dupkey_${kind}_${mode}`)
+    let source: Connection
+    let target: Connection
+
+    beforeAll(async () => {
+      ;({ source, target } = await openScratchDatabase(db, kind))
+      await source.query(`CREATE TABLE \`${db}\`.names (k VARCHAR(20) COLLATE utf8mb4_bin PRIMARY KEY, v INT)`)
+      await source.query(
+        `INSERT INTO \`${db}\`.names VALUES ${Array.from({ length: 40 }, (_, i) => `('name${i}', ${i})`).join(',')}, ('Name7', 100)`,
+      )
+      // Pre-created by hand, empty, with a case-insensitive key: 'name7' and 'Name7' are one key there.
+      await target.query(`CREATE DATABASE \`${db}\``)
+      await target.query(
+        `CREATE TABLE \`${db}\`.names (k VARCHAR(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci PRIMARY KEY, v INT)`,
+      )
+    })
+    afterAll(async () => {
+      await closeScratchDatabase(db, source, target)
+    })
+
+    it('stops with LOAD_DUPLICATE_KEY instead of keeping one of the two rows', async () => {
+      const job = existingJob(db, kind, mode, `dupkey-${kind}-${mode}`)
+      const outcome = await job.run.done
+      const log = job.logs.join('\n')
+      expect(outcome, log).toBe('failed')
+      const error = job.store.getJob(job.jobId)?.lastError
+      expect(error, log).toMatchObject({
+        code: 'LOAD_DUPLICATE_KEY',
+        stage: 'existing',
+        message: expect.stringContaining(`${db}.names`),
+      })
+      expect(error?.workaround).toMatch(/collation/)
+      // A resume meets the same duplicate: the chunks stopped by it are written with plain inserts again, not
+      // with a REPLACE that would keep one of the two rows.
+      const again = job.restart()
+      expect(await again.run.done, again.logs.join('\n')).toBe('failed')
+      expect(again.store.getJob(again.jobId)?.lastError?.code).toBe('LOAD_DUPLICATE_KEY')
+      const [rows] = (await target.query(`SELECT k FROM \`${db}\`.names WHERE k = 'name7'`)) as unknown as [unknown[]]
+      expect(rows.length).toBeLessThanOrEqual(1)
+    })
+  },
+)
 
 describe('a target table pre-created with AUTO_RANDOM', () => {
   const db = uniqueName('autorandom')

@@ -15,6 +15,9 @@ export function buildProgram(): Command {
     .description('Migrate a MySQL-compatible database into TiDB: precheck, existing data, incremental replication.')
     .version(cliVersion)
     .showHelpAfterError()
+    // A usage error (unknown option or command, missing argument) must not exit 1, which means "the job failed":
+    // commander throws instead of exiting, and the entry maps it to 2, "could not run". Subcommands inherit this.
+    .exitOverride()
   registerServe(program)
   registerJobs(program)
   registerPrecheck(program)

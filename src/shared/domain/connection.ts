@@ -13,9 +13,35 @@ export const tlsSchema = z
   })
   .strict()
 
+/**
+ * Why no resolver will accept `host`, or null: getaddrinfo answers EINVAL for a label over 63 characters or a
+ * name over 253 (RFC 1035), which would otherwise surface as an unexplained connection error. IPv6 literals
+ * (with ':') have no labels.
+ */
+export function hostNameProblem(host: string): string | null {
+  if (host.includes(':')) return null
+  const name = host.endsWith('.') ? host.slice(0, -1) : host
+  const labels = name.split('.')
+  const long = labels.findIndex((label) => label.length > 63)
+  if (long >= 0) {
+    return `a DNS label is at most 63 characters; label ${long + 1} of this host name has ${labels[long]!.length}`
+  }
+  if (name.length > 253) return `a host name is at most 253 characters; this one has ${name.length}`
+  return null
+}
+
+const hostSchema = (required: string) =>
+  z
+    .string()
+    .min(1, required)
+    .superRefine((host, ctx) => {
+      const problem = hostNameProblem(host)
+      if (problem) ctx.addIssue({ code: 'custom', message: problem })
+    })
+
 export const sshSchema = z
   .object({
-    host: z.string().min(1),
+    host: hostSchema('the SSH host is required'),
     port: z.number().int().min(1).max(65535).default(22),
     user: z.string().min(1),
     password: z.string().optional(),
@@ -26,7 +52,7 @@ export const sshSchema = z
 
 export const connectionSchema = z
   .object({
-    host: z.string().min(1, 'host is required'),
+    host: hostSchema('host is required'),
     port: z.number().int().min(1).max(65535).default(3306),
     user: z.string().min(1, 'user is required'),
     /** Only present on the way in (wizard entry, job file); never sent back to the renderer. */
@@ -63,7 +89,8 @@ export function toPublicProfile(
           port: ssh.port,
           user: ssh.user,
           privateKey: ssh.privateKey,
-          hasPassword: hasSecret('ssh.password') || hasSecret('ssh.passphrase') || given(ssh.password) || given(ssh.passphrase),
+          hasPassword:
+            hasSecret('ssh.password') || hasSecret('ssh.passphrase') || given(ssh.password) || given(ssh.passphrase),
         }
       : null,
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { connectionSchema, type PublicConnectionProfile } from './connection'
 import type { Stage } from './errors'
+import { isSystemSchema, systemSchemaNames } from './sourceObjects'
 
 export const jobTypes = ['existing', 'incremental', 'both'] as const
 export type JobType = (typeof jobTypes)[number]
@@ -24,7 +25,20 @@ export type StartPosition = z.infer<typeof startPositionSchema>
 export const objectsSchema = z.union([
   z.literal('all'),
   z
-    .array(z.string().regex(/^[^.\s]+(\.[^.\s]+)?$/, 'use db or db.table'))
+    .array(
+      z
+        .string()
+        .regex(/^[^.\s]+(\.[^.\s]+)?$/, 'use db or db.table')
+        .superRefine((entry, ctx) => {
+          const schema = entry.split('.')[0]!
+          if (isSystemSchema(schema)) {
+            ctx.addIssue({
+              code: 'custom',
+              message: `${schema} is a system schema; system schemas (${systemSchemaNames.join(', ')}) are never migrated`,
+            })
+          }
+        }),
+    )
     .min(1, 'choose at least one database or table'),
 ])
 

@@ -1,5 +1,12 @@
 /** The source's databases and tables as the object picker shows them. Pure: no node imports. */
 
+/** Schemas every MySQL-family server keeps for itself: never offered, never selectable, never migrated. */
+export const systemSchemaNames = ['mysql', 'information_schema', 'performance_schema', 'sys'] as const
+
+export function isSystemSchema(schema: string): boolean {
+  return (systemSchemaNames as readonly string[]).includes(schema.toLowerCase())
+}
+
 export interface DiscoveredTable {
   name: string
   /** InnoDB's estimate from information_schema: good for sizing, never for counting. */

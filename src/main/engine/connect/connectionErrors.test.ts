@@ -1,3 +1,4 @@
+import { lookup } from 'node:dns/promises'
 import { describe, expect, it } from 'vitest'
 import { connectionSchema } from '../../../shared/domain/connection'
 import { classifyConnectionError, redactSecrets, type ConnectionHop } from './connectionErrors'
@@ -27,6 +28,19 @@ function classify(error: object, hop: ConnectionHop) {
 }
 
 describe('classifyConnectionError', () => {
+  it('a host name the resolver refuses (getaddrinfo EINVAL) → CONN_DNS naming the length rule, not a server error', async () => {
+    const host = 'a'.repeat(300)
+    const error: unknown = await lookup(host).catch((e: unknown) => e)
+    const classified = classifyConnectionError(error, {
+      hop: 'dns',
+      profile: { ...profile, host, ssh: null },
+      side: 'source',
+    })
+    expect(classified.code).toBe('CONN_DNS')
+    expect(classified.message).toContain('a DNS label is at most 63 characters; label 1 of this host name has 300')
+    expect(classified.workaround).toMatch(/Correct the host name/)
+  })
+
   it.each([
     [{ code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND db.internal' }, 'dns', 'CONN_DNS'],
     [{ code: 'EAI_AGAIN', message: 'getaddrinfo EAI_AGAIN db.internal' }, 'tcp', 'CONN_DNS'],

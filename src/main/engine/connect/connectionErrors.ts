@@ -3,7 +3,7 @@
  * failed (DNS, TCP, SSH, TLS, login, privileges) and whose workaround is the fix for that hop (pain point 23:
  * "stalls forever without an error"). No message ever carries a password or passphrase.
  */
-import type { ConnectionProfile } from '../../../shared/domain/connection'
+import { hostNameProblem, type ConnectionProfile } from '../../../shared/domain/connection'
 import { CutoverError } from '../../../shared/domain/errors'
 import { compareVersions } from './serverInfo'
 
@@ -28,6 +28,8 @@ export const hopOfCode: Record<string, ConnectionHop> = {
   CONN_REFUSED: 'tcp',
   CONN_TIMEOUT: 'tcp',
   CONN_LOST: 'tcp',
+  CONN_NOT_MYSQL: 'tcp',
+  CONN_NO_GREETING: 'tcp',
   SSH_UNREACHABLE: 'ssh',
   SSH_AUTH: 'ssh',
   SSH_KEY_FILE: 'ssh',
@@ -239,6 +241,16 @@ function classify(raw: RawError, { hop, profile, side, server, accountHost }: Co
       retryable: code === 'EAI_AGAIN',
     }
   }
+  // getaddrinfo refuses a name no DNS can hold (a label over 63 characters, a name over 253) before any lookup.
+  if (code === 'EINVAL' && /getaddrinfo/i.test(raw.message)) {
+    const host = profile.host
+    return {
+      code: 'CONN_DNS',
+      message: `${who}host name "${host.length > 80 ? `${host.slice(0, 77)}…` : host}" is not a valid host name: ${hostNameProblem(host) ?? 'the resolver refused it (EINVAL)'}.`,
+      workaround: 'Correct the host name: a name of dot-separated labels, each at most 63 characters, 253 in all.',
+      retryable: false,
+    }
+  }
   // What an SSH bastion reports when it cannot open the forwarded channel to the database.
   if (/Channel open failure|open failed/i.test(raw.message)) {
     const refused = /refused/i.test(raw.message)
@@ -335,16 +347,21 @@ function classify(raw: RawError, { hop, profile, side, server, accountHost }: Co
   ) {
     const noPassword = /using password: NO/i.test(detail) || errno === 1698
     const plainTransport = profile.tls.mode === 'off'
+    // A REQUIRE X509 / SUBJECT / ISSUER account without a client certificate gets the same "Access denied" as a
+    // wrong password (MariaDB and MySQL alike), so over TLS without a certificate that cause comes first.
+    const noClientCertificate = !plainTransport && !profile.tls.cert
     return {
       code: 'CONN_AUTH',
       message: `${who}server at ${endpoint(profile)} refused the login for ${account(profile)}: ${detail}.`,
       workaround: [
         noPassword
           ? 'No password was sent: enter the password (CLI: CUTOVER_SOURCE_PASSWORD / CUTOVER_TARGET_PASSWORD).'
-          : 'Check the user name and password.',
+          : noClientCertificate
+            ? `No client certificate was sent: if ${account(profile)} was created with REQUIRE X509 (or SUBJECT / ISSUER), the server refuses it without one, with this same message; set the client certificate and key files. Otherwise check the user name and password.`
+            : 'Check the user name and password.',
         "The account must exist for the host this machine connects from (e.g. 'user'@'%'), not only 'user'@'localhost'.",
         plainTransport
-          ? 'If the account was created with REQUIRE SSL, set the TLS mode to "required" or stronger.'
+          ? 'If the account was created with REQUIRE SSL, set the TLS mode to "required" or stronger (REQUIRE X509 also needs a client certificate).'
           : '',
       ]
         .filter((line) => line !== '')

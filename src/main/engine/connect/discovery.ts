@@ -11,13 +11,14 @@ import type {
   DiscoveredTable,
   SelectedTable,
 } from '../../../shared/domain/sourceObjects'
+import { systemSchemaNames } from '../../../shared/domain/sourceObjects'
 import type { SqlSession } from './session'
 
 export type { DiscoveredDatabase, DiscoveredObjects, DiscoveredTable, SelectedTable }
 
 /** Schemas that belong to the server, not the user; never offered and never migrated. */
 export function systemSchemas(info: Pick<ServerInfo, 'flavor'>): string[] {
-  const common = ['mysql', 'information_schema', 'performance_schema', 'sys']
+  const common = [...systemSchemaNames]
   // TiDB's own schemas (only relevant when a TiDB is read as a source, e.g. in tests or a TiDB-to-TiDB move).
   const tidb = info.flavor === 'tidb' ? ['metrics_schema', 'lightning_task_info', 'tidb_cdc'] : []
   // I_S spells them in upper case on some servers (TiDB, MySQL 8's DD views); compare both spellings.

@@ -8,6 +8,7 @@ import { createConnection, type Connection, type ConnectionOptions, type SslOpti
 import type { ConnectionProfile } from '../../../shared/domain/connection'
 import { CutoverError } from '../../../shared/domain/errors'
 import { classifyConnectionError, type ConnectionHop } from './connectionErrors'
+import { explainMissingGreeting, foreignService, watchGreeting } from './foreignGreeting'
 import { createSession, type SqlSession } from './session'
 import { openSshTunnel, type SshTunnel } from './sshTunnel'
 import { loadTlsMaterial, type TlsMaterial } from './tlsFiles'
@@ -170,11 +171,22 @@ export async function connectOverRoute(
   options: OpenSessionOptions = {},
 ): Promise<Connection> {
   const { profile, tunnel } = route
-  const attempt = (): Promise<Connection> =>
-    connectAbortable(route.connectionOptions(side, options.database, options.onSocket), options.signal)
+  let watch = watchGreeting()
+  const attempt = (): Promise<Connection> => {
+    watch = watchGreeting()
+    const onSocket = (socket: Socket): void => {
+      watch.observe(socket)
+      options.onSocket?.(socket)
+    }
+    return connectAbortable(route.connectionOptions(side, options.database, onSocket), options.signal)
+  }
   try {
     return await attempt()
   } catch (error) {
+    // Through a tunnel every connection is accepted locally: only a banner says what the bastion reached.
+    const explained =
+      tunnel && !foreignService(watch.firstBytes) ? null : await explainMissingGreeting(profile, watch, error)
+    if (explained) throw explained
     // "preferred" falls back only when the server's handshake says it has no TLS at all; a failed handshake
     // with a TLS-capable server is an error, so an attacker cannot force plain text by breaking the handshake.
     if (

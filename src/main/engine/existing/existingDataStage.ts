@@ -13,6 +13,7 @@ import { readChunk } from '../dump/chunkReader'
 import { quoteTable } from '../dump/identifierQuoting'
 import { encodeKeyValues } from '../dump/keyBounds'
 import { writeChunkLogical, writeChunkPhysical } from '../load/chunkWriter'
+import { entryTooLargeErrno, entryTooLargeWorkaround, isEntryTooLarge } from '../load/entryTooLarge'
 import { createLoadRouting } from '../load/loadRouting'
 import type { Throttler } from '../throttle/throttler'
 import type { PlannedChunk, PlannedTable } from './chunkPlan'
@@ -52,6 +53,15 @@ interface TableCounters {
 function stageError(error: unknown, table: string, chunk: PlannedChunk): CutoverError {
   if (error instanceof CutoverError) return error
   const e = error as { message?: string; code?: string; errno?: number; sqlMessage?: string }
+  if (isEntryTooLarge(e)) {
+    const text = e.sqlMessage ?? e.message ?? String(error)
+    return new CutoverError({
+      code: 'LOAD_ENTRY_TOO_LARGE',
+      stage: 'existing',
+      message: `Copying ${table} (chunk ${chunk.index}) failed: the target refused a row as too large: ${text} (error ${e.errno ?? entryTooLargeErrno}).`,
+      workaround: entryTooLargeWorkaround(text),
+    })
+  }
   return new CutoverError({
     code: 'LOAD_CHUNK_FAILED',
     stage: 'existing',

@@ -32,7 +32,10 @@ function problems(text: string, env: Record<string, string | undefined> = {}): s
   } catch (error) {
     expect(error).toBeInstanceOf(CutoverError)
     expect((error as CutoverError).code).toBe('JOBFILE_INVALID')
-    return (error as CutoverError).message.split('\n').slice(1).map((l) => l.trim())
+    return (error as CutoverError).message
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim())
   }
   throw new Error('expected the file to be rejected')
 }
@@ -86,6 +89,33 @@ describe('parseJobFile', () => {
     ])
   })
 
+  it('refuses system schemas in objects: they are never migrated (not "match nothing" at precheck)', () => {
+    const bad = good.replace(
+      '  - shop\n  - crm.customers',
+      '  - mysql\n  - SYS\n  - shop\n  - performance_schema.threads',
+    )
+    expect(problems(bad)).toEqual([
+      'job.yaml:15: objects[0]: mysql is a system schema; system schemas (mysql, information_schema, performance_schema, sys) are never migrated',
+      'job.yaml:16: objects[1]: SYS is a system schema; system schemas (mysql, information_schema, performance_schema, sys) are never migrated',
+      'job.yaml:18: objects[3]: performance_schema is a system schema; system schemas (mysql, information_schema, performance_schema, sys) are never migrated',
+    ])
+  })
+
+  it('refuses a host name no resolver accepts: a label over 63 characters, a name over 253', () => {
+    const longLabel = 'a'.repeat(300)
+    expect(problems(good.replace('host: 127.0.0.1', `host: ${longLabel}`))).toEqual([
+      `job.yaml:6: source.host: a DNS label is at most 63 characters; label 1 of this host name has 300`,
+    ])
+    const longName = Array.from({ length: 5 }, () => 'b'.repeat(60)).join('.')
+    expect(problems(good.replace('host: tidb.example.com', `host: ${longName}`))).toEqual([
+      `job.yaml:10: target.host: a host name is at most 253 characters; this one has 304`,
+    ])
+    expect(() =>
+      parseJobFile(good.replace('host: 127.0.0.1', `host: ${'c'.repeat(63)}.example.com`), 'job.yaml'),
+    ).not.toThrow()
+    expect(() => parseJobFile(good.replace('host: 127.0.0.1', 'host: "::1"'), 'job.yaml')).not.toThrow()
+  })
+
   it('reports YAML syntax errors with their line', () => {
     const [problem] = problems('name: x\nsource:\n  host: [unclosed\n')
     expect(problem).toMatch(/^job\.yaml:\d+: /)
@@ -94,7 +124,9 @@ describe('parseJobFile', () => {
 
   it('rejects an empty file and a bad job name', () => {
     expect(problems('')).toEqual(['job.yaml:1: the file is empty'])
-    expect(problems(good.replace('name: shop-to-tidb', 'name: 9lives'))[0]).toMatch(/^job\.yaml:2: name: the job name must start with a letter/)
+    expect(problems(good.replace('name: shop-to-tidb', 'name: 9lives'))[0]).toMatch(
+      /^job\.yaml:2: name: the job name must start with a letter/,
+    )
   })
 
   it('never echoes a password in an error', () => {

@@ -15,6 +15,7 @@ import type { BinlogPosition } from '../../../shared/domain/position'
 import type { JobStore } from '../../store/jobStore'
 import { executeRaw } from '../connect/rawQuery'
 import { replicatedWarningsError, warningsFailure } from '../load/targetWarnings'
+import { entryTooLargeErrno, entryTooLargeWorkaround, isEntryTooLarge } from '../load/entryTooLarge'
 import type { SqlSession } from '../connect/session'
 import { quoteIdentifier } from '../dump/identifierQuoting'
 import type { TableRef } from '../dump/types'
@@ -407,6 +408,14 @@ function applyError(error: unknown, lastEnd: BinlogPosition | null): CutoverErro
       message: `Applying a change to ${table} hit a duplicate key on the target: ${text}. The target already has a row the source does not (at this point of the binlog${lastEnd ? `, up to ${lastEnd.file}:${lastEnd.position}` : ''}).`,
       workaround:
         'Make sure the source data is right. Then Restart the job: it replays from its checkpoint in safe mode up to this transaction, replacing the conflicting target rows with the source rows.',
+    })
+  }
+  if (isEntryTooLarge(e)) {
+    return new CutoverError({
+      code: 'REPLICATE_ENTRY_TOO_LARGE',
+      stage: 'incremental',
+      message: `Applying a change to ${table} failed: the target refused a row as too large: ${text} (error ${e.errno ?? entryTooLargeErrno}).`,
+      workaround: entryTooLargeWorkaround(text),
     })
   }
   // A statement timed out (a target that stopped answering) counts as lost: its connection is gone.

@@ -6,6 +6,7 @@
  */
 import { CutoverError } from '../../../shared/domain/errors'
 import type { JobConfig } from '../../../shared/domain/job'
+import { isSystemSchema } from '../../../shared/domain/sourceObjects'
 import type { SqlSession } from '../connect/session'
 import type { ColumnInfo, TableRef } from '../dump/types'
 import { readColumns, tableKey, tablePairFilter } from '../schema/columnCatalog'
@@ -32,12 +33,6 @@ export type DdlEffect =
   | { kind: 'ignore'; reason: string } // out of scope, or nothing the target needs
   | { kind: 'apply'; tables: TableRef[]; database: string | null; keysChanged: TableRef[]; statement: string }
   | { kind: 'dml'; table: TableRef | null } // statement-format data change: cannot be replicated exactly
-
-const systemSchemas = new Set(['mysql', 'information_schema', 'performance_schema', 'sys'])
-
-export function isSystemSchema(schema: string): boolean {
-  return systemSchemas.has(schema.toLowerCase())
-}
 
 export interface SchemaTracker {
   get(schema: string, table: string): TrackedTable | undefined

@@ -1,4 +1,4 @@
-/** Starts the built CLI's `cutover serve` on a free port with a throw-away store, for browser tests. */
+/** Starts the built CLI's `cutover serve` on a free port with a throw-away store, for browser tests and the serve suites. */
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
