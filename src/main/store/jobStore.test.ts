@@ -13,7 +13,7 @@ const config = jobConfigSchema.parse({
     host: 'db.internal',
     user: 'migrator',
     password: 'pw-source',
-    ssh: { host: 'bastion', user: 'ops', passphrase: 'pp-ssh' },
+    ssh: { host: 'bastion', user: 'ops', privateKey: '/home/ops/.ssh/id_ed25519', passphrase: 'pp-ssh' },
   },
   target: { host: 'tidb', user: 'root', password: 'pw-target' },
   type: 'existing',
@@ -58,7 +58,12 @@ describe('job store', () => {
     const store = openJobStore(path)
     const job = store.createJob(config)
     expect(job.config.source.password).toBeUndefined()
-    expect(job.config.source.ssh).toEqual({ host: 'bastion', port: 22, user: 'ops' })
+    expect(job.config.source.ssh).toEqual({
+      host: 'bastion',
+      port: 22,
+      privateKey: '/home/ops/.ssh/id_ed25519',
+      user: 'ops',
+    })
     store.close()
     const bytes = readFileSync(path).toString('latin1') + readFileSync(`${path}-wal`, { flag: 'a+' }).toString('latin1')
     for (const secret of ['pw-source', 'pw-target', 'pp-ssh']) expect(bytes).not.toContain(secret)

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { connectionSchema, type PublicConnectionProfile } from './connection'
+import { connectionSchema, type ConnectionProfileInput, type PublicConnectionProfile } from './connection'
 import type { Stage } from './errors'
 
 export const jobTypes = ['existing', 'incremental', 'both'] as const
@@ -38,6 +38,57 @@ export const specSchema = z
   .strict()
 export type JobSpec = z.infer<typeof specSchema>
 
+export interface SettingContradiction {
+  /** The field that cannot be kept as written, as a path into the job config. */
+  path: (string | number)[]
+  /** Why, and what to change. */
+  message: string
+}
+
+/**
+ * Settings that are each valid but cannot go together: the engine would ignore one of them silently. The job
+ * schema refuses them, so the job file, the wizard and the bridge API all give the same reason.
+ */
+export function contradictorySettings(config: {
+  type: JobType
+  mode: JobMode
+  start: StartPosition | null
+  source: Pick<ConnectionProfileInput, 'tls' | 'ssh'>
+  target: Pick<ConnectionProfileInput, 'tls' | 'ssh'>
+}): SettingContradiction[] {
+  const found: SettingContradiction[] = []
+  if (config.type === 'incremental' && config.mode === 'physical') {
+    found.push({
+      path: ['mode'],
+      message:
+        'physical mode loads existing data, and an incremental job copies none: remove "mode: physical" (or use type both)',
+    })
+  }
+  if (config.type !== 'incremental' && config.start !== null) {
+    found.push({
+      path: ['start'],
+      message: `a start position applies to incremental jobs only, and ${config.type === 'both' ? 'a both job replicates from the snapshot of its copy' : 'an existing job copies once and never replicates'}: remove "start" (or use type incremental)`,
+    })
+  }
+  for (const side of ['source', 'target'] as const) {
+    const { tls, ssh } = config[side]
+    const files = (['ca', 'cert', 'key'] as const).filter((f) => tls?.[f])
+    if ((tls?.mode ?? 'off') === 'off' && files.length > 0) {
+      found.push({
+        path: [side, 'tls', 'mode'],
+        message: `TLS is off, so ${files.join(', ')} would be ignored: set tls.mode (required, verify-ca or verify-identity), or remove the certificate files`,
+      })
+    }
+    if (ssh && ssh.passphrase !== undefined && ssh.passphrase !== '' && !ssh.privateKey) {
+      found.push({
+        path: [side, 'ssh', 'passphrase'],
+        message: 'a passphrase unlocks a private key, and none is given: add ssh.privateKey, or remove the passphrase',
+      })
+    }
+  }
+  return found
+}
+
 export const jobConfigSchema = z
   .object({
     name: z.string().regex(jobNamePattern, `the job name must ${jobNameRule}`),
@@ -50,6 +101,9 @@ export const jobConfigSchema = z
     spec: specSchema.default({ concurrency: 4, exportMBps: 0, deferIndexes: true }),
   })
   .strict()
+  .superRefine((config, ctx) => {
+    for (const { path, message } of contradictorySettings(config)) ctx.addIssue({ code: 'custom', path, message })
+  })
 
 export type JobConfig = z.infer<typeof jobConfigSchema>
 export type JobConfigInput = z.input<typeof jobConfigSchema>
