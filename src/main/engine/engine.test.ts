@@ -1,4 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { hostname, tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { jobConfigSchema } from '../../shared/domain/job'
 import { openJobStore } from '../store/jobStore'
@@ -68,5 +71,47 @@ describe('engine secrets', () => {
     off()
     expect(seen).toEqual(['job:log', 'jobs:changed', 'jobs:changed'])
     engine.close()
+  })
+})
+
+describe('engine start-up after a restart', () => {
+  it('makes a running job whose process is gone interrupted, and asks for the passwords it kept in memory only', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cutover-engine-'))
+    try {
+      const path = join(dir, 'cutover.db')
+      const before = createEngine({ store: openJobStore(path), secrets: memoryOnlySecrets })
+      const job = before.createJob(config)
+      before.store.updateJob(job.id, { status: 'running', stage: 'existing' })
+      // The process that ran it is gone: a pid above the kernel's pid_max, on this host.
+      before.store.acquireLease(job.id, { owner: 'gone', pid: 2 ** 30, host: hostname() }, () => false)
+      before.close()
+
+      const engine = createEngine({ store: openJobStore(path), secrets: memoryOnlySecrets })
+      const detail = engine.getJob(job.id)
+      expect(detail).toMatchObject({ status: 'interrupted', stage: 'existing' })
+      expect(detail.missingSecrets).toEqual(['source.password', 'source.ssh.password', 'target.password'])
+      expect(engine.store.getLease(job.id)).toBeNull()
+      expect(engine.listEvents(job.id, { minLevel: 'warning' }).map((e) => e.code)).toContain('JOB_INTERRUPTED')
+      await expect(engine.pauseJob(job.id)).rejects.toMatchObject({ code: 'JOB_NOT_RUNNING' })
+      expect(() => engine.startJob(job.id)).toThrow(expect.objectContaining({ code: 'JOB_SECRETS_MISSING' }))
+      expect(() => engine.startJob(job.id, {}, { 'source.password': 'source-pw' })).toThrow(
+        /needs its source SSH password, target password again/,
+      )
+      expect(engine.getJob(job.id).missingSecrets).toEqual(['source.ssh.password', 'target.password'])
+      expect(engine.getJob(job.id).status).toBe('interrupted')
+      engine.close()
+
+      // A live owner (this process) keeps its job running through another engine's start-up.
+      const third = createEngine({ store: openJobStore(path), secrets: memoryOnlySecrets })
+      third.store.updateJob(job.id, { status: 'running' })
+      third.store.acquireLease(job.id, { owner: 'live', pid: process.pid, host: hostname() }, () => true)
+      third.close()
+      const fourth = createEngine({ store: openJobStore(path), secrets: memoryOnlySecrets })
+      expect(fourth.getJob(job.id).status).toBe('running')
+      expect(() => fourth.startJob(job.id, {}, { 'source.password': 'x' })).toThrow(expect.objectContaining({ code: 'JOB_OWNED_ELSEWHERE' }))
+      fourth.close()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -6,7 +6,8 @@ import type { CutoverErrorShape } from '../../shared/domain/errors'
 import { CutoverError } from '../../shared/domain/errors'
 import type { JobLogEntry, LogLevel } from '../../shared/domain/events'
 import { toPublicProfile } from '../../shared/domain/connection'
-import type { JobConfig, JobDetail, JobSummary } from '../../shared/domain/job'
+import type { JobConfig, JobDetail, JobSecretName, JobSecrets, JobSummary } from '../../shared/domain/job'
+import { jobSecretNames } from '../../shared/domain/job'
 import type { JobStore, StoredJob } from '../store/jobStore'
 import type { EngineEvents } from './engineEvents'
 import { createEngineEvents } from './engineEvents'
@@ -27,6 +28,7 @@ import { discoverObjects } from './connect/discovery'
 import { openSession } from './connect/openSession'
 import { detectServer } from './connect/serverInfo'
 import { testConnection } from './connect/testConnection'
+import { leaseAbandonment, liveLeaseHolder, jobOwnedElsewhere, takeJobLease } from './jobLease'
 
 export interface EngineOptions {
   store: JobStore
@@ -34,15 +36,24 @@ export interface EngineOptions {
 }
 
 /** Secret fields of a job config, by the name they are stored under. */
-const secretFields = {
+const secretFields: Record<JobSecretName, (c: JobConfig) => string | undefined> = {
   'source.password': (c: JobConfig) => c.source.password,
   'target.password': (c: JobConfig) => c.target.password,
   'source.ssh.password': (c: JobConfig) => c.source.ssh?.password,
   'source.ssh.passphrase': (c: JobConfig) => c.source.ssh?.passphrase,
   'target.ssh.password': (c: JobConfig) => c.target.ssh?.password,
   'target.ssh.passphrase': (c: JobConfig) => c.target.ssh?.passphrase,
-} as const
-type SecretName = keyof typeof secretFields
+}
+type SecretName = JobSecretName
+
+const secretLabels: Record<SecretName, string> = {
+  'source.password': 'source password',
+  'target.password': 'target password',
+  'source.ssh.password': 'source SSH password',
+  'source.ssh.passphrase': 'source SSH key passphrase',
+  'target.ssh.password': 'target SSH password',
+  'target.ssh.passphrase': 'target SSH key passphrase',
+}
 
 export function jobNotFound(id: string): CutoverError {
   return new CutoverError({
@@ -73,6 +84,14 @@ export function createEngine({ store, secrets }: EngineOptions) {
     const names = new Set<string>(store.sealedSecretNames(jobId))
     for (const name of memorySecrets.get(jobId)?.keys() ?? []) names.add(name)
     return names
+  }
+
+  /** Secrets the job was given in a process that could only hold them in memory, and that this process lacks. */
+  function missingSecrets(jobId: string): SecretName[] {
+    const held = storedSecretNames(jobId)
+    return store
+      .unsealedSecretNames(jobId)
+      .filter((name): name is SecretName => (jobSecretNames as readonly string[]).includes(name) && !held.has(name))
   }
 
   function summary(job: StoredJob): JobSummary {
@@ -114,22 +133,54 @@ export function createEngine({ store, secrets }: EngineOptions) {
   const precheckRuns = new Map<string, AbortController>()
   /** Seals the config's secrets where the host can, else holds them in memory for this process. */
   function keepSecrets(jobId: string, config: JobConfig): void {
+    const values: JobSecrets = {}
     for (const [name, read] of Object.entries(secretFields) as [SecretName, (c: JobConfig) => string | undefined][]) {
-      const value = read(config)
+      values[name] = read(config)
+    }
+    keepSecretValues(jobId, values)
+  }
+
+  function keepSecretValues(jobId: string, values: JobSecrets): void {
+    const unsealed: SecretName[] = []
+    for (const [name, value] of Object.entries(values) as [SecretName, string | undefined][]) {
       if (value === undefined || value === '') continue
       if (secrets.atRest) store.saveSealedSecret(jobId, name, secrets.seal(value))
       else {
         const held = memorySecrets.get(jobId) ?? new Map<SecretName, string>()
         held.set(name, value)
         memorySecrets.set(jobId, held)
+        unsealed.push(name)
       }
     }
+    // Only the names: a later process (after a restart) knows which to ask for.
+    if (unsealed.length > 0) store.recordUnsealedSecrets(jobId, unsealed)
   }
 
   const running = new Map<string, RunningJob>()
 
+  /** Runs the job under its lease: refused (JOB_OWNED_ELSEWHERE) while another live process holds it. */
   function launch(job: StoredJob, options: RunOptions = {}): RunningJob {
-    const run = startRunner(job, configWithSecrets(job), {
+    let run: RunningJob | null = null
+    const lease = takeJobLease(store, job, () => {
+      log(
+        job.id,
+        'error',
+        'Another process took this job over (this one had not renewed its lease in time, as after a long sleep); this run stops and leaves the job to it.',
+        'JOB_LEASE_LOST',
+      )
+      run?.pause()
+    })
+    if (lease.takenOver) {
+      const { lease: previous, reason } = lease.takenOver
+      log(
+        job.id,
+        'warning',
+        `Took the job over from process ${previous.pid} on ${previous.host} (owner since ${previous.acquiredAt}): ${reason}.`,
+        'JOB_LEASE_TAKEN_OVER',
+      )
+    }
+    try {
+      run = startRunner(job, configWithSecrets(job), {
       store,
       log: (jobId, level, message, code) => void log(jobId, level, message, code ?? null),
       stageChanged: (jobId, stage, status, error) => {
@@ -138,11 +189,25 @@ export function createEngine({ store, secrets }: EngineOptions) {
       },
       progress: (progress) => events.emit('job:progress', progress),
     }, options)
-    running.set(job.id, run)
-    void run.done.finally(() => {
-      if (running.get(job.id) === run) running.delete(job.id)
+    } catch (error) {
+      lease.release()
+      throw error
+    }
+    const started = run
+    running.set(job.id, started)
+    // The outcome is written before `done` settles, so the lease covers the run's last status write.
+    void started.done.finally(() => {
+      lease.release()
+      if (running.get(job.id) === started) running.delete(job.id)
     })
-    return run
+    return started
+  }
+
+  /** JOB_OWNED_ELSEWHERE when another live process runs the job (this process's own runs are in `running`). */
+  function requireNoOtherOwner(job: StoredJob): void {
+    if (running.has(job.id)) return
+    const holder = liveLeaseHolder(store, job.id)
+    if (holder) throw jobOwnedElsewhere(job.name, holder)
   }
 
 
@@ -150,6 +215,17 @@ export function createEngine({ store, secrets }: EngineOptions) {
     const entry = store.appendEvent(jobId, level, message, code)
     events.emit('job:log', entry)
     return entry
+  }
+
+  // A job stored as running whose owner is gone (this host's process ended, or the lease went silent) was stopped
+  // without pausing: it is resumable from its checkpoints, not running.
+  for (const job of store.interruptOrphanedJobs((held) => leaseAbandonment(held) !== null)) {
+    log(
+      job.id,
+      'warning',
+      `The job was running (stage ${job.stage ?? 'none'}) when the process running it stopped without pausing it; it is interrupted and resumes from its checkpoints.`,
+      'JOB_INTERRUPTED',
+    )
   }
 
   return {
@@ -174,6 +250,7 @@ export function createEngine({ store, secrets }: EngineOptions) {
         },
         finishedAt: job.finishedAt,
         lastError: job.lastError,
+        missingSecrets: missingSecrets(job.id),
       }
     },
 
@@ -277,8 +354,16 @@ export function createEngine({ store, secrets }: EngineOptions) {
       keepSecrets(requireJob(idOrName).id, config)
     },
 
-    /** Starts a created job, or resumes a paused or failed one from its checkpoints. */
-    startJob(idOrName: string, options: RunOptions = {}): { started: true } {
+    /** JOB_OWNED_ELSEWHERE when another live process runs the job; lets the CLI refuse before its precheck. */
+    requireNoOtherOwner(idOrName: string): void {
+      requireNoOtherOwner(requireJob(idOrName))
+    },
+
+    /**
+     * Starts a created job, or resumes a paused, failed or interrupted one from its checkpoints. `given`: secrets
+     * entered again because this process does not hold them (see `missingSecrets` in `getJob`).
+     */
+    startJob(idOrName: string, options: RunOptions = {}, given: JobSecrets = {}): { started: true } {
       const job = requireJob(idOrName)
       if (running.has(job.id)) {
         throw new CutoverError({
@@ -292,6 +377,17 @@ export function createEngine({ store, secrets }: EngineOptions) {
           code: 'JOB_FINISHED',
           message: `The job "${job.name}" has finished; there is nothing left to run.`,
           workaround: 'Create a new job to migrate again.',
+        })
+      }
+      requireNoOtherOwner(job)
+      keepSecretValues(job.id, given)
+      const missing = missingSecrets(job.id)
+      if (missing.length > 0) {
+        throw new CutoverError({
+          code: 'JOB_SECRETS_MISSING',
+          message: `The job "${job.name}" needs its ${missing.map((n) => secretLabels[n]).join(', ')} again: they were kept in memory only, by a process that has since stopped.`,
+          workaround:
+            'Enter them when resuming (the app asks for them), or run the job file with `cutover run`, which reads them from the file, CUTOVER_SOURCE_PASSWORD / CUTOVER_TARGET_PASSWORD or a prompt.',
         })
       }
       launch(job, options)
@@ -322,10 +418,10 @@ export function createEngine({ store, secrets }: EngineOptions) {
     async rescaleJob(idOrName: string, spec: JobConfig['spec']): Promise<{ rescaled: true }> {
       const job = requireJob(idOrName)
       const run = running.get(job.id)
-      if (!run && job.status !== 'paused') {
+      if (!run && job.status !== 'paused' && job.status !== 'interrupted') {
         throw new CutoverError({
           code: 'JOB_RESCALE_STATE',
-          message: `A job can be rescaled only while it is running or paused; "${job.name}" is ${job.status}.`,
+          message: `A job can be rescaled only while it is running, paused or interrupted; "${job.name}" is ${job.status}.`,
           workaround: 'Resume the job first, or create it with the spec you need.',
         })
       }

@@ -97,7 +97,7 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
     hooks.stageChanged(job.id, stage, status, error)
   }
 
-  /** Status the job had in the store when this run began: 'running' means the last run ended abruptly. */
+  /** Status the job had in the store when this run began: 'running' or 'interrupted' means the last run ended abruptly. */
   let previousStatus: JobStatus | null = null
 
   async function run(signal: AbortSignal): Promise<JobOutcome> {
@@ -273,7 +273,8 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
       }
       setStage('incremental', 'running')
       const safeMode: SafeMode = createSafeMode({ always: options.safeMode })
-      if (previousStatus === 'running') safeMode.enableFor(60_000, 'the previous run stopped abruptly')
+      if (previousStatus === 'running' || previousStatus === 'interrupted')
+        safeMode.enableFor(60_000, 'the previous run stopped abruptly')
       const resume = hooks.store.getPosition(job.id, 'resume')
       if (resume) safeMode.enableUntil(resume, 'the existing data was copied from more than one snapshot')
       const caps: TargetCapabilities = await readTargetCapabilities(targetControl, targetInfo, {

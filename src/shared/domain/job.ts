@@ -6,7 +6,8 @@ export const jobTypes = ['existing', 'incremental', 'both'] as const
 export type JobType = (typeof jobTypes)[number]
 export const jobModes = ['logical', 'physical'] as const
 export type JobMode = (typeof jobModes)[number]
-export const jobStatuses = ['created', 'running', 'paused', 'failed', 'finished'] as const
+/** `interrupted`: was running when its process stopped without pausing it (closed app, killed process); resumable. */
+export const jobStatuses = ['created', 'running', 'paused', 'failed', 'finished', 'interrupted'] as const
 export type JobStatus = (typeof jobStatuses)[number]
 
 /** The seed's rule: letter first, under 60 characters, letters, digits, `_` and `-`. */
@@ -123,6 +124,21 @@ export interface JobSummary {
   updatedAt: string
 }
 
+/** Names under which a job's secrets are kept (sealed in the store, or in memory where the host cannot seal). */
+export const jobSecretNames = [
+  'source.password',
+  'target.password',
+  'source.ssh.password',
+  'source.ssh.passphrase',
+  'target.ssh.password',
+  'target.ssh.passphrase',
+] as const
+export type JobSecretName = (typeof jobSecretNames)[number]
+
+/** Secrets given when starting or resuming a stored job (a host that keeps them in memory only lost them on restart). */
+export const jobSecretsSchema = z.partialRecord(z.enum(jobSecretNames), z.string().max(10_000))
+export type JobSecrets = z.infer<typeof jobSecretsSchema>
+
 export interface JobDetail extends JobSummary {
   config: Omit<JobConfig, 'source' | 'target'> & {
     source: PublicConnectionProfile
@@ -130,6 +146,8 @@ export interface JobDetail extends JobSummary {
   }
   finishedAt: string | null
   lastError: import('./errors').CutoverErrorShape | null
+  /** Secrets the job was given that this process no longer holds: starting it needs them again. */
+  missingSecrets: JobSecretName[]
 }
 
 /** What `cutover status` and the job details page show from the store: stage, per-table progress, positions. */
