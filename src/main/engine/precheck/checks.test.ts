@@ -155,7 +155,12 @@ describe('source_target_distinct', () => {
       source: (async () => [{ v: clusterId }]) as CheckContext['source'],
       target: (async () => [{ v: '7368041928372640781' }]) as CheckContext['target'],
     })
-    const pair = facts({ source: server(tidb, { hostname: 'tidb-0', port: '4000' }), target: server(tidb, { hostname: 'tidb-1', port: '4000' }) })
+    // Recorded from TiDB: every cluster reports the same all-zero server_uuid, which identifies nothing.
+    const zero = '00000000-0000-0000-0000-000000000000'
+    const pair = facts({
+      source: server(tidb, { hostname: 'tidb-0', port: '4000', server_uuid: zero }),
+      target: server(tidb, { hostname: 'tidb-1', port: '4000', server_uuid: zero }),
+    })
     const same = await check('source_target_distinct').run(pair, ctx('7368041928372640781'))
     expect(same.status).toBe('failed')
     expect(same.message).toContain('both are TiDB cluster 7368041928372640781')

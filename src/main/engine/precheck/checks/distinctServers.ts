@@ -14,7 +14,9 @@ interface ServerIdentity {
 async function readClusterId(facts: ServerFacts, query: SideQuery): Promise<string | null> {
   if (facts.info.flavor !== 'tidb') return null
   try {
-    const [row] = await query<{ v: unknown }>("SELECT VARIABLE_VALUE AS v FROM mysql.tidb WHERE VARIABLE_NAME = 'cluster_id'")
+    const [row] = await query<{ v: unknown }>(
+      "SELECT VARIABLE_VALUE AS v FROM mysql.tidb WHERE VARIABLE_NAME = 'cluster_id'",
+    )
     return row?.v === undefined || row.v === null || String(row.v) === '' ? null : String(row.v)
   } catch {
     // Older TiDB keeps no cluster id there, or the account cannot read mysql.tidb: the other identities decide.
@@ -27,7 +29,15 @@ function identityOf(facts: ServerFacts, clusterId: string | null): ServerIdentit
     const v = facts.variables.get(name)
     return v === undefined || v === '' ? null : v
   }
-  return { serverUuid: value('server_uuid'), hostname: value('hostname'), port: value('port'), datadir: value('datadir'), clusterId }
+  const uuid = value('server_uuid')
+  // TiDB reports an all-zero server_uuid: the same for every cluster, so no identity.
+  return {
+    serverUuid: uuid !== null && /^[0-]+$/.test(uuid) ? null : uuid,
+    hostname: value('hostname'),
+    port: value('port'),
+    datadir: value('datadir'),
+    clusterId,
+  }
 }
 
 /**
@@ -35,7 +45,8 @@ function identityOf(facts: ServerFacts, clusterId: string | null): ServerIdentit
  * report). A server UUID decides when both have one; else hostname, port and data directory together.
  */
 export function sameServerEvidence(source: ServerIdentity, target: ServerIdentity): string | null {
-  if (source.clusterId !== null && source.clusterId === target.clusterId) return `both are TiDB cluster ${source.clusterId}`
+  if (source.clusterId !== null && source.clusterId === target.clusterId)
+    return `both are TiDB cluster ${source.clusterId}`
   if (source.serverUuid !== null && target.serverUuid !== null) {
     return source.serverUuid === target.serverUuid ? `both report server_uuid ${source.serverUuid}` : null
   }
