@@ -1,5 +1,5 @@
 import { useState } from 'react'
-import { contradictorySettings, type JobMode, type JobType } from '../../../../shared/domain/job'
+import type { JobMode, JobType } from '../../../../shared/domain/job'
 import { TextField } from '../../components/TextField'
 import { useStore } from '../../stores/store'
 import { useShallow } from 'zustand/react/shallow'
@@ -46,8 +46,6 @@ export function TypeStep() {
   const setStep = useStore((s) => s.setStep)
   const [tried, setTried] = useState(false)
   const physicalReason = type === 'incremental' ? 'Physical mode loads existing data; an incremental-only job has none to load.' : null
-  // The wizard sends a start only for incremental jobs, so the type and mode are what can contradict here.
-  const settingsProblem = contradictorySettings({ type, mode, start: null, source: {}, target: {} })[0]?.message ?? null
   const startError =
     type !== 'incremental'
       ? null
@@ -63,7 +61,7 @@ export function TypeStep() {
       onSubmit={(e) => {
         e.preventDefault()
         setTried(true)
-        if (!startError && !settingsProblem) setStep(3)
+        if (!startError) setStep(3)
       }}
     >
       <fieldset className="card choice-set">
@@ -106,11 +104,6 @@ export function TypeStep() {
             )
           })}
         </div>
-        {tried && settingsProblem && (
-          <p className="field-error" role="alert">
-            {settingsProblem}
-          </p>
-        )}
       </fieldset>
 
       {type === 'incremental' && (
