@@ -58,6 +58,7 @@ export function SecretsDialog({ id, name }: { id: string; name: string }) {
       </p>
       <form
         id={`secrets-${id}`}
+        className="grid"
         onSubmit={(e) => {
           e.preventDefault()
           if (!request) return
