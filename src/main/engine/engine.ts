@@ -161,7 +161,9 @@ export function createEngine({ store, secrets }: EngineOptions) {
   /** Runs the job under its lease: refused (JOB_OWNED_ELSEWHERE) while another live process holds it. */
   function launch(job: StoredJob, options: RunOptions = {}): RunningJob {
     let run: RunningJob | null = null
+    let owned = true
     const lease = takeJobLease(store, job, () => {
+      owned = false
       log(
         job.id,
         'error',
@@ -181,14 +183,15 @@ export function createEngine({ store, secrets }: EngineOptions) {
     }
     try {
       run = startRunner(job, configWithSecrets(job), {
-      store,
-      log: (jobId, level, message, code) => void log(jobId, level, message, code ?? null),
-      stageChanged: (jobId, stage, status, error) => {
-        events.emit('job:stageChanged', { jobId, stage, status, error: error ? error.toShape() : null })
-        events.emit('jobs:changed', { jobId, change: 'updated' })
-      },
-      progress: (progress) => events.emit('job:progress', progress),
-    }, options)
+        store,
+        log: (jobId, level, message, code) => void log(jobId, level, message, code ?? null),
+        stageChanged: (jobId, stage, status, error) => {
+          events.emit('job:stageChanged', { jobId, stage, status, error: error ? error.toShape() : null })
+          events.emit('jobs:changed', { jobId, change: 'updated' })
+        },
+        progress: (progress) => events.emit('job:progress', progress),
+        ownsJob: () => owned,
+      }, options)
     } catch (error) {
       lease.release()
       throw error

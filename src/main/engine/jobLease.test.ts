@@ -1,8 +1,15 @@
 import { hostname } from 'node:os'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { jobConfigSchema } from '../../shared/domain/job'
 import { openJobStore, type JobLease } from '../store/jobStore'
-import { jobOwnedElsewhere, leaseAbandonment, leaseExpiryMs, liveLeaseHolder, takeJobLease } from './jobLease'
+import {
+  jobOwnedElsewhere,
+  leaseAbandonment,
+  leaseExpiryMs,
+  leaseRenewMs,
+  liveLeaseHolder,
+  takeJobLease,
+} from './jobLease'
 
 const at = Date.parse('2026-01-01T10:00:00.000Z')
 const lease = (over: Partial<JobLease> = {}): JobLease => ({
@@ -66,5 +73,29 @@ describe('takeJobLease', () => {
     held.release()
     expect(store.getLease(job.id)).toBeNull()
     store.close()
+  })
+
+  it('renews while it runs, and says once when another owner took the job over', () => {
+    vi.useFakeTimers()
+    try {
+      const store = openJobStore(':memory:')
+      const job = store.createJob(config)
+      const lost: number[] = []
+      const held = takeJobLease(store, job, () => lost.push(Date.now()))
+      const first = store.getLease(job.id)!.renewedAt
+      vi.setSystemTime(Date.now() + leaseRenewMs)
+      vi.advanceTimersByTime(leaseRenewMs)
+      expect(store.getLease(job.id)!.renewedAt > first).toBe(true)
+      expect(lost).toEqual([])
+      // Another host judged this lease abandoned and took it.
+      store.acquireLease(job.id, { owner: 'other-host', pid: 7, host: 'desktop' }, () => true)
+      vi.advanceTimersByTime(leaseRenewMs * 3)
+      expect(lost).toHaveLength(1)
+      held.release()
+      expect(store.getLease(job.id)?.owner).toBe('other-host')
+      store.close()
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })
