@@ -109,6 +109,8 @@ describe('engine start-up after a restart', () => {
       const fourth = createEngine({ store: openJobStore(path), secrets: memoryOnlySecrets })
       expect(fourth.getJob(job.id).status).toBe('running')
       expect(() => fourth.startJob(job.id, {}, { 'source.password': 'x' })).toThrow(expect.objectContaining({ code: 'JOB_OWNED_ELSEWHERE' }))
+      // Pause names the owner instead of "is not running (it is running)".
+      await expect(fourth.pauseJob(job.id)).rejects.toMatchObject({ code: 'JOB_OWNED_ELSEWHERE' })
       fourth.close()
     } finally {
       rmSync(dir, { recursive: true, force: true })

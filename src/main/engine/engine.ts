@@ -406,6 +406,8 @@ export function createEngine({ store, secrets }: EngineOptions) {
     async pauseJob(idOrName: string): Promise<{ paused: true }> {
       const job = requireJob(idOrName)
       const run = running.get(job.id)
+      // Another process's run is paused where it runs: this one cannot reach it.
+      if (!run) requireNoOtherOwner(job)
       if (!run) {
         throw new CutoverError({
           code: 'JOB_NOT_RUNNING',
