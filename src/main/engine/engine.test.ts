@@ -111,6 +111,8 @@ describe('engine start-up after a restart', () => {
       expect(() => fourth.startJob(job.id, {}, { 'source.password': 'x' })).toThrow(expect.objectContaining({ code: 'JOB_OWNED_ELSEWHERE' }))
       // Pause names the owner instead of "is not running (it is running)".
       await expect(fourth.pauseJob(job.id)).rejects.toMatchObject({ code: 'JOB_OWNED_ELSEWHERE' })
+      await expect(fourth.deleteJob(job.id)).rejects.toMatchObject({ code: 'JOB_OWNED_ELSEWHERE' })
+      expect(fourth.store.getJob(job.id)).not.toBeNull()
       fourth.close()
     } finally {
       rmSync(dir, { recursive: true, force: true })

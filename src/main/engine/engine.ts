@@ -276,10 +276,12 @@ export function createEngine({ store, secrets }: EngineOptions) {
     /** The secret as entered, for the engine's own connections only; never part of any response. */
     readSecret,
 
-    /** Deletes a job in any state (a running one is stopped first); irreversible. */
+    /** Deletes a job in any state (a running one is stopped first; one another process runs is refused); irreversible. */
     async deleteJob(idOrName: string): Promise<{ deleted: true }> {
       const job = requireJob(idOrName)
       const run = running.get(job.id)
+      // Deleting under another process's run would pull its rows from under it: that process stops it first.
+      if (!run) requireNoOtherOwner(job)
       if (run) {
         run.pause()
         await run.done
