@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { jobConfigSchema } from '../../shared/domain/job'
 import { openJobStore } from '../store/jobStore'
 import { createEngine } from './engine'
@@ -116,6 +116,36 @@ describe('engine start-up after a restart', () => {
       fourth.close()
     } finally {
       rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('finds a run of another process that died while this engine is open: at once on Pause, else within a sweep', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
+    const engine = createEngine({ store: openJobStore(':memory:'), secrets: memoryOnlySecrets })
+    try {
+      const kill = (name: string) => {
+        const job = engine.createJob({ ...config, name })
+        engine.store.updateJob(job.id, { status: 'running', stage: 'existing' })
+        engine.store.acquireLease(job.id, { owner: `cli-${name}`, pid: 2 ** 30, host: hostname() }, () => false)
+        return job.id
+      }
+      const paused = kill('paused-one')
+      await expect(engine.pauseJob(paused)).rejects.toMatchObject({
+        code: 'JOB_NOT_RUNNING',
+        message: 'The job "paused-one" is not running (it is interrupted).',
+      })
+      const swept = kill('swept-one')
+      const changes: string[] = []
+      engine.events.subscribe((channel, payload) => {
+        if (channel === 'jobs:changed') changes.push((payload as { jobId: string }).jobId)
+      })
+      expect(engine.getJob(swept).status).toBe('running')
+      vi.advanceTimersByTime(10_000)
+      expect(engine.getJob(swept).status).toBe('interrupted')
+      expect(changes).toEqual([swept])
+    } finally {
+      engine.close()
+      vi.useRealTimers()
     }
   })
 })

@@ -28,7 +28,7 @@ import { discoverObjects } from './connect/discovery'
 import { openSession } from './connect/openSession'
 import { detectServer } from './connect/serverInfo'
 import { testConnection } from './connect/testConnection'
-import { leaseAbandonment, liveLeaseHolder, jobOwnedElsewhere, takeJobLease } from './jobLease'
+import { leaseAbandonment, leaseRenewMs, liveLeaseHolder, jobOwnedElsewhere, takeJobLease } from './jobLease'
 
 export interface EngineOptions {
   store: JobStore
@@ -54,6 +54,9 @@ const secretLabels: Record<SecretName, string> = {
   'target.ssh.password': 'target SSH password',
   'target.ssh.passphrase': 'target SSH key passphrase',
 }
+
+/** How often an engine looks for jobs another process left running when it died. */
+const orphanSweepMs = 2 * leaseRenewMs
 
 export function jobNotFound(id: string): CutoverError {
   return new CutoverError({
@@ -220,16 +223,32 @@ export function createEngine({ store, secrets }: EngineOptions) {
     return entry
   }
 
-  // A job stored as running whose owner is gone (this host's process ended, or the lease went silent) was stopped
-  // without pausing: it is resumable from its checkpoints, not running.
-  for (const job of store.interruptOrphanedJobs((held) => leaseAbandonment(held) !== null)) {
-    log(
-      job.id,
-      'warning',
-      `The job was running (stage ${job.stage ?? 'none'}) when the process running it stopped without pausing it; it is interrupted and resumes from its checkpoints.`,
-      'JOB_INTERRUPTED',
-    )
+  /**
+   * A job stored as running whose owner is gone (this host's process ended, or the lease went silent) was stopped
+   * without pausing: it becomes interrupted, resumable from its checkpoints. At start-up, and every few seconds
+   * for runs of other processes (a CLI run killed while this app is open).
+   */
+  function interruptOrphans(): void {
+    for (const job of store.interruptOrphanedJobs((held) => leaseAbandonment(held) !== null)) {
+      log(
+        job.id,
+        'warning',
+        `The job was running (stage ${job.stage ?? 'none'}) when the process running it stopped without pausing it; it is interrupted and resumes from its checkpoints.`,
+        'JOB_INTERRUPTED',
+      )
+      events.emit('job:stageChanged', { jobId: job.id, stage: job.stage, status: job.status, error: null })
+      events.emit('jobs:changed', { jobId: job.id, change: 'updated' })
+    }
   }
+  interruptOrphans()
+  const orphanSweep = setInterval(() => {
+    try {
+      interruptOrphans()
+    } catch {
+      // A busy store: the next sweep tries again.
+    }
+  }, orphanSweepMs)
+  orphanSweep.unref()
 
   return {
     events,
@@ -408,12 +427,14 @@ export function createEngine({ store, secrets }: EngineOptions) {
     async pauseJob(idOrName: string): Promise<{ paused: true }> {
       const job = requireJob(idOrName)
       const run = running.get(job.id)
-      // Another process's run is paused where it runs: this one cannot reach it.
-      if (!run) requireNoOtherOwner(job)
       if (!run) {
+        // Another process's run is paused where it runs: this one cannot reach it.
+        requireNoOtherOwner(job)
+        // Stored as running with no live owner: say what it really is.
+        if (job.status === 'running') interruptOrphans()
         throw new CutoverError({
           code: 'JOB_NOT_RUNNING',
-          message: `The job "${job.name}" is not running (it is ${job.status}).`,
+          message: `The job "${job.name}" is not running (it is ${requireJob(job.id).status}).`,
           workaround: 'Only a running job can be paused.',
         })
       }
@@ -470,6 +491,7 @@ export function createEngine({ store, secrets }: EngineOptions) {
     },
 
     close(): void {
+      clearInterval(orphanSweep)
       for (const run of precheckRuns.values()) run.abort()
       store.close()
     },

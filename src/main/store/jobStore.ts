@@ -483,6 +483,8 @@ export function openJobStore(path: string) {
      * in one IMMEDIATE transaction (a run starting meanwhile either holds its lease already or sees the new status).
      */
     interruptOrphanedJobs(isStale: (held: JobLease) => boolean): StoredJob[] {
+      // Read first: the write lock is taken only when some job is stored as running.
+      if (!db.prepare("SELECT 1 FROM jobs WHERE status = 'running' LIMIT 1").get()) return []
       return db
         .transaction((): StoredJob[] => {
           const orphans: StoredJob[] = []
