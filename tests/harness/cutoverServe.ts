@@ -13,9 +13,11 @@ export interface ServedApp {
   stop(): Promise<void>
 }
 
-export async function serveApp(): Promise<ServedApp> {
+/** `prepareStore`: writes the store (path given) before the bridge opens it, as a previous run would have left it. */
+export async function serveApp(options: { prepareStore?: (storePath: string) => void } = {}): Promise<ServedApp> {
   const cli = resolve(__dirname, '../../out/cli/cutover.js')
   const storeDir = mkdtempSync(join(tmpdir(), 'cutover-e2e-'))
+  options.prepareStore?.(join(storeDir, 'cutover.db'))
   const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--store', join(storeDir, 'cutover.db')], {
     stdio: ['ignore', 'pipe', 'pipe'],
   })

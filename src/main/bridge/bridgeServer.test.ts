@@ -109,6 +109,18 @@ describe('browser bridge', () => {
     expect(created).toMatchObject({ envelope: { ok: true, value: { name: 'via-bridge' } } })
     expect(JSON.stringify(created)).not.toContain('pw-x')
     expect(await changed).toMatchObject({ payload: { change: 'created' } })
+    // The job schema's own refinement: contradictory settings are refused with the reason.
+    ws.send(
+      JSON.stringify({
+        kind: 'invoke',
+        id: 4,
+        channel: 'job:create',
+        payload: { config: { name: 'contradiction', type: 'incremental', mode: 'physical', source: { host: 'a', user: 'u' }, target: { host: 'b', user: 'r' } } },
+      }),
+    )
+    const refused = await nextMessage(ws, (m) => m.kind === 'result' && m.id === 4)
+    expect(refused).toMatchObject({ envelope: { ok: false, error: { code: 'IPC_INVALID_PAYLOAD' } } })
+    expect(JSON.stringify(refused)).toContain('an incremental job copies none')
     ws.close()
   })
 

@@ -1,5 +1,8 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
-import { describe, expect, it } from 'vitest'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { hostname, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it, vi } from 'vitest'
 import { jobConfigSchema } from '../../shared/domain/job'
 import { openJobStore } from '../store/jobStore'
 import { createEngine } from './engine'
@@ -68,5 +71,81 @@ describe('engine secrets', () => {
     off()
     expect(seen).toEqual(['job:log', 'jobs:changed', 'jobs:changed'])
     engine.close()
+  })
+})
+
+describe('engine start-up after a restart', () => {
+  it('makes a running job whose process is gone interrupted, and asks for the passwords it kept in memory only', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cutover-engine-'))
+    try {
+      const path = join(dir, 'cutover.db')
+      const before = createEngine({ store: openJobStore(path), secrets: memoryOnlySecrets })
+      const job = before.createJob(config)
+      before.store.updateJob(job.id, { status: 'running', stage: 'existing' })
+      // The process that ran it is gone: a pid above the kernel's pid_max, on this host.
+      before.store.acquireLease(job.id, { owner: 'gone', pid: 2 ** 30, host: hostname() }, () => false)
+      before.close()
+
+      const engine = createEngine({ store: openJobStore(path), secrets: memoryOnlySecrets })
+      const detail = engine.getJob(job.id)
+      expect(detail).toMatchObject({ status: 'interrupted', stage: 'existing' })
+      expect(detail.missingSecrets).toEqual(['source.password', 'source.ssh.password', 'target.password'])
+      expect(engine.store.getLease(job.id)).toBeNull()
+      expect(engine.listEvents(job.id, { minLevel: 'warning' }).map((e) => e.code)).toContain('JOB_INTERRUPTED')
+      await expect(engine.pauseJob(job.id)).rejects.toMatchObject({ code: 'JOB_NOT_RUNNING' })
+      expect(() => engine.startJob(job.id)).toThrow(expect.objectContaining({ code: 'JOB_SECRETS_MISSING' }))
+      expect(() => engine.startJob(job.id, {}, { 'source.password': 'source-pw' })).toThrow(
+        /needs its source SSH password, target password again/,
+      )
+      expect(engine.getJob(job.id).missingSecrets).toEqual(['source.ssh.password', 'target.password'])
+      expect(engine.getJob(job.id).status).toBe('interrupted')
+      engine.close()
+
+      // A live owner (this process) keeps its job running through another engine's start-up.
+      const third = createEngine({ store: openJobStore(path), secrets: memoryOnlySecrets })
+      third.store.updateJob(job.id, { status: 'running' })
+      third.store.acquireLease(job.id, { owner: 'live', pid: process.pid, host: hostname() }, () => true)
+      third.close()
+      const fourth = createEngine({ store: openJobStore(path), secrets: memoryOnlySecrets })
+      expect(fourth.getJob(job.id).status).toBe('running')
+      expect(() => fourth.startJob(job.id, {}, { 'source.password': 'x' })).toThrow(expect.objectContaining({ code: 'JOB_OWNED_ELSEWHERE' }))
+      // Pause names the owner instead of "is not running (it is running)".
+      await expect(fourth.pauseJob(job.id)).rejects.toMatchObject({ code: 'JOB_OWNED_ELSEWHERE' })
+      await expect(fourth.deleteJob(job.id)).rejects.toMatchObject({ code: 'JOB_OWNED_ELSEWHERE' })
+      expect(fourth.store.getJob(job.id)).not.toBeNull()
+      fourth.close()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('finds a run of another process that died while this engine is open: at once on Pause, else within a sweep', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
+    const engine = createEngine({ store: openJobStore(':memory:'), secrets: memoryOnlySecrets })
+    try {
+      const kill = (name: string) => {
+        const job = engine.createJob({ ...config, name })
+        engine.store.updateJob(job.id, { status: 'running', stage: 'existing' })
+        engine.store.acquireLease(job.id, { owner: `cli-${name}`, pid: 2 ** 30, host: hostname() }, () => false)
+        return job.id
+      }
+      const paused = kill('paused-one')
+      await expect(engine.pauseJob(paused)).rejects.toMatchObject({
+        code: 'JOB_NOT_RUNNING',
+        message: 'The job "paused-one" is not running (it is interrupted).',
+      })
+      const swept = kill('swept-one')
+      const changes: string[] = []
+      engine.events.subscribe((channel, payload) => {
+        if (channel === 'jobs:changed') changes.push((payload as { jobId: string }).jobId)
+      })
+      expect(engine.getJob(swept).status).toBe('running')
+      vi.advanceTimersByTime(10_000)
+      expect(engine.getJob(swept).status).toBe('interrupted')
+      expect(changes).toEqual([swept])
+    } finally {
+      engine.close()
+      vi.useRealTimers()
+    }
   })
 })

@@ -6,7 +6,8 @@ import type { CutoverErrorShape } from '../../shared/domain/errors'
 import { CutoverError } from '../../shared/domain/errors'
 import type { JobLogEntry, LogLevel } from '../../shared/domain/events'
 import { toPublicProfile } from '../../shared/domain/connection'
-import type { JobConfig, JobDetail, JobSummary } from '../../shared/domain/job'
+import type { JobConfig, JobDetail, JobSecretName, JobSecrets, JobSummary } from '../../shared/domain/job'
+import { jobSecretNames } from '../../shared/domain/job'
 import type { JobStore, StoredJob } from '../store/jobStore'
 import type { EngineEvents } from './engineEvents'
 import { createEngineEvents } from './engineEvents'
@@ -27,6 +28,7 @@ import { discoverObjects } from './connect/discovery'
 import { openSession } from './connect/openSession'
 import { detectServer } from './connect/serverInfo'
 import { testConnection } from './connect/testConnection'
+import { leaseAbandonment, leaseRenewMs, liveLeaseHolder, jobOwnedElsewhere, takeJobLease } from './jobLease'
 
 export interface EngineOptions {
   store: JobStore
@@ -34,15 +36,27 @@ export interface EngineOptions {
 }
 
 /** Secret fields of a job config, by the name they are stored under. */
-const secretFields = {
+const secretFields: Record<JobSecretName, (c: JobConfig) => string | undefined> = {
   'source.password': (c: JobConfig) => c.source.password,
   'target.password': (c: JobConfig) => c.target.password,
   'source.ssh.password': (c: JobConfig) => c.source.ssh?.password,
   'source.ssh.passphrase': (c: JobConfig) => c.source.ssh?.passphrase,
   'target.ssh.password': (c: JobConfig) => c.target.ssh?.password,
   'target.ssh.passphrase': (c: JobConfig) => c.target.ssh?.passphrase,
-} as const
-type SecretName = keyof typeof secretFields
+}
+type SecretName = JobSecretName
+
+const secretLabels: Record<SecretName, string> = {
+  'source.password': 'source password',
+  'target.password': 'target password',
+  'source.ssh.password': 'source SSH password',
+  'source.ssh.passphrase': 'source SSH key passphrase',
+  'target.ssh.password': 'target SSH password',
+  'target.ssh.passphrase': 'target SSH key passphrase',
+}
+
+/** How often an engine looks for jobs another process left running when it died. */
+const orphanSweepMs = 2 * leaseRenewMs
 
 export function jobNotFound(id: string): CutoverError {
   return new CutoverError({
@@ -73,6 +87,14 @@ export function createEngine({ store, secrets }: EngineOptions) {
     const names = new Set<string>(store.sealedSecretNames(jobId))
     for (const name of memorySecrets.get(jobId)?.keys() ?? []) names.add(name)
     return names
+  }
+
+  /** Secrets the job was given in a process that could only hold them in memory, and that this process lacks. */
+  function missingSecrets(jobId: string): SecretName[] {
+    const held = storedSecretNames(jobId)
+    return store
+      .unsealedSecretNames(jobId)
+      .filter((name): name is SecretName => (jobSecretNames as readonly string[]).includes(name) && !held.has(name))
   }
 
   function summary(job: StoredJob): JobSummary {
@@ -114,35 +136,84 @@ export function createEngine({ store, secrets }: EngineOptions) {
   const precheckRuns = new Map<string, AbortController>()
   /** Seals the config's secrets where the host can, else holds them in memory for this process. */
   function keepSecrets(jobId: string, config: JobConfig): void {
+    const values: JobSecrets = {}
     for (const [name, read] of Object.entries(secretFields) as [SecretName, (c: JobConfig) => string | undefined][]) {
-      const value = read(config)
+      values[name] = read(config)
+    }
+    keepSecretValues(jobId, values)
+  }
+
+  function keepSecretValues(jobId: string, values: JobSecrets): void {
+    const unsealed: SecretName[] = []
+    for (const [name, value] of Object.entries(values) as [SecretName, string | undefined][]) {
       if (value === undefined || value === '') continue
       if (secrets.atRest) store.saveSealedSecret(jobId, name, secrets.seal(value))
       else {
         const held = memorySecrets.get(jobId) ?? new Map<SecretName, string>()
         held.set(name, value)
         memorySecrets.set(jobId, held)
+        unsealed.push(name)
       }
     }
+    // Only the names: a later process (after a restart) knows which to ask for.
+    if (unsealed.length > 0) store.recordUnsealedSecrets(jobId, unsealed)
   }
 
   const running = new Map<string, RunningJob>()
 
+  /** Runs the job under its lease: refused (JOB_OWNED_ELSEWHERE) while another live process holds it. */
   function launch(job: StoredJob, options: RunOptions = {}): RunningJob {
-    const run = startRunner(job, configWithSecrets(job), {
-      store,
-      log: (jobId, level, message, code) => void log(jobId, level, message, code ?? null),
-      stageChanged: (jobId, stage, status, error) => {
-        events.emit('job:stageChanged', { jobId, stage, status, error: error ? error.toShape() : null })
-        events.emit('jobs:changed', { jobId, change: 'updated' })
-      },
-      progress: (progress) => events.emit('job:progress', progress),
-    }, options)
-    running.set(job.id, run)
-    void run.done.finally(() => {
-      if (running.get(job.id) === run) running.delete(job.id)
+    let run: RunningJob | null = null
+    let owned = true
+    const lease = takeJobLease(store, job, () => {
+      owned = false
+      log(
+        job.id,
+        'error',
+        'Another process took this job over (this one had not renewed its lease in time, as after a long sleep); this run stops and leaves the job to it.',
+        'JOB_LEASE_LOST',
+      )
+      run?.pause()
     })
-    return run
+    if (lease.takenOver) {
+      const { lease: previous, reason } = lease.takenOver
+      log(
+        job.id,
+        'warning',
+        `Took the job over from process ${previous.pid} on ${previous.host} (owner since ${previous.acquiredAt}): ${reason}.`,
+        'JOB_LEASE_TAKEN_OVER',
+      )
+    }
+    try {
+      run = startRunner(job, configWithSecrets(job), {
+        store,
+        log: (jobId, level, message, code) => void log(jobId, level, message, code ?? null),
+        stageChanged: (jobId, stage, status, error) => {
+          events.emit('job:stageChanged', { jobId, stage, status, error: error ? error.toShape() : null })
+          events.emit('jobs:changed', { jobId, change: 'updated' })
+        },
+        progress: (progress) => events.emit('job:progress', progress),
+        ownsJob: () => owned,
+      }, options)
+    } catch (error) {
+      lease.release()
+      throw error
+    }
+    const started = run
+    running.set(job.id, started)
+    // The outcome is written before `done` settles, so the lease covers the run's last status write.
+    void started.done.finally(() => {
+      lease.release()
+      if (running.get(job.id) === started) running.delete(job.id)
+    })
+    return started
+  }
+
+  /** JOB_OWNED_ELSEWHERE when another live process runs the job (this process's own runs are in `running`). */
+  function requireNoOtherOwner(job: StoredJob): void {
+    if (running.has(job.id)) return
+    const holder = liveLeaseHolder(store, job.id)
+    if (holder) throw jobOwnedElsewhere(job.name, holder)
   }
 
 
@@ -151,6 +222,33 @@ export function createEngine({ store, secrets }: EngineOptions) {
     events.emit('job:log', entry)
     return entry
   }
+
+  /**
+   * A job stored as running whose owner is gone (this host's process ended, or the lease went silent) was stopped
+   * without pausing: it becomes interrupted, resumable from its checkpoints. At start-up, and every few seconds
+   * for runs of other processes (a CLI run killed while this app is open).
+   */
+  function interruptOrphans(): void {
+    for (const job of store.interruptOrphanedJobs((held) => leaseAbandonment(held) !== null)) {
+      log(
+        job.id,
+        'warning',
+        `The job was running (stage ${job.stage ?? 'none'}) when the process running it stopped without pausing it; it is interrupted and resumes from its checkpoints.`,
+        'JOB_INTERRUPTED',
+      )
+      events.emit('job:stageChanged', { jobId: job.id, stage: job.stage, status: job.status, error: null })
+      events.emit('jobs:changed', { jobId: job.id, change: 'updated' })
+    }
+  }
+  interruptOrphans()
+  const orphanSweep = setInterval(() => {
+    try {
+      interruptOrphans()
+    } catch {
+      // A busy store: the next sweep tries again.
+    }
+  }, orphanSweepMs)
+  orphanSweep.unref()
 
   return {
     events,
@@ -174,6 +272,7 @@ export function createEngine({ store, secrets }: EngineOptions) {
         },
         finishedAt: job.finishedAt,
         lastError: job.lastError,
+        missingSecrets: missingSecrets(job.id),
       }
     },
 
@@ -196,10 +295,12 @@ export function createEngine({ store, secrets }: EngineOptions) {
     /** The secret as entered, for the engine's own connections only; never part of any response. */
     readSecret,
 
-    /** Deletes a job in any state (a running one is stopped first); irreversible. */
+    /** Deletes a job in any state (a running one is stopped first; one another process runs is refused); irreversible. */
     async deleteJob(idOrName: string): Promise<{ deleted: true }> {
       const job = requireJob(idOrName)
       const run = running.get(job.id)
+      // Deleting under another process's run would pull its rows from under it: that process stops it first.
+      if (!run) requireNoOtherOwner(job)
       if (run) {
         run.pause()
         await run.done
@@ -277,8 +378,16 @@ export function createEngine({ store, secrets }: EngineOptions) {
       keepSecrets(requireJob(idOrName).id, config)
     },
 
-    /** Starts a created job, or resumes a paused or failed one from its checkpoints. */
-    startJob(idOrName: string, options: RunOptions = {}): { started: true } {
+    /** JOB_OWNED_ELSEWHERE when another live process runs the job; lets the CLI refuse before its precheck. */
+    requireNoOtherOwner(idOrName: string): void {
+      requireNoOtherOwner(requireJob(idOrName))
+    },
+
+    /**
+     * Starts a created job, or resumes a paused, failed or interrupted one from its checkpoints. `given`: secrets
+     * entered again because this process does not hold them (see `missingSecrets` in `getJob`).
+     */
+    startJob(idOrName: string, options: RunOptions = {}, given: JobSecrets = {}): { started: true } {
       const job = requireJob(idOrName)
       if (running.has(job.id)) {
         throw new CutoverError({
@@ -292,6 +401,17 @@ export function createEngine({ store, secrets }: EngineOptions) {
           code: 'JOB_FINISHED',
           message: `The job "${job.name}" has finished; there is nothing left to run.`,
           workaround: 'Create a new job to migrate again.',
+        })
+      }
+      requireNoOtherOwner(job)
+      keepSecretValues(job.id, given)
+      const missing = missingSecrets(job.id)
+      if (missing.length > 0) {
+        throw new CutoverError({
+          code: 'JOB_SECRETS_MISSING',
+          message: `The job "${job.name}" needs its ${missing.map((n) => secretLabels[n]).join(', ')} again: they were kept in memory only, by a process that has since stopped.`,
+          workaround:
+            'Enter them when resuming (the app asks for them), or run the job file with `cutover run`, which reads them from the file, CUTOVER_SOURCE_PASSWORD / CUTOVER_TARGET_PASSWORD or a prompt.',
         })
       }
       launch(job, options)
@@ -308,9 +428,13 @@ export function createEngine({ store, secrets }: EngineOptions) {
       const job = requireJob(idOrName)
       const run = running.get(job.id)
       if (!run) {
+        // Another process's run is paused where it runs: this one cannot reach it.
+        requireNoOtherOwner(job)
+        // Stored as running with no live owner: say what it really is.
+        if (job.status === 'running') interruptOrphans()
         throw new CutoverError({
           code: 'JOB_NOT_RUNNING',
-          message: `The job "${job.name}" is not running (it is ${job.status}).`,
+          message: `The job "${job.name}" is not running (it is ${requireJob(job.id).status}).`,
           workaround: 'Only a running job can be paused.',
         })
       }
@@ -322,10 +446,10 @@ export function createEngine({ store, secrets }: EngineOptions) {
     async rescaleJob(idOrName: string, spec: JobConfig['spec']): Promise<{ rescaled: true }> {
       const job = requireJob(idOrName)
       const run = running.get(job.id)
-      if (!run && job.status !== 'paused') {
+      if (!run && job.status !== 'paused' && job.status !== 'interrupted') {
         throw new CutoverError({
           code: 'JOB_RESCALE_STATE',
-          message: `A job can be rescaled only while it is running or paused; "${job.name}" is ${job.status}.`,
+          message: `A job can be rescaled only while it is running, paused or interrupted; "${job.name}" is ${job.status}.`,
           workaround: 'Resume the job first, or create it with the spec you need.',
         })
       }
@@ -367,6 +491,7 @@ export function createEngine({ store, secrets }: EngineOptions) {
     },
 
     close(): void {
+      clearInterval(orphanSweep)
       for (const run of precheckRuns.values()) run.abort()
       store.close()
     },

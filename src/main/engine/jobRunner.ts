@@ -46,6 +46,11 @@ export interface RunnerHooks {
    * REPLICATE_CAUGHT_UP, and visible as a `job:progress` with stage 'incremental', lagSeconds 0 and lagBytes 0.
    */
   caughtUp?(jobId: string): void
+  /**
+   * False once another process has taken the job over (this run's lease lapsed): the run then stops without
+   * writing the job's stage or status, which are the new owner's. Absent: the run always owns the job.
+   */
+  ownsJob?(): boolean
 }
 
 export interface RunningJob {
@@ -90,6 +95,7 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
   const log = (level: LogLevel, message: string, code?: string) => hooks.log(job.id, level, message, code)
 
   const setStage = (stage: Stage | null, status: JobStatus, error: CutoverError | null = null) => {
+    if (hooks.ownsJob?.() === false) return
     const patch: Parameters<JobStore['updateJob']>[1] = { stage, status, lastError: error ? error.toShape() : null }
     if (status === 'running' && !hooks.store.getJob(job.id)?.startedAt) patch.startedAt = new Date().toISOString()
     if (status === 'finished') patch.finishedAt = new Date().toISOString()
@@ -97,7 +103,7 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
     hooks.stageChanged(job.id, stage, status, error)
   }
 
-  /** Status the job had in the store when this run began: 'running' means the last run ended abruptly. */
+  /** Status the job had in the store when this run began: 'running' or 'interrupted' means the last run ended abruptly. */
   let previousStatus: JobStatus | null = null
 
   async function run(signal: AbortSignal): Promise<JobOutcome> {
@@ -273,7 +279,8 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
       }
       setStage('incremental', 'running')
       const safeMode: SafeMode = createSafeMode({ always: options.safeMode })
-      if (previousStatus === 'running') safeMode.enableFor(60_000, 'the previous run stopped abruptly')
+      if (previousStatus === 'running' || previousStatus === 'interrupted')
+        safeMode.enableFor(60_000, 'the previous run stopped abruptly')
       const resume = hooks.store.getPosition(job.id, 'resume')
       if (resume) safeMode.enableUntil(resume, 'the existing data was copied from more than one snapshot')
       const caps: TargetCapabilities = await readTargetCapabilities(targetControl, targetInfo, {

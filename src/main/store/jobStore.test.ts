@@ -13,7 +13,7 @@ const config = jobConfigSchema.parse({
     host: 'db.internal',
     user: 'migrator',
     password: 'pw-source',
-    ssh: { host: 'bastion', user: 'ops', passphrase: 'pp-ssh' },
+    ssh: { host: 'bastion', user: 'ops', privateKey: '/home/ops/.ssh/id_ed25519', passphrase: 'pp-ssh' },
   },
   target: { host: 'tidb', user: 'root', password: 'pw-target' },
   type: 'existing',
@@ -58,7 +58,12 @@ describe('job store', () => {
     const store = openJobStore(path)
     const job = store.createJob(config)
     expect(job.config.source.password).toBeUndefined()
-    expect(job.config.source.ssh).toEqual({ host: 'bastion', port: 22, user: 'ops' })
+    expect(job.config.source.ssh).toEqual({
+      host: 'bastion',
+      port: 22,
+      privateKey: '/home/ops/.ssh/id_ed25519',
+      user: 'ops',
+    })
     store.close()
     const bytes = readFileSync(path).toString('latin1') + readFileSync(`${path}-wal`, { flag: 'a+' }).toString('latin1')
     for (const secret of ['pw-source', 'pw-target', 'pp-ssh']) expect(bytes).not.toContain(secret)
@@ -135,5 +140,84 @@ describe('job store', () => {
       'event 30',
     ])
     store.close()
+  })
+
+  describe('job leases', () => {
+    const a = { owner: 'run-a', pid: 101, host: 'laptop' }
+    const b = { owner: 'run-b', pid: 202, host: 'laptop' }
+    const alive = () => false
+    const stale = () => true
+
+    it('gives a free lease to the first claim and refuses a second owner while the first is alive', () => {
+      const store = openJobStore(':memory:')
+      const job = store.createJob(config)
+      expect(store.acquireLease(job.id, a, alive)).toEqual({ acquired: true, takenOver: null })
+      const refused = store.acquireLease(job.id, b, alive)
+      expect(refused).toMatchObject({ acquired: false, holder: { owner: 'run-a', pid: 101, host: 'laptop' } })
+      // The holder claiming again keeps it.
+      expect(store.acquireLease(job.id, a, alive)).toEqual({ acquired: true, takenOver: null })
+      store.close()
+    })
+
+    it('of two stores on one file claiming at once, exactly one gets the lease', () => {
+      const path = tempStorePath()
+      const first = openJobStore(path)
+      const job = first.createJob(config)
+      const second = openJobStore(path)
+      const outcomes = [first.acquireLease(job.id, a, alive), second.acquireLease(job.id, b, alive)]
+      expect(outcomes.filter((o) => o.acquired)).toHaveLength(1)
+      expect(second.getLease(job.id)?.owner).toBe('run-a')
+      first.close()
+      second.close()
+    })
+
+    it('takes over a stale lease and reports whose it was; renewal then fails for the old owner', () => {
+      const store = openJobStore(':memory:')
+      const job = store.createJob(config)
+      store.acquireLease(job.id, a, alive)
+      const judged: string[] = []
+      const outcome = store.acquireLease(job.id, b, (held) => {
+        judged.push(held.owner)
+        return stale()
+      })
+      expect(judged).toEqual(['run-a'])
+      expect(outcome).toMatchObject({ acquired: true, takenOver: { owner: 'run-a', pid: 101 } })
+      expect(store.renewLease(job.id, 'run-a')).toBe(false)
+      expect(store.renewLease(job.id, 'run-b')).toBe(true)
+      store.releaseLease(job.id, 'run-a')
+      expect(store.getLease(job.id)?.owner).toBe('run-b')
+      store.releaseLease(job.id, 'run-b')
+      expect(store.getLease(job.id)).toBeNull()
+      store.close()
+    })
+
+    it("marks running jobs whose owner is gone as interrupted, and leaves a live owner's job running", () => {
+      const store = openJobStore(':memory:')
+      const orphan = store.createJob(config)
+      const owned = store.createJob({ ...config, name: 'owned' })
+      const unleased = store.createJob({ ...config, name: 'unleased' })
+      const paused = store.createJob({ ...config, name: 'paused' })
+      for (const job of [orphan, owned, unleased]) store.updateJob(job.id, { status: 'running', stage: 'existing' })
+      store.updateJob(paused.id, { status: 'paused' })
+      store.acquireLease(orphan.id, a, alive)
+      store.acquireLease(owned.id, b, alive)
+      const interrupted = store.interruptOrphanedJobs((held) => held.owner === 'run-a')
+      expect(interrupted.map((j) => j.name).sort()).toEqual(['crm', 'unleased'])
+      expect(store.getJob(orphan.id)).toMatchObject({ status: 'interrupted', stage: 'existing' })
+      expect(store.getLease(orphan.id)).toBeNull()
+      expect(store.getJob(owned.id)?.status).toBe('running')
+      expect(store.getLease(owned.id)?.owner).toBe('run-b')
+      expect(store.getJob(paused.id)?.status).toBe('paused')
+      store.close()
+    })
+
+    it('records the names of unsealed secrets, never their values', () => {
+      const store = openJobStore(':memory:')
+      const job = store.createJob(config)
+      store.recordUnsealedSecrets(job.id, ['target.password', 'source.password'])
+      store.recordUnsealedSecrets(job.id, ['source.password'])
+      expect(store.unsealedSecretNames(job.id)).toEqual(['source.password', 'target.password'])
+      store.close()
+    })
   })
 })

@@ -62,6 +62,23 @@ export interface ReplicationState {
   safeUntil: { file: string; position: number } | null
 }
 
+/** Who runs a job: one process at a time (migration 5). */
+export interface JobLease {
+  owner: string
+  pid: number
+  host: string
+  acquiredAt: string
+  renewedAt: string
+}
+
+export type LeaseClaim = Pick<JobLease, 'owner' | 'pid' | 'host'>
+
+/**
+ * `takenOver`: the lease another owner held and that `isStale` judged abandoned (null when it was free or ours).
+ * `holder`: the live owner that keeps the job.
+ */
+export type LeaseOutcome = { acquired: true; takenOver: JobLease | null } | { acquired: false; holder: JobLease }
+
 export type JobPatch = Partial<
   Pick<StoredJob, 'status' | 'stage' | 'lastError' | 'lagSeconds' | 'startedAt' | 'finishedAt'>
 >
@@ -167,6 +184,17 @@ export function openJobStore(path: string) {
     const row = statements.jobById.get(id)
     if (!row) throw new Error(`no job with id ${id}`)
     return toJob(row)
+  }
+
+  function readLease(jobId: string): JobLease | null {
+    const row = db
+      .prepare<[string], { owner: string; pid: number; host: string; acquired_at: string; renewed_at: string }>(
+        'SELECT owner, pid, host, acquired_at, renewed_at FROM job_leases WHERE job_id = ?',
+      )
+      .get(jobId)
+    return row
+      ? { owner: row.owner, pid: row.pid, host: row.host, acquiredAt: row.acquired_at, renewedAt: row.renewed_at }
+      : null
   }
 
   return {
@@ -410,6 +438,80 @@ export function openJobStore(path: string) {
       db.prepare(
         'UPDATE replication_state SET safe_until_file = ?, safe_until_position = ?, updated_at = ? WHERE job_id = ?',
       ).run(position?.file ?? null, position?.position ?? null, now(), jobId)
+    },
+
+    /**
+     * Takes the job's lease unless another owner holds it and `isStale` says that owner is alive. The read and the
+     * write are one IMMEDIATE transaction (the database's write lock is held from the read on), so of two processes
+     * claiming at once exactly one gets it.
+     */
+    acquireLease(jobId: string, claim: LeaseClaim, isStale: (held: JobLease) => boolean): LeaseOutcome {
+      return db
+        .transaction((): LeaseOutcome => {
+          const held = readLease(jobId)
+          if (held && held.owner !== claim.owner && !isStale(held)) return { acquired: false, holder: held }
+          const time = now()
+          db.prepare(
+            `INSERT INTO job_leases (job_id, owner, pid, host, acquired_at, renewed_at) VALUES (?, ?, ?, ?, ?, ?)
+             ON CONFLICT (job_id) DO UPDATE SET owner = excluded.owner, pid = excluded.pid, host = excluded.host,
+               acquired_at = excluded.acquired_at, renewed_at = excluded.renewed_at`,
+          ).run(jobId, claim.owner, claim.pid, claim.host, time, time)
+          return { acquired: true, takenOver: held && held.owner !== claim.owner ? held : null }
+        })
+        .immediate()
+    },
+
+    /** Moves the lease's renewal time on; false when `owner` no longer holds it (released, or taken over). */
+    renewLease(jobId: string, owner: string): boolean {
+      return (
+        db.prepare('UPDATE job_leases SET renewed_at = ? WHERE job_id = ? AND owner = ?').run(now(), jobId, owner)
+          .changes > 0
+      )
+    },
+
+    /** Gives the lease up; a no-op when `owner` does not hold it. */
+    releaseLease(jobId: string, owner: string): void {
+      db.prepare('DELETE FROM job_leases WHERE job_id = ? AND owner = ?').run(jobId, owner)
+    },
+
+    getLease(jobId: string): JobLease | null {
+      return readLease(jobId)
+    },
+
+    /**
+     * Jobs stored as running whose lease is free or judged stale become 'interrupted', their stale leases removed,
+     * in one IMMEDIATE transaction (a run starting meanwhile either holds its lease already or sees the new status).
+     */
+    interruptOrphanedJobs(isStale: (held: JobLease) => boolean): StoredJob[] {
+      // Read first: the write lock is taken only when some job is stored as running.
+      if (!db.prepare("SELECT 1 FROM jobs WHERE status = 'running' LIMIT 1").get()) return []
+      return db
+        .transaction((): StoredJob[] => {
+          const orphans: StoredJob[] = []
+          for (const row of db.prepare<[], JobRow>("SELECT * FROM jobs WHERE status = 'running'").all()) {
+            const held = readLease(row.id)
+            if (held && !isStale(held)) continue
+            if (held) db.prepare('DELETE FROM job_leases WHERE job_id = ? AND owner = ?').run(row.id, held.owner)
+            db.prepare("UPDATE jobs SET status = 'interrupted', updated_at = ? WHERE id = ?").run(now(), row.id)
+            orphans.push(requireJob(row.id))
+          }
+          return orphans
+        })
+        .immediate()
+    },
+
+    /** Adds names of secrets held only in one process's memory (never their values). */
+    recordUnsealedSecrets(jobId: string, names: string[]): void {
+      const known = new Set(this.unsealedSecretNames(jobId))
+      for (const name of names) known.add(name)
+      db.prepare('UPDATE jobs SET unsealed_secrets = ? WHERE id = ?').run(JSON.stringify([...known].sort()), jobId)
+    },
+
+    unsealedSecretNames(jobId: string): string[] {
+      const row = db
+        .prepare<[string], { unsealed_secrets: string }>('SELECT unsealed_secrets FROM jobs WHERE id = ?')
+        .get(jobId)
+      return row ? (JSON.parse(row.unsealed_secrets) as string[]) : []
     },
 
     savePrecheckResults(jobId: string, items: Omit<PrecheckResultRow, 'runAt'>[]): void {

@@ -9,7 +9,7 @@ export const migrations: readonly string[] = [
     id          TEXT PRIMARY KEY,
     name        TEXT NOT NULL UNIQUE,
     config      TEXT NOT NULL,              -- JSON job config, passwords removed
-    status      TEXT NOT NULL,              -- 'created' | 'running' | 'paused' | 'failed' | 'finished'
+    status      TEXT NOT NULL,              -- 'created' | 'running' | 'paused' | 'failed' | 'finished' (| 'interrupted', 5)
     stage       TEXT,                       -- 'precheck' | 'schema' | 'existing' | 'incremental'
     last_error  TEXT,                       -- JSON CutoverErrorShape
     lag_seconds REAL,
@@ -89,5 +89,20 @@ export const migrations: readonly string[] = [
     statement  TEXT NOT NULL,               -- ALTER TABLE … ADD KEY …, …
     PRIMARY KEY (job_id, table_name)
   );
+  `,
+  // 5: one owner per job. A process runs a job only while it holds the job's lease, taken in one write transaction
+  // and renewed while the job runs; a lease whose process died (same host, pid gone) or that was not renewed in
+  // time is taken over. And the names of secrets a host could not seal (kept in one process's memory only), so a
+  // later process knows to ask for them again.
+  `
+  CREATE TABLE job_leases (
+    job_id      TEXT PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+    owner       TEXT NOT NULL,              -- random id of the run holding the lease
+    pid         INTEGER NOT NULL,
+    host        TEXT NOT NULL,              -- os.hostname() of the owner
+    acquired_at TEXT NOT NULL,
+    renewed_at  TEXT NOT NULL
+  );
+  ALTER TABLE jobs ADD COLUMN unsealed_secrets TEXT NOT NULL DEFAULT '[]';  -- JSON list of secret names
   `,
 ]

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { connectionSchema, type PublicConnectionProfile } from './connection'
+import { connectionSchema, type ConnectionProfileInput, type PublicConnectionProfile } from './connection'
 import type { Stage } from './errors'
 import { isSystemSchema, systemSchemaNames } from './sourceObjects'
 
@@ -7,7 +7,8 @@ export const jobTypes = ['existing', 'incremental', 'both'] as const
 export type JobType = (typeof jobTypes)[number]
 export const jobModes = ['logical', 'physical'] as const
 export type JobMode = (typeof jobModes)[number]
-export const jobStatuses = ['created', 'running', 'paused', 'failed', 'finished'] as const
+/** `interrupted`: was running when its process stopped without pausing it (closed app, killed process); resumable. */
+export const jobStatuses = ['created', 'running', 'paused', 'failed', 'finished', 'interrupted'] as const
 export type JobStatus = (typeof jobStatuses)[number]
 
 /** The seed's rule: letter first, under 60 characters, letters, digits, `_` and `-`. */
@@ -56,6 +57,57 @@ export const specSchema = z
   .strict()
 export type JobSpec = z.infer<typeof specSchema>
 
+export interface SettingContradiction {
+  /** The field that cannot be kept as written, as a path into the job config. */
+  path: (string | number)[]
+  /** Why, and what to change. */
+  message: string
+}
+
+/**
+ * Settings that are each valid but cannot go together: the engine would ignore one of them silently. The job
+ * schema refuses them, so the job file, the wizard and the bridge API all give the same reason.
+ */
+export function contradictorySettings(config: {
+  type: JobType
+  mode: JobMode
+  start: StartPosition | null
+  source: Pick<ConnectionProfileInput, 'tls' | 'ssh'>
+  target: Pick<ConnectionProfileInput, 'tls' | 'ssh'>
+}): SettingContradiction[] {
+  const found: SettingContradiction[] = []
+  if (config.type === 'incremental' && config.mode === 'physical') {
+    found.push({
+      path: ['mode'],
+      message:
+        'physical mode loads existing data, and an incremental job copies none: remove "mode: physical" (or use type both)',
+    })
+  }
+  if (config.type !== 'incremental' && config.start !== null) {
+    found.push({
+      path: ['start'],
+      message: `a start position applies to incremental jobs only, and ${config.type === 'both' ? 'a both job replicates from the snapshot of its copy' : 'an existing job copies once and never replicates'}: remove "start" (or use type incremental)`,
+    })
+  }
+  for (const side of ['source', 'target'] as const) {
+    const { tls, ssh } = config[side]
+    const files = (['ca', 'cert', 'key'] as const).filter((f) => tls?.[f])
+    if ((tls?.mode ?? 'off') === 'off' && files.length > 0) {
+      found.push({
+        path: [side, 'tls', 'mode'],
+        message: `TLS is off, so ${files.join(', ')} would be ignored: set tls.mode (required, verify-ca or verify-identity), or remove the certificate files`,
+      })
+    }
+    if (ssh && ssh.passphrase !== undefined && ssh.passphrase !== '' && !ssh.privateKey) {
+      found.push({
+        path: [side, 'ssh', 'passphrase'],
+        message: 'a passphrase unlocks a private key, and none is given: add ssh.privateKey, or remove the passphrase',
+      })
+    }
+  }
+  return found
+}
+
 export const jobConfigSchema = z
   .object({
     name: z.string().regex(jobNamePattern, `the job name must ${jobNameRule}`),
@@ -68,6 +120,9 @@ export const jobConfigSchema = z
     spec: specSchema.default({ concurrency: 4, exportMBps: 0, deferIndexes: 'auto' }),
   })
   .strict()
+  .superRefine((config, ctx) => {
+    for (const { path, message } of contradictorySettings(config)) ctx.addIssue({ code: 'custom', path, message })
+  })
 
 export type JobConfig = z.infer<typeof jobConfigSchema>
 export type JobConfigInput = z.input<typeof jobConfigSchema>
@@ -87,6 +142,21 @@ export interface JobSummary {
   updatedAt: string
 }
 
+/** Names under which a job's secrets are kept (sealed in the store, or in memory where the host cannot seal). */
+export const jobSecretNames = [
+  'source.password',
+  'target.password',
+  'source.ssh.password',
+  'source.ssh.passphrase',
+  'target.ssh.password',
+  'target.ssh.passphrase',
+] as const
+export type JobSecretName = (typeof jobSecretNames)[number]
+
+/** Secrets given when starting or resuming a stored job (a host that keeps them in memory only lost them on restart). */
+export const jobSecretsSchema = z.partialRecord(z.enum(jobSecretNames), z.string().max(10_000))
+export type JobSecrets = z.infer<typeof jobSecretsSchema>
+
 export interface JobDetail extends JobSummary {
   config: Omit<JobConfig, 'source' | 'target'> & {
     source: PublicConnectionProfile
@@ -94,6 +164,8 @@ export interface JobDetail extends JobSummary {
   }
   finishedAt: string | null
   lastError: import('./errors').CutoverErrorShape | null
+  /** Secrets the job was given that this process no longer holds: starting it needs them again. */
+  missingSecrets: JobSecretName[]
 }
 
 /** What `cutover status` and the job details page show from the store: stage, per-table progress, positions. */

@@ -8,7 +8,7 @@ import type { CutoverErrorShape } from '../domain/errors'
 import type { JobLogEntry, JobProgress, JobStageChanged } from '../domain/events'
 import { logLevels } from '../domain/events'
 import type { JobDetail, JobStatusReport, JobSummary } from '../domain/job'
-import { jobConfigSchema, specSchema } from '../domain/job'
+import { jobConfigSchema, jobSecretsSchema, specSchema } from '../domain/job'
 import type { PrecheckItem, PrecheckReport } from '../domain/precheck'
 import { connectionSchema } from '../domain/connection'
 import type { ConnectionTestResult } from '../domain/connectionTest'
@@ -23,6 +23,8 @@ function event<Payload>() {
 
 const empty = z.object({}).strict()
 const jobRef = z.object({ id: z.string().min(1).max(200) }).strict()
+/** `secrets`: the job's `missingSecrets`, entered again where the host keeps them in memory only. */
+const jobStart = z.object({ id: z.string().min(1).max(200), secrets: jobSecretsSchema.optional() }).strict()
 
 export interface AppInfo {
   version: string
@@ -58,13 +60,13 @@ export const invokeContract = {
       })
       .strict(),
   ),
-  /** Starts a created job, or resumes a paused or failed one from its checkpoints. */
-  'job:start': invoke<{ started: true }>()(jobRef),
+  /** Starts a created job, or resumes a paused, failed or interrupted one from its checkpoints. */
+  'job:start': invoke<{ started: true }>()(jobStart),
   /** Stops at the next safe point; committed work is kept. */
   'job:pause': invoke<{ paused: true }>()(jobRef),
-  'job:resume': invoke<{ started: true }>()(jobRef),
+  'job:resume': invoke<{ started: true }>()(jobStart),
   /** Starts a failed or paused job again from its checkpoints (the console's Restart). */
-  'job:restart': invoke<{ started: true }>()(jobRef),
+  'job:restart': invoke<{ started: true }>()(jobStart),
   /** Changes concurrency and the export cap of a running or paused job; a running job restarts with them. */
   'job:rescale': invoke<{ rescaled: true }>()(z.object({ id: z.string().min(1).max(200), spec: specSchema }).strict()),
   'job:status': invoke<JobStatusReport>()(jobRef),

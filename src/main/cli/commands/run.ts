@@ -1,7 +1,8 @@
 /**
  * `cutover run <job.yaml>`: precheck, then create the job named in the file (or resume it if it exists
  * unfinished), run it and report. Exit 0 when an existing-data job is done, 1 when the job failed (code,
- * message and fix printed), 2 when it could not start (bad file, failed precheck, unaccepted warnings).
+ * message and fix printed), 2 when it could not start (bad file, failed precheck, unaccepted warnings, or another
+ * process running the same job: JOB_OWNED_ELSEWHERE names its pid, host and start).
  */
 import type { Command } from 'commander'
 import { CutoverError } from '../../../shared/domain/errors'
@@ -85,6 +86,8 @@ export async function runCommand(path: string, options: RunCommandOptions, io: R
       )
       return 2
     }
+    // Refused before the precheck: another process runs this job (JOB_OWNED_ELSEWHERE, exit 2).
+    if (job) engine.requireNoOtherOwner(job.id)
 
     // The precheck runs before every start, as in the console: a source can change between runs.
     const report = await runPrecheck(config, {
@@ -105,6 +108,9 @@ export async function runCommand(path: string, options: RunCommandOptions, io: R
       return 2
     }
 
+    // Another run of this file may have created the job, or started it, while this one ran its precheck.
+    job = engine.store.findJobByName(config.name) ?? job
+    if (job) engine.requireNoOtherOwner(job.id)
     if (job) {
       engine.store.replaceConfig(job.id, { ...job.config, spec: config.spec })
       engine.provideSecrets(job.id, config)

@@ -129,6 +129,27 @@ describe('parseJobFile', () => {
     )
   })
 
+  it('refuses settings that contradict each other, naming the line and the reason', () => {
+    expect(problems(good.replace('mode: logical', 'mode: physical'))).toEqual([
+      'job.yaml:4: mode: physical mode loads existing data, and an incremental job copies none: remove "mode: physical" (or use type both)',
+    ])
+    const existingWithStart = problems(good.replace('type: incremental', 'type: existing'))
+    expect(existingWithStart).toHaveLength(1)
+    expect(existingWithStart[0]).toBe(
+      'job.yaml:17: start: a start position applies to incremental jobs only, and an existing job copies once and never replicates: remove "start" (or use type incremental)',
+    )
+    expect(problems(good.replace('type: incremental', 'type: both'))[0]).toMatch(/^job\.yaml:17: start: .*from the snapshot of its copy/)
+    const tlsOff = good.replace('    mode: verify-identity', '    mode: "off"\n    ca: /etc/ca.pem')
+    expect(problems(tlsOff)).toEqual([
+      'job.yaml:13: target.tls.mode: TLS is off, so ca would be ignored: set tls.mode (required, verify-ca or verify-identity), or remove the certificate files',
+    ])
+    const passphraseOnly = good.replace('  user: migrator\n', '  user: migrator\n  ssh: { host: bastion, user: me, passphrase: pw }\n')
+    expect(problems(passphraseOnly)[0]).toMatch(/^job\.yaml:\d+: source\.ssh\.passphrase: a passphrase unlocks a private key/)
+    expect(problems(passphraseOnly).join('\n')).not.toContain(': pw')
+    // Coherent variants still parse.
+    expect(parseJobFile(good.replace('start:\n  file: mysql-bin.000012\n  position: 4711\n', '').replace('type: incremental', 'type: existing').replace('mode: logical', 'mode: physical'), 'job.yaml', { env: {} }).mode).toBe('physical')
+  })
+
   it('never echoes a password in an error', () => {
     const bad = good.replace('  user: migrator\n', '  user: migrator\n  password: hunter2\n  port2: 1\n')
     const message = problems(bad).join('\n')

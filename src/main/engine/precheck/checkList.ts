@@ -15,6 +15,7 @@ import { checkConstraintsCheck } from './checks/checkConstraints'
 import { connNumberSourceCheck } from './checks/connNumberSource'
 import { connNumberTargetCheck } from './checks/connNumberTarget'
 import { downstreamTableEmptyCheck } from './checks/downstreamTableEmpty'
+import { distinctServersCheck } from './checks/distinctServers'
 import { dumpPrivilegeCheck } from './checks/dumpPrivilege'
 import { gtidModeCheck } from './checks/gtidMode'
 import { logBinCompressCheck } from './checks/logBinCompress'
@@ -35,6 +36,7 @@ import { versionCheck } from './checks/version'
 
 export const allChecks: readonly PrecheckCheck[] = [
   versionCheck,
+  distinctServersCheck,
   auroraReaderCheck,
   serverIdCheck,
   binlogEnableCheck,

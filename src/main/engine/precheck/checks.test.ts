@@ -113,13 +113,58 @@ describe('check list', () => {
     expect(incremental).not.toContain('dump_privilege')
     expect(incremental).not.toContain('meta_position')
     expect(applicable({ type: 'incremental', start: { file: 'b.000001', position: 4 } })).toContain('meta_position')
-    expect(applicable({ type: 'both', start: { file: 'b.000001', position: 4 } })).not.toContain('meta_position')
+    // A start position on a both job no longer reaches the checks: the job schema refuses it.
+    expect(() => applicable({ type: 'both', start: { file: 'b.000001', position: 4 } })).toThrow(/applies to incremental jobs only/)
     expect(applicable({ mode: 'physical' })).toEqual(expect.arrayContaining(['downstream_table_empty', 'physical_single_job']))
     expect(applicable({})).not.toContain('downstream_table_empty')
     expect(applicable({}, { source: mariadb, target: mariadb })).not.toContain('tidb_unsupported_objects')
     expect(applicable({}, { source: mysql8, target: tidb })).toEqual(expect.arrayContaining(['binlog_transaction_compression', 'binlog_row_value_options']))
     expect(applicable({}, { source: mysql8, target: tidb })).not.toContain('log_bin_compress')
     expect(applicable({}, { source: { ...mysql8, auroraRole: 'reader' }, target: tidb })).toContain('aurora_reader')
+  })
+})
+
+describe('source_target_distinct', () => {
+  // Recorded from the harness: MariaDB 10.11 reports no server_uuid; hostname, port and datadir identify it.
+  const maria = (port: string, datadir = '/tmp/src/data/') =>
+    server(mariadb, { hostname: 'ci-runner', port, datadir, server_id: '1', log_bin: 'ON' })
+  const mysqlWith = (uuid: string) =>
+    server(mysql8, { hostname: 'db', port: '3306', datadir: '/var/lib/mysql/', server_uuid: uuid })
+
+  it('fails a target that is the source, reached by another address', async () => {
+    const same = await run('source_target_distinct', facts({ source: maria('33061'), target: maria('33061') }))
+    expect(same.status).toBe('failed')
+    expect(same.message).toContain('same server (both report hostname ci-runner, port 33061 and datadir /tmp/src/data/)')
+    expect(same.fix).toMatch(/Point target/)
+    const uuid = await run('source_target_distinct', facts({ source: mysqlWith('3e11fa47-71ca-11e1-9e33-c80aa9429562'), target: mysqlWith('3e11fa47-71ca-11e1-9e33-c80aa9429562') }))
+    expect(uuid.message).toContain('both report server_uuid 3e11fa47-71ca-11e1-9e33-c80aa9429562')
+  })
+
+  it('passes two servers on one host, a UUID that differs despite equal names, and a MariaDB source with a TiDB target', async () => {
+    expect((await run('source_target_distinct', facts({ source: maria('33061'), target: maria('33062') }))).status).toBe('pass')
+    expect((await run('source_target_distinct', facts({ source: maria('3306'), target: maria('3306', '/other/data/') }))).status).toBe('pass')
+    const twins = facts({ source: mysqlWith('3e11fa47-71ca-11e1-9e33-c80aa9429562'), target: mysqlWith('9b2f0a10-0000-11ef-8000-000000000001') })
+    expect((await run('source_target_distinct', twins)).status).toBe('pass')
+    const tidbTarget = server(tidb, { hostname: 'ci-runner', port: '33061' })
+    expect((await run('source_target_distinct', facts({ source: maria('33061'), target: tidbTarget }))).status).toBe('pass')
+  })
+
+  it('fails two tidb-servers of one cluster (mysql.tidb cluster_id), whatever their hosts', async () => {
+    const ctx = (clusterId: string): CheckContext => ({
+      ...noServers,
+      source: (async () => [{ v: clusterId }]) as CheckContext['source'],
+      target: (async () => [{ v: '7368041928372640781' }]) as CheckContext['target'],
+    })
+    // Recorded from TiDB: every cluster reports the same all-zero server_uuid, which identifies nothing.
+    const zero = '00000000-0000-0000-0000-000000000000'
+    const pair = facts({
+      source: server(tidb, { hostname: 'tidb-0', port: '4000', server_uuid: zero }),
+      target: server(tidb, { hostname: 'tidb-1', port: '4000', server_uuid: zero }),
+    })
+    const same = await check('source_target_distinct').run(pair, ctx('7368041928372640781'))
+    expect(same.status).toBe('failed')
+    expect(same.message).toContain('both are TiDB cluster 7368041928372640781')
+    expect((await check('source_target_distinct').run(pair, ctx('1'))).status).toBe('pass')
   })
 })
 

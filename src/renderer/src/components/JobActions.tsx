@@ -3,14 +3,19 @@ import type { JobStatus } from '../../../shared/domain/job'
 import type { JobAction } from '../stores/jobsSlice'
 import { useStore } from '../stores/store'
 import { Dialog } from './Dialog'
+import { SecretsDialog } from './SecretsDialog'
 
-/** What each status allows, as in the console: pause a running job, resume a paused one, restart a failed one. */
+/**
+ * What each status allows, as in the console: pause a running job, resume a paused one, restart a failed one; an
+ * interrupted job (its process stopped while it ran) resumes from its checkpoints like a paused one.
+ */
 const allowed: Record<JobStatus, JobAction[]> = {
   created: ['start'],
   running: ['pause'],
   paused: ['resume'],
   failed: ['restart'],
   finished: [],
+  interrupted: ['resume'],
 }
 const labels: Record<JobAction, string> = { start: 'Start', pause: 'Pause', resume: 'Resume', restart: 'Restart' }
 
@@ -52,6 +57,7 @@ export function JobActions({ id, name, status, compact, onDeleted }: JobActionsP
       >
         Delete
       </button>
+      <SecretsDialog id={id} name={name} />
       <Dialog
         title={`Delete the job “${name}”?`}
         open={confirming}

@@ -6,6 +6,7 @@ const labels: Record<JobStatus, string> = {
   paused: 'Paused',
   failed: 'Failed',
   finished: 'Finished',
+  interrupted: 'Interrupted',
 }
 
 export function StatusBadge({ status }: { status: JobStatus }) {

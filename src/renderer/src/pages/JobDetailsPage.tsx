@@ -40,7 +40,7 @@ export function JobDetailsPage({ id }: { id: string }) {
     const timer = setInterval(() => void useStore.getState().refreshDetail(), 5000)
     return () => clearInterval(timer)
   }, [running])
-  const canRescale = job?.status === 'running' || job?.status === 'paused'
+  const canRescale = job?.status === 'running' || job?.status === 'paused' || job?.status === 'interrupted'
 
   return (
     <main className="page details" aria-labelledby="job-title">

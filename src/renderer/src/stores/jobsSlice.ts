@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand'
-import type { JobSummary } from '../../../shared/domain/job'
+import type { JobSecretName, JobSecrets, JobSummary } from '../../../shared/domain/job'
 import { ApiError, call } from '../api'
 import type { Store } from './store'
 
@@ -19,8 +19,15 @@ export interface JobsSlice {
   busyJobs: Record<string, JobAction | 'delete' | undefined>
   /** The last failed action per job, shown next to it until the next action. */
   actionErrors: Record<string, ProblemText | undefined>
+  /**
+   * A start, resume or restart held back because this host no longer holds the job's passwords (kept in memory only,
+   * lost when it restarted): the secrets to ask for, and the action to run with them.
+   */
+  secretRequests: Record<string, { action: JobAction; names: JobSecretName[] } | undefined>
   loadJobs: () => Promise<void>
-  runJobAction: (id: string, action: JobAction) => Promise<boolean>
+  /** `secrets`: what the user entered for a `secretRequests` entry. */
+  runJobAction: (id: string, action: JobAction, secrets?: JobSecrets) => Promise<boolean>
+  cancelSecretRequest: (id: string) => void
   deleteJob: (id: string) => Promise<boolean>
 }
 
@@ -80,7 +87,25 @@ export const createJobsSlice: StateCreator<Store, [], [], JobsSlice> = (set, get
         set({ jobsLoaded: true, jobsError: describeProblem(error) })
       }
     },
-    runJobAction: (id, action) => perform(id, action, () => call(channels[action], { id }), false),
+    secretRequests: {},
+    runJobAction: async (id, action, secrets) => {
+      if (action !== 'pause' && secrets === undefined) {
+        // Asked first, so the user types the passwords instead of reading "Access denied (using password: NO)".
+        const missing = await call('job:get', { id })
+          .then((job) => job.missingSecrets)
+          .catch(() => [])
+        if (missing.length > 0) {
+          set((s) => ({ secretRequests: { ...s.secretRequests, [id]: { action, names: missing } } }))
+          return false
+        }
+      }
+      const request = () =>
+        action === 'pause' ? call('job:pause', { id }) : call(channels[action], secrets ? { id, secrets } : { id })
+      const ok = await perform(id, action, request, false)
+      if (secrets !== undefined) set((s) => ({ secretRequests: { ...s.secretRequests, [id]: undefined } }))
+      return ok
+    },
+    cancelSecretRequest: (id) => set((s) => ({ secretRequests: { ...s.secretRequests, [id]: undefined } })),
     deleteJob: (id) => perform(id, 'delete', () => call('job:delete', { id }), true),
   }
 }

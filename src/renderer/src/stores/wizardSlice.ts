@@ -130,7 +130,11 @@ export function toProfile(c: ConnectionDraft): ConnectionProfileInput {
     port: Number(c.port),
     user: c.user.trim(),
     ...(c.password === '' ? {} : { password: c.password }),
-    tls: { mode: c.tlsMode, ca: orNull(c.ca), cert: orNull(c.cert), key: orNull(c.key) },
+    // The form hides the certificate fields while TLS is off; what it hides is not sent.
+    tls:
+      c.tlsMode === 'off'
+        ? { mode: 'off' }
+        : { mode: c.tlsMode, ca: orNull(c.ca), cert: orNull(c.cert), key: orNull(c.key) },
     ssh: c.sshEnabled
       ? {
           host: c.sshHost.trim(),

@@ -15,7 +15,7 @@ function stateOf(job: JobDetail, index: number, stages: Stage[]): StepState {
   const current = job.stage ? stages.indexOf(job.stage) : job.status === 'created' ? -1 : 0
   if (job.status === 'finished') return 'done'
   if (index < current || (index === 0 && current > 0)) return 'done'
-  if (index === current) return job.status === 'running' ? 'active' : job.status === 'failed' ? 'failed' : job.status === 'paused' ? 'paused' : 'pending'
+  if (index === current) return job.status === 'running' ? 'active' : job.status === 'failed' ? 'failed' : job.status === 'paused' || job.status === 'interrupted' ? 'paused' : 'pending'
   return 'pending'
 }
 
