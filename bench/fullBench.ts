@@ -160,19 +160,22 @@ async function main(): Promise<void> {
       startTarget(kind, { name: 'bench-target', serverId: 12, mariadbArgs: serverArgs }),
     ])
     const src = await source.connect()
-    const tgt = await target.connect()
+    let tgt = await target.connect()
     const [[version]] = (await tgt.query('SELECT VERSION() AS v')) as unknown as [{ v: string }[]]
     process.stdout.write(`Target: ${tidb ? 'tidb-server (unistore)' : 'MariaDB'} ${version!.v}\n`)
     // --target-global name=value,…: target settings to try (e.g. tidb_txn_mode=optimistic), for every method.
     const targetGlobals = arg('target-global', '')
       .split(',')
       .filter((x) => x !== '')
-    for (const setting of targetGlobals) {
-      const [name, value] = setting.split('=')
-      if (!name || value === undefined || !/^\w+$/.test(name))
-        throw new Error(`--target-global: ${setting} is not name=value`)
-      await tgt.query(`SET GLOBAL ${name} = ?`, [/^-?\d+$/.test(value) ? Number(value) : value])
+    const setTargetGlobals = async () => {
+      for (const setting of targetGlobals) {
+        const [name, value] = setting.split('=')
+        if (!name || value === undefined || !/^\w+$/.test(name))
+          throw new Error(`--target-global: ${setting} is not name=value`)
+        await tgt.query(`SET GLOBAL ${name} = ?`, [/^-?\d+$/.test(value) ? Number(value) : value])
+      }
     }
+    await setTargetGlobals()
     process.stdout.write(`Generating the dataset (scale ${scale})…\n`)
     const tables = await createDataset(src, db, scale)
     const totalRows = tables.reduce((n, t) => n + t.rows, 0)
@@ -204,9 +207,17 @@ async function main(): Promise<void> {
       `--password=${s.password}`,
     ]
     const resetTarget = async () => {
+      if (tidb) {
+        // A fresh tidb-server for each method: a dropped database stays in unistore's files until TiDB's GC
+        // (10 min at the least) removes it, so the next load would pay for compacting the previous one's data.
+        await tgt.end()
+        await target!.stop()
+        target = await startTarget(kind, { name: 'bench-target' })
+        tgt = await target.connect()
+        await setTargetGlobals()
+        return
+      }
       await tgt.query(`DROP DATABASE IF EXISTS \`${db}\``)
-      // tidb-lightning's own bookkeeping (conflict records), when it made any.
-      if (tidb) await tgt.query('DROP DATABASE IF EXISTS lightning_task_info')
     }
     const verify = async (method: string) => {
       if (tidb) {
@@ -367,8 +378,17 @@ async function main(): Promise<void> {
     const deferIndexes = arg('defer-indexes', 'auto')
       .split(',')
       .map((v): boolean | 'auto' => (v === 'on' ? true : v === 'off' ? false : 'auto'))
+    // --analyze auto|on|off: whether Cutover's copy ends with ANALYZE TABLE. Into TiDB 'off' by default, like
+    // every other method (auto-analyze is off here, so the job's 'auto' would run it: 4-44 s per table of TiDB time).
+    const analyzeArg = arg('analyze', tidb ? 'off' : 'auto')
+    const analyze = analyzeArg === 'on' ? 'true' : analyzeArg === 'off' ? 'false' : 'auto'
     const variants = concurrencies.flatMap((concurrency) => deferIndexes.map((defer) => ({ concurrency, defer })))
-    const cutover = async (mode: 'logical' | 'physical', concurrency: number, defer: boolean | 'auto', label: string) => {
+    const cutover = async (
+      mode: 'logical' | 'physical',
+      concurrency: number,
+      defer: boolean | 'auto',
+      label: string,
+    ) => {
       const dir = mkdtempSync(join(work, `cutover-${mode}-`))
       const jobFile = join(dir, 'job.yaml')
       writeFileSync(
@@ -380,7 +400,7 @@ async function main(): Promise<void> {
           'type: existing',
           `mode: ${mode}`,
           `objects: [${db}]`,
-          `spec: { concurrency: ${concurrency}, exportMBps: 0, deferIndexes: ${defer} }`,
+          `spec: { concurrency: ${concurrency}, exportMBps: 0, deferIndexes: ${defer}, analyze: ${analyze} }`,
         ].join('\n'),
       )
       return timed(
@@ -493,7 +513,7 @@ async function main(): Promise<void> {
               : `Cutover ${mode}`
           await measure(
             label,
-            `concurrency ${v.concurrency}, deferIndexes ${v.defer === 'auto' ? 'auto' : v.defer ? 'on' : 'off'}, incl. precheck`,
+            `concurrency ${v.concurrency}, deferIndexes ${v.defer === 'auto' ? 'auto' : v.defer ? 'on' : 'off'}, analyze ${analyzeArg}, incl. precheck`,
             () => cutover(mode, v.concurrency, v.defer, label.replace(/[^A-Za-z0-9]+/g, '-')),
           )
         }

@@ -126,7 +126,11 @@ export function createEngine({ store, secrets }: EngineOptions) {
     const side = (name: 'source' | 'target'): JobConfig['source'] => {
       const profile = job.config[name]
       const ssh = profile.ssh
-        ? { ...profile.ssh, password: readSecret(job.id, `${name}.ssh.password`), passphrase: readSecret(job.id, `${name}.ssh.passphrase`) }
+        ? {
+            ...profile.ssh,
+            password: readSecret(job.id, `${name}.ssh.password`),
+            passphrase: readSecret(job.id, `${name}.ssh.passphrase`),
+          }
         : null
       return { ...profile, password: readSecret(job.id, `${name}.password`), ssh }
     }
@@ -185,16 +189,21 @@ export function createEngine({ store, secrets }: EngineOptions) {
       )
     }
     try {
-      run = startRunner(job, configWithSecrets(job), {
-        store,
-        log: (jobId, level, message, code) => void log(jobId, level, message, code ?? null),
-        stageChanged: (jobId, stage, status, error) => {
-          events.emit('job:stageChanged', { jobId, stage, status, error: error ? error.toShape() : null })
-          events.emit('jobs:changed', { jobId, change: 'updated' })
+      run = startRunner(
+        job,
+        configWithSecrets(job),
+        {
+          store,
+          log: (jobId, level, message, code) => void log(jobId, level, message, code ?? null),
+          stageChanged: (jobId, stage, status, error) => {
+            events.emit('job:stageChanged', { jobId, stage, status, error: error ? error.toShape() : null })
+            events.emit('jobs:changed', { jobId, change: 'updated' })
+          },
+          progress: (progress) => events.emit('job:progress', progress),
+          ownsJob: () => owned,
         },
-        progress: (progress) => events.emit('job:progress', progress),
-        ownsJob: () => owned,
-      }, options)
+        options,
+      )
     } catch (error) {
       lease.release()
       throw error
@@ -215,7 +224,6 @@ export function createEngine({ store, secrets }: EngineOptions) {
     const holder = liveLeaseHolder(store, job.id)
     if (holder) throw jobOwnedElsewhere(job.name, holder)
   }
-
 
   function log(jobId: string, level: LogLevel, message: string, code: string | null = null): JobLogEntry {
     const entry = store.appendEvent(jobId, level, message, code)
@@ -286,7 +294,11 @@ export function createEngine({ store, secrets }: EngineOptions) {
       }
       const job = store.createJob(config)
       keepSecrets(job.id, config)
-      log(job.id, 'info', `Job created: ${config.type} migration, ${config.mode} mode, ${endpoint(config.source)} → ${endpoint(config.target)}.`)
+      log(
+        job.id,
+        'info',
+        `Job created: ${config.type} migration, ${config.mode} mode, ${endpoint(config.source)} → ${endpoint(config.target)}.`,
+      )
       if (!secrets.atRest && memorySecrets.has(job.id)) log(job.id, 'warning', secrets.note, 'SECRETS_NOT_AT_REST')
       events.emit('jobs:changed', { jobId: job.id, change: 'created' })
       return summary(job)
@@ -311,7 +323,10 @@ export function createEngine({ store, secrets }: EngineOptions) {
       return { deleted: true }
     },
 
-    listEvents(idOrName: string, options: { afterId?: number; limit?: number; minLevel?: LogLevel; latest?: boolean }): JobLogEntry[] {
+    listEvents(
+      idOrName: string,
+      options: { afterId?: number; limit?: number; minLevel?: LogLevel; latest?: boolean },
+    ): JobLogEntry[] {
       return store.listEvents(requireJob(idOrName).id, options)
     },
 
@@ -322,7 +337,9 @@ export function createEngine({ store, secrets }: EngineOptions) {
     },
 
     /** Precheck of an unsaved config (wizard) or a stored job, whose results are saved; items stream as `precheck:item`. */
-    async runPrecheck(request: { runId?: string; config: JobConfig } | { runId?: string; jobId: string }): Promise<PrecheckReport> {
+    async runPrecheck(
+      request: { runId?: string; config: JobConfig } | { runId?: string; jobId: string },
+    ): Promise<PrecheckReport> {
       const runId = request.runId ?? randomUUID()
       const job = 'jobId' in request ? requireJob(request.jobId) : null
       const config = job ? configWithSecrets(job) : (request as { config: JobConfig }).config
@@ -335,9 +352,16 @@ export function createEngine({ store, secrets }: EngineOptions) {
           onItem: (item) => events.emit('precheck:item', { runId, item }),
         })
         if (job) {
-          store.savePrecheckResults(job.id, report.items.map((i) => ({ itemId: i.id, status: i.status, message: i.message, fix: i.fix })))
+          store.savePrecheckResults(
+            job.id,
+            report.items.map((i) => ({ itemId: i.id, status: i.status, message: i.message, fix: i.fix })),
+          )
           const { pass, warning, failed } = report.summary
-          log(job.id, failed > 0 ? 'warning' : 'info', `Precheck: ${pass} passed, ${warning} warnings, ${failed} failed.`)
+          log(
+            job.id,
+            failed > 0 ? 'warning' : 'info',
+            `Precheck: ${pass} passed, ${warning} warnings, ${failed} failed.`,
+          )
         }
         return report
       } finally {
@@ -361,7 +385,9 @@ export function createEngine({ store, secrets }: EngineOptions) {
     },
 
     /** The source's databases and tables, for the object picker. */
-    async discoverSourceObjects(request: { profile: ConnectionProfile } | { jobId: string }): Promise<DiscoveredObjects> {
+    async discoverSourceObjects(
+      request: { profile: ConnectionProfile } | { jobId: string },
+    ): Promise<DiscoveredObjects> {
       const profile = 'jobId' in request ? configWithSecrets(requireJob(request.jobId)).source : request.profile
       const session = await openSession(profile, 'source')
       try {
@@ -453,8 +479,16 @@ export function createEngine({ store, secrets }: EngineOptions) {
           workaround: 'Resume the job first, or create it with the spec you need.',
         })
       }
-      store.replaceConfig(job.id, { ...job.config, spec })
-      log(job.id, 'info', `Spec changed to concurrency ${spec.concurrency}, export cap ${spec.exportMBps ? `${spec.exportMBps} MB/s` : 'none'}${run ? '; the job restarts with it' : ''}.`)
+      // Rescaling changes the concurrency and the export cap; how the copy finishes tables stays as created.
+      store.replaceConfig(job.id, {
+        ...job.config,
+        spec: { ...job.config.spec, concurrency: spec.concurrency, exportMBps: spec.exportMBps },
+      })
+      log(
+        job.id,
+        'info',
+        `Spec changed to concurrency ${spec.concurrency}, export cap ${spec.exportMBps ? `${spec.exportMBps} MB/s` : 'none'}${run ? '; the job restarts with it' : ''}.`,
+      )
       if (run) {
         // As in the console, rescaling restarts the job: the new readers need a new snapshot.
         run.pause()
@@ -468,7 +502,14 @@ export function createEngine({ store, secrets }: EngineOptions) {
       const job = requireJob(idOrName)
       const tables = new Map<string, TableProgress>()
       for (const chunk of store.listChunks(job.id)) {
-        const t = tables.get(chunk.table) ?? { table: chunk.table, rowsDone: 0, rowsTotal: null, bytesDone: 0, rowsPerSecond: 0, etaSeconds: null }
+        const t = tables.get(chunk.table) ?? {
+          table: chunk.table,
+          rowsDone: 0,
+          rowsTotal: null,
+          bytesDone: 0,
+          rowsPerSecond: 0,
+          etaSeconds: null,
+        }
         if (chunk.state === 'done') {
           t.rowsDone += chunk.rows
           t.bytesDone += chunk.bytes

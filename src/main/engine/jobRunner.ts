@@ -18,7 +18,7 @@ import { openSnapshot } from './dump/snapshot'
 import { inspectTables } from './dump/tableInspector'
 import { readForTarget } from './dump/latin1Text'
 import { loadOrPlan } from './existing/chunkPlan'
-import { runExistingData } from './existing/existingDataStage'
+import { analyzesCopiedTables, runExistingData } from './existing/existingDataStage'
 import { prepareWriterSession } from './load/writerSession'
 import { applySchema, indexDeferral, planSchema, readTargetCapabilities } from './schema/schemaStage'
 import { selectSchemaObjects } from './schema/schemaObjects'
@@ -184,7 +184,12 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
           setStage('schema', 'running')
           const caps = await readTargetCapabilities(targetControl, targetInfo, { databases: schemasOf(objects.tables) })
           const plan = await planSchema(control, caps, objects, {
-            deferIndexes: await indexDeferral(targetControl, objects.tables, config.spec.deferIndexes, targetInfo.flavor),
+            deferIndexes: await indexDeferral(
+              targetControl,
+              objects.tables,
+              config.spec.deferIndexes,
+              targetInfo.flavor,
+            ),
           })
           // Recorded first: a job stopped after its tables exist still builds their indexes when it resumes.
           hooks.store.saveDeferredIndexes(job.id, plan.deferredIndexes)
@@ -232,6 +237,9 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
         })
         for (const reader of snapshot.sessions) await prepareRawReads(reader)
         const [packet] = await targetControl.query<{ p: string | number }>('SELECT @@max_allowed_packet AS p')
+        const statistics = await analyzesCopiedTables(targetControl, config.spec.analyze, targetInfo.flavor)
+        if (statistics.skipped)
+          log('info', `The copied tables are not analyzed by the job: ${statistics.skipped}.`, 'LOAD_ANALYZE_SKIPPED')
         await runExistingData(
           {
             jobId: job.id,
@@ -249,6 +257,7 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
             throttler,
             deferredIndexes: hooks.store.listDeferredIndexes(job.id),
             indexesBuilt: (table) => hooks.store.deferredIndexesBuilt(job.id, table),
+            analyze: statistics.analyze,
             log,
             progress: hooks.progress,
           },

@@ -53,6 +53,12 @@ export const specSchema = z
      * writing the index entries with the rows).
      */
     deferIndexes: z.union([z.boolean(), z.literal('auto')]).default('auto'),
+    /**
+     * Whether the existing-data stage runs ANALYZE TABLE on each copied table. 'auto': yes, unless the target is a
+     * TiDB with auto-analyze on, which collects the statistics of the new tables itself in the background (an
+     * ANALYZE there costs seconds of TiDB CPU per million rows, in the copy's time).
+     */
+    analyze: z.union([z.boolean(), z.literal('auto')]).default('auto'),
   })
   .strict()
 export type JobSpec = z.infer<typeof specSchema>
@@ -117,7 +123,7 @@ export const jobConfigSchema = z
     mode: z.enum(jobModes).default('logical'),
     objects: objectsSchema.default('all'),
     start: startPositionSchema.nullable().default(null),
-    spec: specSchema.default({ concurrency: 4, exportMBps: 0, deferIndexes: 'auto' }),
+    spec: specSchema.default({ concurrency: 4, exportMBps: 0, deferIndexes: 'auto', analyze: 'auto' }),
   })
   .strict()
   .superRefine((config, ctx) => {
