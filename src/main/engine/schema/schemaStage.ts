@@ -67,10 +67,10 @@ const withIfNotExists = (sql: string) => sql.replace(/^\s*CREATE\s+TABLE\s+/i, '
 const orReplaceView = (sql: string) => sql.replace(/^\s*CREATE\s+(OR\s+REPLACE\s+)?/i, 'CREATE OR REPLACE ')
 
 /**
- * Whether the spec's `deferIndexes` builds indexes after the data on this target. 'auto' is off on TiDB: there,
- * building the indexes after the data made the benchmark's physical copy slower (29.4 s against 23.6 s at
- * concurrency 2, 30.2 s against 21.4 s at 4), the ADD INDEX backfills costing more TiDB CPU than the index
- * entries written with the rows; on MariaDB one build after the data is the faster way.
+ * Whether the spec's `deferIndexes` builds indexes after the data on this target. 'auto' is off on TiDB: there the
+ * ADD INDEX backfills, one table at a time after its data, made the benchmark's logical copy far slower (2 M rows,
+ * concurrency 4: 207 s against 118 s, 138 s of TiDB CPU against 130 s) and the physical one no faster beyond the
+ * noise (102 s against 110 s); on MySQL and MariaDB one build after the data is the faster way.
  */
 export function defersIndexes(setting: JobSpec['deferIndexes'], target: ServerFlavor): boolean {
   return setting === 'auto' ? target !== 'tidb' : setting
