@@ -6,8 +6,8 @@ import { hostname } from 'node:os'
 import { expect, test } from '@playwright/test'
 import { jobConfigSchema } from '../../src/shared/domain/job'
 import { openJobStore } from '../../src/main/store/jobStore'
-import { serveApp } from './cutoverServe'
-import type { ServedApp } from './cutoverServe'
+import { serveApp } from '../harness/cutoverServe'
+import type { ServedApp } from '../harness/cutoverServe'
 import { watchConsole } from './pageChecks'
 
 let app: ServedApp
