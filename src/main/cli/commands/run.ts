@@ -184,6 +184,14 @@ export async function runCommand(path: string, options: RunCommandOptions, io: R
       else io.out(`Job "${config.name}" paused; run the same command to resume from its checkpoints.\n`)
       // A replicating job stopped by the user has done what it was asked; a copy stopped midway has not.
       return interrupted && config.type !== 'existing' ? 0 : 130
+    } catch (error) {
+      // The run stopped without recording its end (the store could not be written): the job failed.
+      const e = error instanceof CutoverError ? error : null
+      if (options.json) emit({ type: 'result', status: 'failed', error: e ? e.toShape() : { message: String(error) } })
+      io.err(
+        `cutover: job "${config.name}" stopped: ${e ? `${e.message}\n  fix: ${e.workaround}` : (error as Error).message}\n`,
+      )
+      return 1
     } finally {
       stopInterrupt()
       unsubscribe()
