@@ -337,7 +337,7 @@ export function createEngine({ store, secrets }: EngineOptions) {
       try {
         const report = await runPrecheck(config, {
           signal: controller.signal,
-          ...precheckStoreContext(store, job?.id ?? null),
+          ...precheckStoreContext(store, job),
           onItem: (item) => events.emit('precheck:item', { runId, item }),
         })
         if (job) {
