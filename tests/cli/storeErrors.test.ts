@@ -100,7 +100,7 @@ describe('the CLI and a store it cannot use', () => {
     afterAll(() => closeScratchDatabase(db, source, target))
 
     it('stops with exit 1 and STORE_DISK_FULL text; after space is freed the same command finishes', async (ctx) => {
-      const mount = mountTmpfs('size=4m')
+      const mount = mountTmpfs('size=16m')
       if (!mount) return ctx.skip(true, 'mounting a tmpfs is not permitted here')
       const s = sourceServer()
       const t = targetServerOf('tidb')
