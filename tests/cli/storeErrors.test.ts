@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Connection } from 'mysql2/promise'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
 import { openJobStore } from '../../src/main/store/jobStore'
 import { closeScratchDatabase, openScratchDatabase, sourceServer, targetServerOf, uniqueName } from '../harness/servers'
 import { compareTable } from '../harness/tableComparison'
@@ -86,6 +87,58 @@ describe('the CLI and a store it cannot use', () => {
     expect(await run.exited).toBe(2)
     expect(run.stderr()).toContain('cannot be opened for writing: the file or its folder is read-only')
     expectNoStack(run.stderr())
+  })
+
+  it('`cutover serve` on a disk that fills up: answers a write with STORE_DISK_FULL and keeps serving', async (ctx) => {
+    const mount = mountTmpfs('size=16m')
+    if (!mount) return ctx.skip(true, 'mounting a tmpfs is not permitted here')
+    const serve = runCli(['serve', '--port', '0', '--store', join(mount, 'cutover.db')])
+    try {
+      let url = ''
+      for (let i = 0; i < 300 && !url; i++) {
+        await new Promise((r) => setTimeout(r, 50))
+        url = /serving on (http:\/\/127\.0\.0\.1:\d+\/\S+\/)/.exec(serve.stdout())?.[1] ?? ''
+      }
+      expect(url, serve.stderr()).not.toBe('')
+      try {
+        for (let i = 0; ; i++) writeFileSync(join(mount, `filler-${i}`), Buffer.alloc(64 * 1024, 1))
+      } catch {
+        // ENOSPC: the disk is full.
+      }
+      const { origin, pathname } = new URL(url)
+      const ws = new WebSocket(`${origin.replace('http', 'ws')}${pathname}ws`, { origin })
+      await new Promise((resolve, reject) => {
+        ws.once('open', resolve)
+        ws.once('error', reject)
+      })
+      const invoke = (id: number, channel: string, payload: unknown) => {
+        const answer = new Promise<{
+          envelope: { ok: boolean; error?: { code: string; message: string; workaround: string } }
+        }>((resolve) => ws.once('message', (data: WebSocket.RawData) => resolve(JSON.parse(data.toString()))))
+        ws.send(JSON.stringify({ kind: 'invoke', id, channel, payload }))
+        return answer
+      }
+      const config = {
+        name: 'full-disk',
+        source: { host: '127.0.0.1', port: 3306, user: 'u' },
+        target: { host: '127.0.0.1', port: 4000, user: 'root' },
+        type: 'existing',
+      }
+      // Enough jobs to need new pages however much room the WAL had left.
+      let refused: { code: string; message: string; workaround: string } | undefined
+      for (let i = 0; i < 200 && !refused; i++) {
+        const answer = await invoke(i + 1, 'job:create', { config: { ...config, name: `full-disk-${i}` } })
+        refused = answer.envelope.ok ? undefined : answer.envelope.error
+      }
+      expect(refused?.code).toBe('STORE_DISK_FULL')
+      expect(refused?.message).toContain('cannot be written: the disk it is on is full')
+      expect((await invoke(1000, 'app:info', {})).envelope.ok).toBe(true)
+      ws.close()
+      expect(serve.stderr()).toBe('')
+    } finally {
+      serve.kill()
+      await serve.exited
+    }
   })
 
   describe('a disk that fills up during `cutover run`', () => {
