@@ -67,6 +67,8 @@ describe('physical mode: kill -9 mid-copy, then the same job again', () => {
     await source.query(
       `INSERT INTO \`${db}\`.events SELECT '2024-01-01' + INTERVAL seq MINUTE, REPEAT('e', seq % 200) FROM \`${db}\`.seq_1_to_30000`,
     )
+    // Row estimates the chunk planner reads: without them a fresh table may be planned as a single chunk.
+    await source.query(`ANALYZE TABLE \`${db}\`.orders, \`${db}\`.events`)
   })
   afterAll(async () => {
     await closeScratchDatabase(db, source, target)
