@@ -23,7 +23,7 @@ const config = jobConfigSchema.parse({
 const root = mkdtempSync(join(tmpdir(), 'cutover-store-errors-'))
 const mounts: string[] = []
 afterAll(() => {
-  for (const m of mounts) execFileSync('umount', [m])
+  for (const m of mounts) execFileSync('umount', ['-l', m])
   rmSync(root, { recursive: true, force: true })
 })
 
