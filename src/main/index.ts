@@ -1,6 +1,7 @@
 /** App lifecycle and wiring only: the engine, the store and the window are built elsewhere. */
 import { join } from 'node:path'
-import { app, ipcMain } from 'electron'
+import { app, dialog, ipcMain } from 'electron'
+import { CutoverError } from '../shared/domain/errors'
 import { createEngine } from './engine/engine'
 import { openJobStore } from './store/jobStore'
 import { createDispatch } from './ipc/dispatch'
@@ -16,7 +17,19 @@ app.enableSandbox()
 if (!app.requestSingleInstanceLock()) app.quit()
 
 void app.whenReady().then(() => {
-  const store = openJobStore(join(app.getPath('userData'), 'cutover.db'))
+  let store: ReturnType<typeof openJobStore>
+  try {
+    store = openJobStore(join(app.getPath('userData'), 'cutover.db'))
+  } catch (error) {
+    // The same text the CLI prints (file, cause, fix) instead of a crash dialog with a stack.
+    const e = error instanceof CutoverError ? error : null
+    dialog.showErrorBox(
+      'Cutover cannot open its job store',
+      e ? `${e.message}\n\nFix: ${e.workaround}` : String((error as Error).message),
+    )
+    app.exit(2)
+    return
+  }
   const engine = createEngine({ store, secrets: createSafeStorageSecrets() })
   const dispatch = createDispatch(
     createHandlers(engine, { host: 'electron', version: app.getVersion() }, { pickFile: createNativeFilePicker() }),

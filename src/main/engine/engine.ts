@@ -211,10 +211,16 @@ export function createEngine({ store, secrets }: EngineOptions) {
     const started = run
     running.set(job.id, started)
     // The outcome is written before `done` settles, so the lease covers the run's last status write.
-    void started.done.finally(() => {
-      lease.release()
+    const settled = () => {
       if (running.get(job.id) === started) running.delete(job.id)
-    })
+      try {
+        lease.release()
+      } catch {
+        // A store that cannot be written (a full disk): the lease names this process, taken over once it has ended.
+      }
+    }
+    // A run whose store failed rejects `done` (its waiters get the error); settling here must not reject again.
+    void started.done.then(settled, settled)
     return started
   }
 
@@ -348,7 +354,7 @@ export function createEngine({ store, secrets }: EngineOptions) {
       try {
         const report = await runPrecheck(config, {
           signal: controller.signal,
-          ...precheckStoreContext(store, job?.id ?? null),
+          ...precheckStoreContext(store, job),
           onItem: (item) => events.emit('precheck:item', { runId, item }),
         })
         if (job) {
@@ -527,7 +533,8 @@ export function createEngine({ store, secrets }: EngineOptions) {
     /** Pauses running jobs (their checkpoints stay valid) and closes the store. */
     async shutdown(): Promise<void> {
       for (const run of running.values()) run.pause()
-      await Promise.all([...running.values()].map((run) => run.done))
+      // A run that failed to write its end (a full store disk) still lets the others stop and the store close.
+      await Promise.allSettled([...running.values()].map((run) => run.done))
       this.close()
     },
 

@@ -12,6 +12,7 @@ import { logLevels } from '../../shared/domain/events'
 import type { JobConfig, JobStatus } from '../../shared/domain/job'
 import type { BinlogPosition } from '../../shared/domain/position'
 import { migrations } from './migrations'
+import { notACutoverStore, storeTooNew, withStoreErrorMethods, withStoreErrors } from './storeErrors'
 
 export interface StoredJob {
   id: string
@@ -127,13 +128,29 @@ export function withoutSecrets(config: JobConfig): JobConfig {
 
 export type JobStore = ReturnType<typeof openJobStore>
 
+/**
+ * Opens (or creates) the store at `path`. Every failure of the file, at open and in any later call, is a
+ * CutoverError naming the file, the cause and the fix (storeErrors.ts); a file that is not a Cutover store is
+ * refused before anything is written to it.
+ */
 export function openJobStore(path: string) {
+  return withStoreErrorMethods(path, withStoreErrors(path, openStoreFile)(path))
+}
+
+function openStoreFile(path: string) {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
   const db = new Database(path)
-  db.pragma('journal_mode = WAL')
-  db.pragma('foreign_keys = ON')
-  db.pragma('busy_timeout = 5000')
-  migrate(db)
+  try {
+    // Read before the first write (WAL mode rewrites the header, migrations add tables).
+    refuseForeignFile(db, path)
+    db.pragma('journal_mode = WAL')
+    db.pragma('foreign_keys = ON')
+    db.pragma('busy_timeout = 5000')
+    migrate(db, path)
+  } catch (error) {
+    db.close()
+    throw error
+  }
 
   const statements = {
     insertJob: db.prepare(
@@ -550,13 +567,21 @@ export function openJobStore(path: string) {
   }
 }
 
-function migrate(db: Database.Database): void {
+/** A database another program wrote (tables, but not Cutover's) is not migrated into a job store. */
+function refuseForeignFile(db: Database.Database, path: string): void {
+  // The first read of the file: SQLITE_NOTADB or SQLITE_CORRUPT here when it is not a readable database.
+  const tables = db
+    .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+    .all()
+    .map((t) => t.name)
+  if (tables.length === 0 || tables.includes('jobs')) return
+  const names = tables.slice(0, 5).join(', ') + (tables.length > 5 ? ', …' : '')
+  throw notACutoverStore(path, `it is an SQLite database of another program (tables ${names})`)
+}
+
+function migrate(db: Database.Database, path: string): void {
   const current = db.pragma('user_version', { simple: true }) as number
-  if (current > migrations.length) {
-    throw new Error(
-      `the job store was written by a newer Cutover (schema ${current}, this build knows ${migrations.length}); upgrade Cutover`,
-    )
-  }
+  if (current > migrations.length) throw storeTooNew(path, current, migrations.length)
   for (let version = current; version < migrations.length; version++) {
     db.transaction(() => {
       db.exec(migrations[version]!)

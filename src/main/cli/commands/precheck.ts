@@ -12,7 +12,7 @@ import type { PrecheckItem, PrecheckReport } from '../../../shared/domain/preche
 import { loadJobFile, passwordEnvironment } from '../../engine/jobFile/jobFile'
 import { renderPrecheckHtml } from '../../engine/precheck/htmlReport'
 import { runPrecheck } from '../../engine/precheck/precheckRunner'
-import { precheckStoreContext } from '../../engine/precheck/storeContext'
+import { jobResumedBy, precheckStoreContext } from '../../engine/precheck/storeContext'
 import { openJobStore } from '../../store/jobStore'
 import { defaultStorePath } from '../cliHost'
 import { fillPasswords } from '../passwordPrompt'
@@ -70,12 +70,15 @@ export function toJson(report: PrecheckReport): string {
   )
 }
 
-/** The local store's view (other jobs), when one exists; the precheck never creates a store. */
-function storeContextFrom(storePath: string): ReturnType<typeof precheckStoreContext> | null {
+/**
+ * The local store's view (other jobs; this file's job, if stored, as `cutover run` would resume it), when one
+ * exists; the precheck never creates a store.
+ */
+function storeContextFrom(storePath: string, config: JobConfig): ReturnType<typeof precheckStoreContext> | null {
   if (!existsSync(storePath)) return null
   const store = openJobStore(storePath)
   try {
-    return precheckStoreContext(store, null)
+    return precheckStoreContext(store, jobResumedBy(store, config))
   } finally {
     store.close()
   }
@@ -88,7 +91,7 @@ export async function precheckCommand(path: string, options: PrecheckCommandOpti
   try {
     config = await fillPasswords(await loadJobFile(path, { env: io.env }), io.interactive, passwordEnvironment)
     const storePath = resolve(options.store ?? io.env['CUTOVER_STORE'] ?? defaultStorePath())
-    report = await runPrecheck(config, { ...storeContextFrom(storePath) })
+    report = await runPrecheck(config, { ...storeContextFrom(storePath, config) })
   } catch (error) {
     if (error instanceof CutoverError) io.err(`cutover: ${error.message}\n  fix: ${error.workaround}\n`)
     else io.err(`cutover: the precheck could not run: ${error instanceof Error ? error.message : String(error)}\n`)

@@ -10,8 +10,7 @@ import type { JobProgress } from '../../../shared/domain/events'
 import type { JobConfig } from '../../../shared/domain/job'
 import { loadJobFile, passwordEnvironment } from '../../engine/jobFile/jobFile'
 import { runPrecheck } from '../../engine/precheck/precheckRunner'
-import { precheckStoreContext } from '../../engine/precheck/storeContext'
-import { withoutSecrets } from '../../store/jobStore'
+import { precheckStoreContext, sameJobSettings } from '../../engine/precheck/storeContext'
 import { openEngine } from '../cliHost'
 import { fillPasswords } from '../passwordPrompt'
 
@@ -32,9 +31,6 @@ export interface RunIo {
   /** Registers what to do on SIGINT/SIGTERM; returns the unregister. */
   onInterrupt: (handler: () => void) => () => void
 }
-
-const sameJob = (a: JobConfig, b: JobConfig) =>
-  JSON.stringify({ ...withoutSecrets(a), spec: null }) === JSON.stringify({ ...withoutSecrets(b), spec: null })
 
 function formatCount(n: number): string {
   if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`
@@ -79,7 +75,7 @@ export async function runCommand(path: string, options: RunCommandOptions, io: R
       else io.out(`${message}\n`)
       return 0
     }
-    if (job && !sameJob(job.config, config)) {
+    if (job && !sameJobSettings(job.config, config)) {
       io.err(
         `cutover: a job named "${config.name}" already exists in ${engine.store.path} with different settings.\n` +
           '  fix: give this job file a new name, or delete the old job (its progress is lost).\n',
@@ -91,7 +87,7 @@ export async function runCommand(path: string, options: RunCommandOptions, io: R
 
     // The precheck runs before every start, as in the console: a source can change between runs.
     const report = await runPrecheck(config, {
-      ...precheckStoreContext(engine.store, job?.id ?? null),
+      ...precheckStoreContext(engine.store, job),
       onItem: (item) => {
         if (options.json) emit({ type: 'precheck', item })
         else if (item.status !== 'pass') io.out(`precheck ${item.status.toUpperCase().padEnd(7)} ${item.id}: ${item.message}\n${item.fix ? `  fix: ${item.fix}\n` : ''}`)
@@ -184,6 +180,14 @@ export async function runCommand(path: string, options: RunCommandOptions, io: R
       else io.out(`Job "${config.name}" paused; run the same command to resume from its checkpoints.\n`)
       // A replicating job stopped by the user has done what it was asked; a copy stopped midway has not.
       return interrupted && config.type !== 'existing' ? 0 : 130
+    } catch (error) {
+      // The run stopped without recording its end (the store could not be written): the job failed.
+      const e = error instanceof CutoverError ? error : null
+      if (options.json) emit({ type: 'result', status: 'failed', error: e ? e.toShape() : { message: String(error) } })
+      io.err(
+        `cutover: job "${config.name}" stopped: ${e ? `${e.message}\n  fix: ${e.workaround}` : (error as Error).message}\n`,
+      )
+      return 1
     } finally {
       stopInterrupt()
       unsubscribe()

@@ -137,6 +137,8 @@ export interface PrecheckFacts {
   activeJobs: ActiveJob[]
   /** `db.table` names this job already started loading (a resumed job): their rows are the job's own. */
   resumedTables: ReadonlySet<string>
+  /** The name of the stored job this precheck is for (a resume), or null for a job not created yet. */
+  resumedJob?: string | null
 }
 
 export function qualifiedName(t: { schema: string; name: string }): string {
@@ -430,9 +432,10 @@ export interface GatherInput {
   target: { query: SideQuery; info: ServerInfo; endpoint: string }
   activeJobs: ActiveJob[]
   resumedTables?: readonly string[]
+  resumedJob?: string | null
 }
 
-export async function gatherFacts({ config, source, target, activeJobs, resumedTables }: GatherInput): Promise<PrecheckFacts> {
+export async function gatherFacts({ config, source, target, activeJobs, resumedTables, resumedJob }: GatherInput): Promise<PrecheckFacts> {
   const hidden = systemSchemas(source.info)
   const selection = (schema: string, table: string | null) => selectionFilter(config.objects, schema, table, hidden)
   const schemaFilter = selection('SCHEMA_NAME', null)
@@ -480,6 +483,7 @@ export async function gatherFacts({ config, source, target, activeJobs, resumedT
     targetLimits: limits,
     activeJobs,
     resumedTables: new Set(resumedTables ?? []),
+    resumedJob: resumedJob ?? null,
   }
 }
 

@@ -26,6 +26,8 @@ export interface RunPrecheckOptions {
   activeJobs?: ActiveJob[]
   /** For a job being resumed: the `db.table` names it already started loading (see PrecheckFacts). */
   resumedTables?: readonly string[]
+  /** The stored job's name when it is being resumed (see PrecheckFacts). */
+  resumedJob?: string | null
   /** Connections per side shared by all checks. */
   poolSize?: number
   /** Replaces the check list (tests). */
@@ -138,6 +140,7 @@ export async function runPrecheck(config: JobConfig, options: RunPrecheckOptions
         target: { query: target.query, info: targetInfo, endpoint: endpoint(config.target) },
         activeJobs: options.activeJobs ?? [],
         resumedTables: options.resumedTables ?? [],
+        resumedJob: options.resumedJob ?? null,
       })
     } catch (error) {
       if (signal.aborted) throw cancelled()
