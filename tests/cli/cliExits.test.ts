@@ -2,7 +2,7 @@
  * `cutover run` always exits: with real processes whose target connections go through the fault proxy, a target
  * that stays unreachable past the retry budget ends the run with exit 1 (job failed), and SIGTERM in each state
  * (precheck against an unanswering target, copy, copy with the target black-holed, replication, reconnect
- * backoff) ends it within 10 s with the job paused or interrupted (resumable), never left running.
+ * backoff) ends it within 8 s (5 s to reach a safe point, then a forced stop) with the job paused or interrupted (resumable), never left running.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -12,9 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openJobStore } from '../../src/main/store/jobStore'
 import { startFaultProxy, type FaultProxy } from '../harness/faultProxy'
 import { connectSource, connectTarget, sourceServer, targetServer, uniqueName } from '../harness/servers'
+import { compareTable } from '../harness/tableComparison'
 import { runCli, until, type CliRun } from './cliProcess'
 
-const exitBoundMs = 10_000
+const exitBoundMs = 8_000
 
 describe('cutover run exits', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cutover-exits-'))
@@ -112,7 +113,7 @@ describe('cutover run exits', () => {
 
   it('SIGTERM during the copy, and during a copy whose target is black-holed', { timeout: 120_000 }, async () => {
     for (const hole of [false, true]) {
-      const { run, job, proxy } = await setUp(`sigterm-copy${hole ? '-holed' : ''}`, 'existing', 30_000, {
+      const { db, run, job, proxy } = await setUp(`sigterm-copy${hole ? '-holed' : ''}`, 'existing', 30_000, {
         exportMBps: 1,
       })
       const child = run()
@@ -125,6 +126,16 @@ describe('cutover run exits', () => {
       const { code } = await terminate(child)
       expect(code, child.output()).toBe(130)
       expect(['paused', 'interrupted'], child.output()).toContain(job()?.status)
+      if (hole) {
+        // Left interrupted by the forced stop: the next run resumes it and copies the rest.
+        expect(child.output()).toMatch(/left interrupted and resumes from its checkpoints/)
+        proxy.pass()
+        const again = run()
+        expect(await again.exited, again.output()).toBe(0)
+        const diff = await compareTable(source, target, db, 't')
+        expect(diff.firstDifference).toBeNull()
+        expect(diff.targetRows).toBe(30_000)
+      }
     }
   })
 

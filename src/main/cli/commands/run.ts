@@ -282,5 +282,8 @@ export function registerRun(program: Command): void {
         exit: (code) => process.exit(code),
       })
       process.exitCode = code
+      // Everything the run opened is closed by now, but a connect the server never answers cannot be cancelled in
+      // mysql2: its socket lives until the connect timeout (10 s). A script waiting for the exit code does not wait.
+      setTimeout(() => process.exit(code), 1000).unref()
     })
 }
