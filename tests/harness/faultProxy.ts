@@ -1,7 +1,8 @@
 /**
  * A loopback TCP proxy between Cutover and a server, for fault tests. It listens on a free 127.0.0.1 port and
  * forwards each accepted connection to the upstream host:port. Controls:
- * - `pass()`: forward everything, accept new connections (the start state);
+ * - `pass()`: forward everything, accept new connections (the start state); connections one side closed during a
+ *   black hole are closed on the other side too;
  * - `reset()`: end every open connection with an RST on both sides (`resetAndDestroy`);
  * - `refuse()`: new connections are reset at once (the port stays open, so the client sees ECONNRESET), open ones
  *   are left as they are;
@@ -106,6 +107,9 @@ export async function startFaultProxy(upstream: { host: string; port: number }):
     },
     pass() {
       mode = { kind: 'pass' }
+      // A side that closed while its bytes were held: its FIN now gets through (as TCP retransmits it once the
+      // route is back), so the server ends the session it still held, with its locks.
+      for (const pair of [...pairs]) if (pair.client.destroyed || pair.server.destroyed) destroy(pair)
     },
     reset() {
       for (const pair of [...pairs]) destroy(pair)
