@@ -4,10 +4,9 @@
  * engine started over the store finds it interrupted, asks for the passwords it kept in memory only, and resumes.
  * Each case copies a key-less table, the kind a double copy would silently duplicate.
  */
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import type { Connection } from 'mysql2/promise'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createEngine } from '../../src/main/engine/engine'
@@ -15,45 +14,7 @@ import { memoryOnlySecrets } from '../../src/main/engine/secretBox'
 import { openJobStore } from '../../src/main/store/jobStore'
 import { connectSource, connectTarget, sourceServer, targetServer, uniqueName } from '../harness/servers'
 import { compareTable } from '../harness/tableComparison'
-
-const cli = resolve(__dirname, '../../out/cli/cutover.js')
-
-interface CliRun {
-  pid: number
-  exited: Promise<number | null>
-  output: () => string
-  kill(): void
-}
-
-function runCli(args: string[], env: Record<string, string>): CliRun {
-  const child = spawn(process.execPath, [cli, ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let output = ''
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()))
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()))
-  return {
-    pid: child.pid!,
-    exited: new Promise((r) => child.once('exit', (code) => r(code))),
-    output: () => output,
-    kill: () => child.kill('SIGKILL'),
-  }
-}
-
-async function until<T>(read: () => T | null | undefined, what: string, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    try {
-      const value = read()
-      if (value !== null && value !== undefined && value !== false) return value
-    } catch {
-      // The store may not exist yet.
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
+import { runCli, until } from './cliProcess'
 
 describe('one owner per job (two cutover run processes, one store)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cutover-owner-'))

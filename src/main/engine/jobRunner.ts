@@ -82,9 +82,19 @@ function drawServerId(avoid: number): number {
   }
 }
 
-/** Settings every target writer needs (load/writerSession.ts): the target keeps each value as the source has it. */
-async function prepareWriter(session: SqlSession): Promise<void> {
-  await prepareWriterSession(session)
+/**
+ * A target session with the settings every writer needs (load/writerSession.ts: the target keeps each value as the
+ * source has it); closed again when they cannot be set, so a failed open leaves no connection behind.
+ */
+async function openWriterSession(route: ConnectRoute, signal: AbortSignal): Promise<SqlSession> {
+  const writer = await openSessionOnRoute(route, 'target', { signal })
+  try {
+    await prepareWriterSession(writer)
+  } catch (error) {
+    await writer.close().catch(() => undefined)
+    throw error
+  }
+  return writer
 }
 
 export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, options: RunOptions = {}): RunningJob {
@@ -247,11 +257,7 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
             mode: config.mode,
             tables,
             readers: snapshot.sessions,
-            openWriter: async () => {
-              const writer = await openSessionOnRoute(targetRoute, 'target', { signal })
-              await prepareWriter(writer)
-              return writer
-            },
+            openWriter: () => openWriterSession(targetRoute, signal),
             maxAllowedPacket: Number(packet?.p ?? 16 * 1024 * 1024),
             concurrency: () => concurrency,
             throttler,
@@ -317,17 +323,10 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
           store: hooks.store,
           objects: config.objects,
           sourceRoute,
-          openSource: () => openSessionOnRoute(sourceRoute, 'source'),
-          openWriter: async () => {
-            const writer = await openSessionOnRoute(targetRoute, 'target')
-            await prepareWriter(writer)
-            return writer
-          },
-          openTargetControl: async () => {
-            const session = await openSessionOnRoute(targetRoute, 'target')
-            await prepareWriter(session)
-            return session
-          },
+          // With the run's signal: a pause ends a connect that waits on an unanswering server.
+          openSource: () => openSessionOnRoute(sourceRoute, 'source', { signal }),
+          openWriter: () => openWriterSession(targetRoute, signal),
+          openTargetControl: () => openWriterSession(targetRoute, signal),
           target: caps,
           maxAllowedPacket: Number(packetRow?.p ?? 16 * 1024 * 1024),
           serverId: state.serverId,

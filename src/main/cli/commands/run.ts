@@ -2,7 +2,9 @@
  * `cutover run <job.yaml>`: precheck, then create the job named in the file (or resume it if it exists
  * unfinished), run it and report. Exit 0 when an existing-data job is done, 1 when the job failed (code,
  * message and fix printed), 2 when it could not start (bad file, failed precheck, unaccepted warnings, or another
- * process running the same job: JOB_OWNED_ELSEWHERE names its pid, host and start).
+ * process running the same job: JOB_OWNED_ELSEWHERE names its pid, host and start). SIGINT/SIGTERM end it in any
+ * state: 130 before the job starts or mid-copy, 0 once it replicates (the job paused, or interrupted when it could
+ * not reach a safe point within a few seconds).
  */
 import type { Command } from 'commander'
 import { CutoverError } from '../../../shared/domain/errors'
@@ -30,7 +32,15 @@ export interface RunIo {
   env: Record<string, string | undefined>
   /** Registers what to do on SIGINT/SIGTERM; returns the unregister. */
   onInterrupt: (handler: () => void) => () => void
+  /** Ends the process now with this code (a stop that could not wait for the job's connections). */
+  exit: (code: number) => void
 }
+
+/**
+ * After SIGINT/SIGTERM the job has this long to stop at a safe point; past it (a statement stuck on a lost
+ * connection, say) the job is left interrupted, which resumes like a killed run, and the process exits.
+ */
+const stopGraceMs = 5000
 
 function formatCount(n: number): string {
   if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`
@@ -67,6 +77,20 @@ export async function runCommand(path: string, options: RunCommandOptions, io: R
   }
 
   const engine = openEngine(options.store)
+  // Registered before the precheck: a signal in any state ends the run (the precheck is aborted, a job paused).
+  const precheckAbort = new AbortController()
+  let interrupted = false
+  let stopJob: (() => void) | null = null
+  const stoppedBeforeStart = () => {
+    if (options.json) emit({ type: 'result', status: 'stopped' })
+    else io.out('Stopped before the job started.\n')
+    return 130
+  }
+  const stopInterrupt = io.onInterrupt(() => {
+    interrupted = true
+    precheckAbort.abort()
+    stopJob?.()
+  })
   try {
     let job = engine.store.findJobByName(config.name)
     if (job?.status === 'finished') {
@@ -88,11 +112,16 @@ export async function runCommand(path: string, options: RunCommandOptions, io: R
     // The precheck runs before every start, as in the console: a source can change between runs.
     const report = await runPrecheck(config, {
       ...precheckStoreContext(engine.store, job),
+      signal: precheckAbort.signal,
       onItem: (item) => {
         if (options.json) emit({ type: 'precheck', item })
-        else if (item.status !== 'pass') io.out(`precheck ${item.status.toUpperCase().padEnd(7)} ${item.id}: ${item.message}\n${item.fix ? `  fix: ${item.fix}\n` : ''}`)
+        else if (item.status !== 'pass')
+          io.out(
+            `precheck ${item.status.toUpperCase().padEnd(7)} ${item.id}: ${item.message}\n${item.fix ? `  fix: ${item.fix}\n` : ''}`,
+          )
       },
     })
+    if (interrupted) return stoppedBeforeStart()
     const { pass, warning, failed } = report.summary
     if (!options.json) io.out(`precheck: ${pass} passed, ${warning} warnings, ${failed} failed\n`)
     if (failed > 0) {
@@ -110,7 +139,8 @@ export async function runCommand(path: string, options: RunCommandOptions, io: R
     if (job) {
       engine.store.replaceConfig(job.id, { ...job.config, spec: config.spec })
       engine.provideSecrets(job.id, config)
-      if (!options.json) io.out(`Resuming job "${config.name}" (${job.status}, stage ${job.stage ?? 'none'}) from its checkpoints.\n`)
+      if (!options.json)
+        io.out(`Resuming job "${config.name}" (${job.status}, stage ${job.stage ?? 'none'}) from its checkpoints.\n`)
     } else {
       engine.createJob(config)
       job = engine.store.findJobByName(config.name)!
@@ -119,7 +149,6 @@ export async function runCommand(path: string, options: RunCommandOptions, io: R
     const jobId = job.id
 
     let lastLine = 0
-    let interrupted = false
     let caughtUp = false
     const unsubscribe = engine.events.subscribe((channel, payload) => {
       if (channel === 'job:progress') {
@@ -147,15 +176,31 @@ export async function runCommand(path: string, options: RunCommandOptions, io: R
       }
       if (channel === 'job:stageChanged' && options.json) emit({ type: 'stage', ...(payload as object) })
     })
-    const stopInterrupt = io.onInterrupt(() => {
-      interrupted = true
+    let overdue: (value: 'overdue') => void = () => undefined
+    const stopOverdue = new Promise<'overdue'>((resolve) => (overdue = resolve))
+    let overdueTimer: ReturnType<typeof setTimeout> | undefined
+    stopJob = () => {
+      if (overdueTimer) return
       if (!options.json) io.out(`${io.tty ? '\n' : ''}Stopping at the next safe point…\n`)
       void engine.pauseJob(jobId).catch(() => undefined)
-    })
+      overdueTimer = setTimeout(() => overdue('overdue'), stopGraceMs)
+    }
     try {
       const chunkBytes = Number(io.env['CUTOVER_CHUNK_BYTES'] ?? '') || undefined
       engine.startJob(jobId, chunkBytes ? { targetChunkBytes: chunkBytes } : {})
-      const outcome = await engine.waitForJob(jobId)
+      if (interrupted) stopJob()
+      const outcome = await Promise.race([engine.waitForJob(jobId), stopOverdue])
+      if (outcome === 'overdue') {
+        const message = `The job did not reach a safe point within ${stopGraceMs / 1000} s of the signal (a connection does not answer); it is left interrupted and resumes from its checkpoints, as after a killed run.`
+        engine.store.updateJob(jobId, { status: 'interrupted' })
+        engine.store.appendEvent(jobId, 'warning', message, 'JOB_STOP_OVERDUE')
+        if (options.json) emit({ type: 'result', status: 'interrupted', message })
+        else io.out(`${io.tty ? '\n' : ''}${message}\n`)
+        // The run's connections may hang for minutes: the process ends without waiting for them.
+        const code = config.type !== 'existing' ? 0 : 130
+        io.exit(code)
+        return code
+      }
       if (io.tty && !options.json) io.out('\n')
       const finalJob = engine.store.getJob(jobId)!
       if (outcome === 'finished') {
@@ -168,12 +213,19 @@ export async function runCommand(path: string, options: RunCommandOptions, io: R
       if (outcome === 'failed') {
         const error = finalJob.lastError
         if (options.json) emit({ type: 'result', status: 'failed', error })
-        else io.err(`cutover: job "${config.name}" failed: [${error?.code}] ${error?.message}\n  fix: ${error?.workaround}\n`)
+        else
+          io.err(
+            `cutover: job "${config.name}" failed: [${error?.code}] ${error?.message}\n  fix: ${error?.workaround}\n`,
+          )
         return 1
       }
       if (caughtUp) {
-        if (options.json) emit({ type: 'result', status: 'caught-up', position: engine.jobStatus(jobId).positions.applied })
-        else io.out(`Job "${config.name}" caught up (lag 0) and stopped at a checkpoint; run the same command to continue replicating.\n`)
+        if (options.json)
+          emit({ type: 'result', status: 'caught-up', position: engine.jobStatus(jobId).positions.applied })
+        else
+          io.out(
+            `Job "${config.name}" caught up (lag 0) and stopped at a checkpoint; run the same command to continue replicating.\n`,
+          )
         return 0
       }
       if (options.json) emit({ type: 'result', status: 'paused' })
@@ -189,14 +241,17 @@ export async function runCommand(path: string, options: RunCommandOptions, io: R
       )
       return 1
     } finally {
-      stopInterrupt()
+      clearTimeout(overdueTimer)
       unsubscribe()
     }
   } catch (error) {
+    // A signal during the precheck cancels it: a stop, not a failure.
+    if (interrupted) return stoppedBeforeStart()
     const e = error instanceof CutoverError ? error : null
     io.err(`cutover: ${e ? `${e.message}\n  fix: ${e.workaround}` : (error as Error).message}\n`)
     return 2
   } finally {
+    stopInterrupt()
     await engine.shutdown()
   }
 }
@@ -208,7 +263,10 @@ export function registerRun(program: Command): void {
     .argument('<job.yaml>', 'the job file')
     .option('--store <path>', 'job store file (default ~/.cutover/cutover.db)')
     .option('--accept-warnings', 'start even if the precheck has warnings')
-    .option('--until-caught-up', 'for jobs with incremental replication: exit 0 once the existing data is done and lag reached 0')
+    .option(
+      '--until-caught-up',
+      'for jobs with incremental replication: exit 0 once the existing data is done and lag reached 0',
+    )
     .option('--json', 'one JSON object per line for every event')
     .action(async (path: string, options: RunCommandOptions) => {
       const code = await runCommand(path, options, {
@@ -225,7 +283,11 @@ export function registerRun(program: Command): void {
             process.off('SIGTERM', handler)
           }
         },
+        exit: (code) => process.exit(code),
       })
       process.exitCode = code
+      // Everything the run opened is closed by now, but a connect the server never answers cannot be cancelled in
+      // mysql2: its socket lives until the connect timeout (10 s). A script waiting for the exit code does not wait.
+      setTimeout(() => process.exit(code), 1000).unref()
     })
 }

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net'
 import type { Connection, FieldPacket, RowDataPacket } from 'mysql2/promise'
 
 /**
@@ -20,6 +21,9 @@ export interface SqlSession {
 }
 
 export type { ServerFlavor, ServerInfo } from '../../../shared/domain/connectionTest'
+
+/** How long `close()` lets the server take to close the connection after QUIT before the socket is destroyed. */
+const closeGraceMs = 2000
 
 export function createSession(
   raw: Connection,
@@ -45,11 +49,21 @@ export function createSession(
       await raw.query({ sql })
     },
     async close() {
-      try {
-        await raw.end()
-      } catch {
-        raw.destroy()
-      }
+      // QUIT waits behind a statement in flight, and the socket stays open until the server closes it: on a lost
+      // route neither happens, and an open socket keeps the process alive. Past the grace time it is destroyed.
+      const stream = (raw as unknown as { connection?: { stream?: Socket } }).connection?.stream
+      const closed = new Promise<void>((resolve) => {
+        if (!stream || stream.destroyed) resolve()
+        else stream.once('close', () => resolve())
+      })
+      raw.end().catch(() => undefined)
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const inTime = await Promise.race([
+        closed.then(() => true),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), closeGraceMs))),
+      ])
+      clearTimeout(timer)
+      if (!inTime) raw.destroy()
       await onClose?.()
     },
   }

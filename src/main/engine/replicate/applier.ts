@@ -162,7 +162,12 @@ export function createApplier(options: ApplierOptions): Applier {
     try {
       while (w.queue.length > 0 && !failure) {
         const batch = w.queue.slice(0, batchRows)
-        w.session ??= await options.openWriter()
+        if (!w.session) {
+          const session = await options.openWriter()
+          // Closed while this writer connected: close() did not see it, so it is closed here.
+          if (closed) return void (await session.close().catch(() => undefined))
+          w.session = session
+        }
         await applyBatch(w.session, batch)
         w.queue.splice(0, batch.length)
         for (const item of batch) {

@@ -61,7 +61,10 @@ export interface BinlogReaderOptions {
   tracker: SchemaTracker
   /** Rows the queue may hold before the socket is paused. */
   maxQueuedRows?: number
-  /** Seconds between the source's heartbeats while it is idle. */
+  /**
+   * Seconds between the source's heartbeats while it is idle. No byte from the source for
+   * `stallSeconds(heartbeatSeconds)` means the connection is half-open: the reader ends with a retryable error.
+   */
   heartbeatSeconds?: number
   /** Rows per part of a large transaction. */
   partRows?: number
@@ -204,6 +207,16 @@ type ZongjiInternals = {
 }
 
 const tableMapEventCode = 19
+
+/**
+ * How long the binlog connection may stay silent (no event, no heartbeat, no byte) before it counts as half-open:
+ * five heartbeat periods, at least 2 s. The source sends a heartbeat whenever it has had nothing to send for one
+ * period, so silence for several periods means packets are lost on the way (a MariaDB replica gives up after
+ * slave_net_timeout, 60 s, with a heartbeat every 30 s).
+ */
+export function stallSeconds(heartbeatSeconds = 1): number {
+  return Math.max(2, 5 * heartbeatSeconds)
+}
 
 export function openBinlogReader(options: BinlogReaderOptions): BinlogReader {
   const { tracker } = options
@@ -658,6 +671,37 @@ export function openBinlogReader(options: BinlogReaderOptions): BinlogReader {
   }
   if ('file' in start) zongji.start({ serverId: options.serverId, filename: start.file, position: start.position })
   else zongji.start({ serverId: options.serverId, gtidSet: start.gtidSet })
+
+  // Half-open detection: a lost route (no FIN, no RST) leaves the socket open and silent, and nothing else would end
+  // it. Bytes read on the binlog socket count as life; while the socket is paused for back-pressure, silence is ours.
+  const silentLimitMs = stallSeconds(options.heartbeatSeconds) * 1000
+  let lastHeard = Date.now()
+  let lastBytesRead = -1
+  const watchdog = setInterval(
+    () => {
+      if (finished) return clearInterval(watchdog)
+      const bytesRead = (internals.connection as { stream?: { bytesRead?: number } } | null)?.stream?.bytesRead ?? -1
+      if (paused || bytesRead !== lastBytesRead) {
+        lastBytesRead = bytesRead
+        lastHeard = Date.now()
+        return
+      }
+      const silentMs = Date.now() - lastHeard
+      if (silentMs < silentLimitMs) return
+      fail(
+        new CutoverError({
+          code: 'REPLICATE_CONNECTION_LOST',
+          stage: 'incremental',
+          retryable: true,
+          message: `No binlog event or heartbeat from the source for ${(silentMs / 1000).toFixed(1)} s (a heartbeat is due every ${options.heartbeatSeconds ?? 1} s): the connection is half-open.`,
+          workaround:
+            'Cutover drops the connection and reconnects by itself from its last checkpoint; if this persists, check the network path to the source (VPN, firewall idle timeouts).',
+        }),
+      )
+    },
+    Math.min(1000, silentLimitMs / 4),
+  )
+  watchdog.unref()
   // Heartbeats while the source is idle keep "seconds behind" honest (0, not growing); queued before the dump.
   internals.connection?.query(
     `SET @master_heartbeat_period = ${Math.round((options.heartbeatSeconds ?? 1) * 1e9)}`,
@@ -693,6 +737,7 @@ export function openBinlogReader(options: BinlogReaderOptions): BinlogReader {
     },
     async close() {
       finished = true
+      clearInterval(watchdog)
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, 2000)
         zongji.once('stopped', () => {

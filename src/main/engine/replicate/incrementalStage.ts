@@ -73,6 +73,9 @@ export async function runIncremental(ctx: IncrementalContext, signal: AbortSigna
       return
     } catch (error) {
       const coded = error instanceof CutoverError ? error : classifyReaderError(error)
+      // A pause ends what was connecting or in flight (CONN_ABORTED, a dropped connection): the job pauses, it does
+      // not fail, and resumes from its checkpoint.
+      if (signal.aborted && coded.retryable) return
       if (!coded.retryable || signal.aborted) throw coded
       if (attempt + 1 >= maxAttempts) {
         throw new CutoverError({
@@ -115,10 +118,15 @@ async function runOnce(ctx: IncrementalContext, signal: AbortSignal): Promise<vo
   )
 
   const sessions: SqlSession[] = []
-  const control = await ctx.openTargetControl()
-  sessions.push(control)
-  const poller = await ctx.openSource()
-  sessions.push(poller)
+  try {
+    sessions.push(await ctx.openTargetControl())
+    sessions.push(await ctx.openSource())
+  } catch (error) {
+    // A reconnect that fails halfway closes what it opened: one leaked session per attempt would keep the process alive.
+    await Promise.all(sessions.map((s) => s.close().catch(() => undefined)))
+    throw error
+  }
+  const [control, poller] = sessions as [SqlSession, SqlSession]
   const reader = openBinlogReader({
     route: ctx.sourceRoute,
     serverId: state.serverId,
