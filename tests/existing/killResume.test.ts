@@ -130,5 +130,6 @@ describe.each(cases)('kill -9 and resume, $mode mode into $kind', ({ kind, mode 
       expect(diff.targetRows, table).toBe(diff.sourceRows)
       expect(diff.targetChecksum, table).toBe(diff.sourceChecksum)
     }
-  })
+    // Two capped runs (about 11 s of copy in all) plus two prechecks, on a machine that also runs other suites.
+  }, 180_000)
 })
