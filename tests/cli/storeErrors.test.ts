@@ -3,11 +3,11 @@
  * no SQLite stack, and a file that is not a store left as it was. A disk that fills up under the store during a
  * `cutover run` stops the run (exit 1) with the same message, and the next run finishes the job.
  */
-import { execFileSync, spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { spawn } from 'node:child_process'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { Connection } from 'mysql2/promise'
+import { scratchMounts } from '../harness/scratchMounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { openJobStore } from '../../src/main/store/jobStore'
@@ -34,24 +34,8 @@ function expectNoStack(output: string): void {
   expect(output).not.toMatch(/SqliteError|^\s+at /m)
 }
 
-const root = mkdtempSync(join(tmpdir(), 'cutover-cli-store-'))
-const mounts: string[] = []
-afterAll(() => {
-  for (const m of mounts) execFileSync('umount', ['-l', m])
-  rmSync(root, { recursive: true, force: true })
-})
-
-function mountTmpfs(options: string): string | null {
-  const dir = join(root, `mnt-${mounts.length}`)
-  mkdirSync(dir)
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir], { stdio: 'ignore' })
-  } catch {
-    return null
-  }
-  mounts.push(dir)
-  return dir
-}
+const { root, mountTmpfs, cleanUp } = scratchMounts('cutover-cli-store-')
+afterAll(cleanUp)
 
 describe('the CLI and a store it cannot use', () => {
   it('a directory as --store: exit 2, the path, the cause and the fix (jobs and serve alike)', async () => {

@@ -2,10 +2,9 @@
  * A job killed with SIGKILL mid-load and run again finishes from its chunk checkpoints: chunks committed
  * before the kill are not copied again, and source and target end equal (keyed and key-less tables alike).
  */
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import type { Connection } from 'mysql2/promise'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { JobMode } from '../../src/shared/domain/job'
@@ -19,25 +18,7 @@ import {
   uniqueName,
 } from '../harness/servers'
 import { compareTable } from '../harness/tableComparison'
-
-const cli = resolve(__dirname, '../../out/cli/cutover.js')
-
-function runCli(args: string[], env: Record<string, string>): { exited: Promise<number | null>; kill(): void } {
-  const child = spawn(process.execPath, [cli, ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let output = ''
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()))
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()))
-  return {
-    exited: new Promise((r) => child.once('exit', (code) => r(code))).then((code) => {
-      if (code !== 0 && code !== null) console.error(output)
-      return code as number | null
-    }),
-    kill: () => child.kill('SIGKILL'),
-  }
-}
+import { runCli } from '../cli/cliProcess'
 
 const cases = everyTarget().flatMap((kind) => (['logical', 'physical'] as JobMode[]).map((mode) => ({ kind, mode })))
 
@@ -116,7 +97,8 @@ describe.each(cases)('kill -9 and resume, $mode mode into $kind', ({ kind, mode 
     expect(done.length).toBeGreaterThanOrEqual(8)
     expect(done.length).toBeLessThan(afterKill.length)
 
-    expect(await runCli(args, env).exited).toBe(0)
+    const second = runCli(args, env)
+    expect(await second.exited, second.output()).toBe(0)
     const final = reader()
     expect(final.every((c) => c.state === 'done')).toBe(true)
     // Chunks committed before the kill kept their checkpoint (not redone: their timestamps would change too,

@@ -3,29 +3,15 @@
  * and `cutover run` of the same file pass downstream_table_empty, the run finishes, and the tables end equal to
  * the source. Another job into the same, now non-empty, tables is still refused, with a fix it would accept.
  */
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import type { Connection } from 'mysql2/promise'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openJobStore } from '../../src/main/store/jobStore'
 import { closeScratchDatabase, openScratchDatabase, sourceServer, targetServerOf, uniqueName } from '../harness/servers'
 import { compareTable } from '../harness/tableComparison'
-
-const cli = resolve(__dirname, '../../out/cli/cutover.js')
-
-function runCli(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, [cli, ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let output = ''
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()))
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()))
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)))
-  return { exited, output: () => output, kill: () => child.kill('SIGKILL') }
-}
+import { runCli } from '../cli/cliProcess'
 
 describe('physical mode: kill -9 mid-copy, then the same job again', () => {
   const db = uniqueName('physresume')

@@ -3,15 +3,15 @@
  * real better-sqlite3 and real file systems (a read-only and a full tmpfs where this process may mount them).
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
+import { scratchMounts } from '../harness/scratchMounts'
 import { afterAll, describe, expect, it } from 'vitest'
-import { CutoverError } from '../../shared/domain/errors'
-import { jobConfigSchema } from '../../shared/domain/job'
-import { openJobStore } from './jobStore'
-import { storeError } from './storeErrors'
+import { CutoverError } from '../../src/shared/domain/errors'
+import { jobConfigSchema } from '../../src/shared/domain/job'
+import { openJobStore } from '../../src/main/store/jobStore'
+import { storeError } from '../../src/main/store/storeErrors'
 
 const config = jobConfigSchema.parse({
   name: 'crm',
@@ -20,25 +20,8 @@ const config = jobConfigSchema.parse({
   type: 'existing',
 })
 
-const root = mkdtempSync(join(tmpdir(), 'cutover-store-errors-'))
-const mounts: string[] = []
-afterAll(() => {
-  for (const m of mounts) execFileSync('umount', ['-l', m])
-  rmSync(root, { recursive: true, force: true })
-})
-
-/** A tmpfs at a new folder, or null where this process may not mount (not root, or in a container without it). */
-function mountTmpfs(options: string): string | null {
-  const dir = join(root, `mnt-${mounts.length}`)
-  mkdirSync(dir)
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir], { stdio: 'ignore' })
-  } catch {
-    return null
-  }
-  mounts.push(dir)
-  return dir
-}
+const { root, mountTmpfs, cleanUp } = scratchMounts('cutover-store-errors-')
+afterAll(cleanUp)
 
 function openError(path: string): CutoverError {
   try {
