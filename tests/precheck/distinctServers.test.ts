@@ -33,7 +33,7 @@ describe('precheck: source and target are different servers', () => {
 
   it('fails a job from the TiDB target to itself (cluster id, or hostname and port)', async () => {
     const tidb = targetServerOf('tidb')
-    const report = await runPrecheck(jobFor(tidb, tidb, { objects: ['mysql'], type: 'existing' }))
+    const report = await runPrecheck(jobFor(tidb, tidb, { objects: [db], type: 'existing' }))
     const distinct = item(report, 'source_target_distinct')
     expect(distinct.status).toBe('failed')
     // TiDB's server_uuid is all zeros on every cluster: never the evidence.

@@ -68,6 +68,7 @@ describe('dropped connections during incremental sync', () => {
     const log = job.logs.join('\n')
     expect(
       log.match(/Reconnecting in \d+ s from the last checkpoint, in safe mode for 60 s/g)?.length ?? 0,
+      log,
     ).toBeGreaterThanOrEqual(2)
     expect(log).toMatch(/safe mode on \(reconnecting after a lost connection\)/)
     await expectSameTables(source, target, db, ['t'])
