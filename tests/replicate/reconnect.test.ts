@@ -52,12 +52,22 @@ describe('dropped connections during incremental sync', () => {
       }
     })()
 
+    /** Waits until the stage has started `n` times (the first start, then once per reconnect). */
+    const started = async (n: number) => {
+      for (let waited = 0; (job.logs.join('\n').match(/REPLICATE_STARTED/g)?.length ?? 0) < n; waited += 100) {
+        if (waited > 60_000) throw new Error(`the stage did not start ${n} times:\n${job.logs.join('\n')}`)
+        await new Promise((r) => setTimeout(r, 100))
+      }
+    }
     await new Promise((r) => setTimeout(r, 500))
     expect(await killConnections(source, `COMMAND LIKE 'Binlog Dump%'`)).toBe(1)
-    await new Promise((r) => setTimeout(r, 2500))
+    // The target kill must find the sessions of the reconnected stage, not the ones the reconnect closes.
+    await started(2)
+    await new Promise((r) => setTimeout(r, 1000))
     // The applier's writers and its control session: every target connection but the test's own.
     expect(await killConnections(target, `USER = '${targetServer().user}'`)).toBeGreaterThan(0)
     await new Promise((r) => setTimeout(r, 2500))
+    await started(3)
     writing = false
     await writer
     expect(round).toBeGreaterThan(20)
