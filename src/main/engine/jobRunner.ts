@@ -14,7 +14,7 @@ import type { SqlSession } from './connect/session'
 import { detectServer } from './connect/serverInfo'
 import { prepareRawReads } from './dump/chunkReader'
 import { quoteTable } from './dump/identifierQuoting'
-import { openSnapshot } from './dump/snapshot'
+import { changedSince, openSnapshot } from './dump/snapshot'
 import { inspectTables } from './dump/tableInspector'
 import { readForTarget } from './dump/latin1Text'
 import { loadOrPlan } from './existing/chunkPlan'
@@ -61,6 +61,9 @@ export interface RunningJob {
   /** Changes concurrency (down, or up to the snapshot's sessions) and the export cap while running. */
   setSpec(spec: JobConfig['spec']): void
 }
+
+/** Snapshots taken in a row, each followed by a DDL on its tables, before the job gives up. */
+const maxSnapshotAttempts = 3
 
 /** Chunk size the planner aims for: small enough to spread a table over all workers, large enough to be cheap. */
 const defaultChunkBytes = 16 * 1024 * 1024
@@ -151,9 +154,50 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
       const copyDone =
         config.type === 'incremental' || (config.type === 'both' && hooks.store.getJob(job.id)?.stage === 'incremental')
       if (!copyDone) {
-        // Snapshot first, so the schema and the data are read at one point and the binlog position matches both.
+        // Snapshot first, then the schema, read while the snapshot's fingerprint of it still holds: schema, data
+        // and binlog position are one point. A DDL that waited for the snapshot's lock runs right after it, and
+        // the snapshot is taken again.
+        const resumingData = hooks.store.getJob(job.id)?.stage === 'existing'
+        const seedSchema =
+          replicates && !hooks.store.replicationState(job.id, () => drawServerId(sourceServerId)).trackedSchema
+        const caps = resumingData
+          ? null
+          : await readTargetCapabilities(targetControl, targetInfo, { databases: schemasOf(objects.tables) })
+        const deferIndexes = resumingData
+          ? undefined
+          : await indexDeferral(targetControl, objects.tables, config.spec.deferIndexes, targetInfo.flavor)
+        if (!resumingData) setStage('schema', 'running')
         const readers = await Promise.all(Array.from({ length: concurrency }, () => open(sourceRoute, 'source')))
-        const snapshot = await openSnapshot({ locker: control, readers, info: sourceInfo, tables: objects.tables })
+        const read = async () => ({
+          seed: seedSchema ? await readTrackedTables(control, objects.tables) : null,
+          plan: caps ? await planSchema(control, caps, objects, { deferIndexes }) : null,
+          shapes: (await inspectTables(control, objects.tables))
+            .filter((s) => s.kind === 'table')
+            .map((s) => readForTarget(s, targetInfo.flavor === 'tidb')),
+        })
+        let snapshot = await openSnapshot({ locker: control, readers, info: sourceInfo, tables: objects.tables })
+        let schema = await read()
+        for (let attempt = 1; ; attempt++) {
+          const changed = await changedSince(snapshot, control, objects.tables)
+          if (changed.length === 0) break
+          const names = changed.map((t) => `${t.schema}.${t.name}`).join(', ')
+          if (attempt === maxSnapshotAttempts) {
+            throw new CutoverError({
+              code: 'SNAPSHOT_SCHEMA_UNSTABLE',
+              stage: 'existing',
+              message: `The schema of ${names} changed right after each of ${attempt} snapshots (a DDL ran after the snapshot's lock was released), so no snapshot has one schema for its data.`,
+              workaround:
+                'Let the running schema changes (ALTER TABLE, an online schema change tool) finish, then resume the job.',
+            })
+          }
+          log(
+            'warning',
+            `${names} changed by a DDL right after the snapshot (it waited for the snapshot's lock): the snapshot is taken again so that schema, data and binlog position are one point.`,
+            'SNAPSHOT_SCHEMA_CHANGED',
+          )
+          snapshot = await openSnapshot({ locker: control, readers, info: sourceInfo, tables: objects.tables })
+          schema = await read()
+        }
         log(
           'info',
           `Consistent snapshot opened with ${snapshot.method === 'flush-tables' ? 'FLUSH TABLES WITH READ LOCK' : 'LOCK TABLES … READ (FTWRL not permitted)'}; writes were blocked for ${snapshot.lockHoldMs.toFixed(0)} ms.`,
@@ -177,30 +221,18 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
                 'Enable log_bin (binlog_format=ROW, binlog_row_image=FULL) on the source and restart it, or run an "existing" job.',
             })
           }
-          // The schema history starts at the first snapshot, read while the snapshot's tables are as it sees them.
-          const state = hooks.store.replicationState(job.id, () => drawServerId(sourceServerId))
-          if (!state.trackedSchema) {
-            const seed = await readTrackedTables(control, objects.tables)
+          // The schema history starts at the first snapshot, with the tables as that snapshot has them.
+          if (schema.seed) {
             hooks.store.saveAppliedCheckpoint(
               job.id,
               hooks.store.getPosition(job.id, 'snapshot') ?? snapshot.position,
-              JSON.stringify(seed),
+              JSON.stringify(schema.seed),
             )
           }
         }
 
-        const resumingData = hooks.store.getJob(job.id)?.stage === 'existing'
-        if (!resumingData) {
-          setStage('schema', 'running')
-          const caps = await readTargetCapabilities(targetControl, targetInfo, { databases: schemasOf(objects.tables) })
-          const plan = await planSchema(control, caps, objects, {
-            deferIndexes: await indexDeferral(
-              targetControl,
-              objects.tables,
-              config.spec.deferIndexes,
-              targetInfo.flavor,
-            ),
-          })
+        if (schema.plan) {
+          const plan = schema.plan
           // Recorded first: a job stopped after its tables exist still builds their indexes when it resumes.
           hooks.store.saveDeferredIndexes(job.id, plan.deferredIndexes)
           await applySchema(plan, targetControl, log)
@@ -212,9 +244,7 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
         if (signal.aborted) return 'paused'
 
         setStage('existing', 'running')
-        const shapes = (await inspectTables(control, objects.tables))
-          .filter((s) => s.kind === 'table')
-          .map((s) => readForTarget(s, targetInfo.flavor === 'tidb'))
+        const shapes = schema.shapes
         for (const s of shapes.filter((t) => !t.key)) {
           log(
             'warning',

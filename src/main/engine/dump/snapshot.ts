@@ -2,13 +2,16 @@
  * The consistent snapshot every existing-data reader shares: N source sessions inside one
  * `START TRANSACTION WITH CONSISTENT SNAPSHOT` point, opened while writes are blocked, with the binlog
  * position of that point recorded for the incremental stage. The lock is held only while the N
- * transactions start and the position is read, then released (its hold time is reported).
+ * transactions start, the position is read and the tables' schema fingerprint is taken, then released (its hold
+ * time is reported). DDL is outside the snapshot: a schema read later is the snapshot's only while the fingerprint
+ * is unchanged (`changedSince`).
  */
 import type { BinlogPosition } from '../../../shared/domain/position'
 import { CutoverError } from '../../../shared/domain/errors'
 import type { ServerInfo, SqlSession } from '../connect/session'
 import { binlogStatusStatement } from '../connect/serverInfo'
 import { quoteTable } from './identifierQuoting'
+import { changedTables, readSchemaFingerprint, type SchemaFingerprint } from './schemaFingerprint'
 import type { TableRef } from './types'
 
 export type LockMethod = 'flush-tables' | 'lock-tables'
@@ -19,6 +22,13 @@ export interface Snapshot {
   position: BinlogPosition | null
   method: LockMethod
   lockHoldMs: number
+  /** The tables' schema as the snapshot's data has it, read under the lock. */
+  schema: SchemaFingerprint
+}
+
+/** The snapshot's tables whose schema has changed since the lock was released (a DDL ran after it). */
+export async function changedSince(snapshot: Snapshot, session: SqlSession, tables: TableRef[]): Promise<TableRef[]> {
+  return changedTables(snapshot.schema, await readSchemaFingerprint(session, tables), tables)
 }
 
 /** Errors that mean "not allowed here", after which LOCK TABLES is the managed-MySQL way (RDS, Aurora, Cloud SQL). */
@@ -133,8 +143,9 @@ export async function openSnapshot(options: {
   try {
     const position = await readPosition(locker, info)
     await Promise.all(readers.map((s) => s.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY')))
+    const schema = await readSchemaFingerprint(locker, tables)
     await locker.query('UNLOCK TABLES')
-    return { sessions: readers, position, method, lockHoldMs: performance.now() - started }
+    return { sessions: readers, position, method, lockHoldMs: performance.now() - started, schema }
   } catch (error) {
     await locker.query('UNLOCK TABLES').catch(() => undefined)
     throw error
