@@ -14,7 +14,9 @@ import type { SqlSession } from './connect/session'
 import { detectServer } from './connect/serverInfo'
 import { prepareRawReads } from './dump/chunkReader'
 import { quoteTable } from './dump/identifierQuoting'
-import { changedSince, openSnapshot } from './dump/snapshot'
+import { changedSince, openSnapshot, type Snapshot } from './dump/snapshot'
+import { qualified, recreateChangedTables } from './existing/changedTables'
+import { tableKey } from './schema/columnCatalog'
 import { inspectTables } from './dump/tableInspector'
 import { readForTarget } from './dump/latin1Text'
 import { loadOrPlan } from './existing/chunkPlan'
@@ -28,7 +30,7 @@ import { randomInt } from 'node:crypto'
 import type { BinlogPosition } from '../../shared/domain/position'
 import type { TableRef } from './dump/types'
 import type { TargetCapabilities } from './schema/ddlRewriter'
-import { createSafeMode } from './replicate/safeMode'
+import { comparePositions, createSafeMode } from './replicate/safeMode'
 import type { SafeMode } from './replicate/safeMode'
 import { readTrackedTables } from './replicate/schemaTracker'
 import { requireTargetTables, resolveStart } from './replicate/startPosition'
@@ -160,23 +162,40 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
         const resumingData = hooks.store.getJob(job.id)?.stage === 'existing'
         const seedSchema =
           replicates && !hooks.store.replicationState(job.id, () => drawServerId(sourceServerId)).trackedSchema
-        const caps = resumingData
-          ? null
-          : await readTargetCapabilities(targetControl, targetInfo, { databases: schemasOf(objects.tables) })
-        const deferIndexes = resumingData
-          ? undefined
-          : await indexDeferral(targetControl, objects.tables, config.spec.deferIndexes, targetInfo.flavor)
+        const caps = await readTargetCapabilities(targetControl, targetInfo, { databases: schemasOf(objects.tables) })
+        const deferIndexes = await indexDeferral(
+          targetControl,
+          objects.tables,
+          config.spec.deferIndexes,
+          targetInfo.flavor,
+        )
         if (!resumingData) setStage('schema', 'running')
         const readers = await Promise.all(Array.from({ length: concurrency }, () => open(sourceRoute, 'source')))
-        const read = async () => ({
-          seed: seedSchema ? await readTrackedTables(control, objects.tables) : null,
-          plan: caps ? await planSchema(control, caps, objects, { deferIndexes }) : null,
-          shapes: (await inspectTables(control, objects.tables))
-            .filter((s) => s.kind === 'table')
-            .map((s) => readForTarget(s, targetInfo.flavor === 'tidb')),
-        })
+        const copied = new Map(hooks.store.listSnapshotTables(job.id).map((t) => [t.table, t]))
+        const chunks = hooks.store.listChunks(job.id)
+        const unfinished = new Set(chunks.filter((c) => c.state !== 'done').map((c) => c.table))
+        const read = async (snap: Snapshot) => {
+          // A table still being copied whose schema changed since the snapshot its rows came from (a DDL while the
+          // job was stopped) is created and copied again from this snapshot.
+          const changed = objects.tables.filter((t) => {
+            const before = copied.get(qualified(t))
+            return before && unfinished.has(qualified(t)) && before.fingerprint !== snap.schema.get(tableKey(t))
+          })
+          return {
+            seed: seedSchema ? await readTrackedTables(control, objects.tables) : null,
+            plan: resumingData ? null : await planSchema(control, caps, objects, { deferIndexes }),
+            changed,
+            replan:
+              changed.length > 0
+                ? await planSchema(control, caps, { tables: changed, views: [] }, { deferIndexes })
+                : null,
+            shapes: (await inspectTables(control, objects.tables))
+              .filter((s) => s.kind === 'table')
+              .map((s) => readForTarget(s, targetInfo.flavor === 'tidb')),
+          }
+        }
         let snapshot = await openSnapshot({ locker: control, readers, info: sourceInfo, tables: objects.tables })
-        let schema = await read()
+        let schema = await read(snapshot)
         for (let attempt = 1; ; attempt++) {
           const changed = await changedSince(snapshot, control, objects.tables)
           if (changed.length === 0) break
@@ -196,7 +215,7 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
             'SNAPSHOT_SCHEMA_CHANGED',
           )
           snapshot = await openSnapshot({ locker: control, readers, info: sourceInfo, tables: objects.tables })
-          schema = await read()
+          schema = await read(snapshot)
         }
         log(
           'info',
@@ -235,11 +254,33 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
           const plan = schema.plan
           // Recorded first: a job stopped after its tables exist still builds their indexes when it resumes.
           hooks.store.saveDeferredIndexes(job.id, plan.deferredIndexes)
-          await applySchema(plan, targetControl, log)
+          const { created } = await applySchema(plan, targetControl, log)
+          hooks.store.saveSnapshotTables(
+            job.id,
+            objects.tables.map((t) => ({
+              table: qualified(t),
+              fingerprint: snapshot.schema.get(tableKey(t)) ?? '',
+              created: created.includes(qualified(t)),
+              copiedAt: snapshot.position,
+            })),
+          )
           log(
             'info',
             `Schema created: ${plan.statements.filter((s) => s.kind === 'table').length} tables, ${plan.statements.filter((s) => s.kind === 'view').length} views, ${plan.rewrites.length} rewrites.`,
           )
+        }
+        if (schema.replan) {
+          await recreateChangedTables({
+            jobId: job.id,
+            store: hooks.store,
+            target: targetControl,
+            tables: schema.changed,
+            plan: schema.replan,
+            snapshot,
+            copied,
+            replicates,
+            log,
+          })
         }
         if (signal.aborted) return 'paused'
 
@@ -344,6 +385,14 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
           )
         }
       }
+      // Tables copied again from a later snapshot than the one replication starts at.
+      const copiedLater = new Map(
+        hooks.store
+          .listSnapshotTables(job.id)
+          .flatMap((t) =>
+            t.copiedAt && comparePositions(t.copiedAt, start) > 0 ? [[t.table, t.copiedAt] as const] : [],
+          ),
+      )
       let announced = false
       // Loaded here: the binlog client is not needed (nor loaded) by existing-data-only runs and prechecks.
       const { runIncremental } = await import('./replicate/incrementalStage')
@@ -372,6 +421,7 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
             hooks.caughtUp?.(job.id)
           },
           heartbeatSeconds: options.heartbeatSeconds,
+          copiedAt: copiedLater.size > 0 ? (ref) => copiedLater.get(qualified(ref)) ?? null : undefined,
         },
         signal,
       )

@@ -29,6 +29,17 @@ export interface StoredJob {
   updatedAt: string
 }
 
+/** The snapshot a table's rows are copied at. */
+export interface SnapshotTable {
+  table: string
+  /** The table's schema digest at that snapshot (dump/schemaFingerprint.ts). */
+  fingerprint: string
+  /** The job's schema stage created the target table (so the job may create it again). */
+  created: boolean
+  /** The snapshot's binlog position; null when the source has no binary log. */
+  copiedAt: BinlogPosition | null
+}
+
 export interface ChunkCheckpoint {
   table: string
   chunkIndex: number
@@ -428,6 +439,57 @@ function openStoreFile(path: string) {
           )
         }
       })()
+    },
+
+    /** Records, per table, the snapshot its rows are copied at (replacing an earlier record of the table). */
+    saveSnapshotTables(jobId: string, items: SnapshotTable[]): void {
+      const insert = db.prepare(
+        `INSERT OR REPLACE INTO snapshot_tables
+           (job_id, table_name, fingerprint, created, copied_file, copied_position, copied_gtid_set)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      )
+      db.transaction(() => {
+        for (const t of items)
+          insert.run(
+            jobId,
+            t.table,
+            t.fingerprint,
+            t.created ? 1 : 0,
+            t.copiedAt?.file ?? null,
+            t.copiedAt?.position ?? null,
+            t.copiedAt?.gtidSet ?? null,
+          )
+      })()
+    },
+
+    listSnapshotTables(jobId: string): SnapshotTable[] {
+      const rows = db
+        .prepare(
+          `SELECT table_name, fingerprint, created, copied_file, copied_position, copied_gtid_set
+             FROM snapshot_tables WHERE job_id = ? ORDER BY table_name`,
+        )
+        .all(jobId) as {
+        table_name: string
+        fingerprint: string
+        created: number
+        copied_file: string | null
+        copied_position: number | null
+        copied_gtid_set: string | null
+      }[]
+      return rows.map((r) => ({
+        table: r.table_name,
+        fingerprint: r.fingerprint,
+        created: r.created === 1,
+        copiedAt:
+          r.copied_file === null
+            ? null
+            : { file: r.copied_file, position: Number(r.copied_position), gtidSet: r.copied_gtid_set },
+      }))
+    },
+
+    /** Drops a table's chunk plan and checkpoints: the table is planned and copied again from the start. */
+    forgetChunks(jobId: string, table: string): void {
+      db.prepare('DELETE FROM chunk_checkpoints WHERE job_id = ? AND table_name = ?').run(jobId, table)
     },
 
     /** Records the index builds a physical load defers (replacing any earlier list for those tables). */

@@ -104,5 +104,19 @@ export const migrations: readonly string[] = [
     renewed_at  TEXT NOT NULL
   );
   ALTER TABLE jobs ADD COLUMN unsealed_secrets TEXT NOT NULL DEFAULT '[]';  -- JSON list of secret names
+  `, // 6: per table, the snapshot its rows are copied at: the schema fingerprint there (a resumed copy compares it
+  // with its own snapshot's), whether the job's schema stage created the target table, and the binlog position of
+  // that snapshot (replication skips the table's changes up to it).
+  `
+  CREATE TABLE snapshot_tables (
+    job_id          TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    table_name      TEXT NOT NULL,          -- schema.table
+    fingerprint     TEXT NOT NULL,
+    created         INTEGER NOT NULL,       -- 1: the job created the target table
+    copied_file     TEXT,
+    copied_position INTEGER,
+    copied_gtid_set TEXT,
+    PRIMARY KEY (job_id, table_name)
+  );
   `,
 ]

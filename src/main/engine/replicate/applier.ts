@@ -18,6 +18,7 @@ import { replicatedWarningsError, warningsFailure } from '../load/targetWarnings
 import { entryTooLargeErrno, entryTooLargeWorkaround, isEntryTooLarge } from '../load/entryTooLarge'
 import type { SqlSession } from '../connect/session'
 import { quoteIdentifier } from '../dump/identifierQuoting'
+import { comparePositions } from './safeMode'
 import type { TableRef } from '../dump/types'
 import type { TargetCapabilities } from '../schema/ddlRewriter'
 import { rewriteCreateTable } from '../schema/ddlRewriter'
@@ -50,6 +51,11 @@ export interface ApplierOptions {
   keysChanged(ref: TableRef, keys: UniqueKey[]): void
   /** Called when a commit leaves nothing dispatched uncommitted (the stage then checks whether it caught up). */
   idle?(): void
+  /**
+   * Where a table's rows were copied when that is later than `initial` (a table copied again from a later
+   * snapshot): its changes and DDL up to there are already in its copy and are skipped.
+   */
+  copiedAt?(ref: TableRef): BinlogPosition | null
 }
 
 export interface Applier {
@@ -261,28 +267,24 @@ export function createApplier(options: ApplierOptions): Applier {
     saveCheckpoint()
   }
 
+  /** The table's copy already holds what the binlog has for it up to `at`. */
+  function inCopy(ref: TableRef, at: BinlogPosition): boolean {
+    const copied = options.copiedAt?.(ref)
+    return copied !== null && copied !== undefined && comparePositions(at, copied) <= 0
+  }
+
   // -------------------------------------------------------------------------------------------------------------
   // DDL
 
-  async function applyDdl(item: Extract<ReaderItem, { kind: 'ddl' }>): Promise<void> {
-    const { effect } = item
-    let sql = effect.statement
-    if (/^\s*CREATE\s+(OR\s+REPLACE\s+)?TABLE\b/i.test(sql) && !/\bLIKE\b/i.test(sql.slice(0, 400))) {
-      const rewritten = rewriteCreateTable(sql, options.target)
-      for (const r of rewritten.rewrites)
-        options.log('info', `DDL rewrite on ${r.object}: ${r.before} → ${r.after} (${r.reason}).`, r.code)
-      sql = rewritten.sql
-    } else sql = rewriteCollations(sql, options.target)
-    const control = options.control
-    if (item.defaultSchema) await control.query(`USE ${quoteIdentifier(item.defaultSchema)}`).catch(() => undefined)
+  async function executeDdl(sql: string, end: BinlogPosition): Promise<void> {
     try {
       // A replicated ALTER may rebuild a large table: no query timeout.
-      await control.runLong(sql)
+      await options.control.runLong(sql)
     } catch (error) {
       const errno = (error as { errno?: number }).errno ?? 0
       // Replayed after a crash between the DDL and its checkpoint: the target already has it.
       const alreadyDone = new Set([1050, 1060, 1061, 1068, 1091, 1051, 1146, 1007, 1008])
-      if (options.safeMode.appliesTo(item.end) && alreadyDone.has(errno)) {
+      if (options.safeMode.appliesTo(end) && alreadyDone.has(errno)) {
         options.log(
           'warning',
           `DDL already applied on the target (replay in safe mode): ${(error as Error).message}`,
@@ -298,6 +300,26 @@ export function createApplier(options: ApplierOptions): Applier {
         })
       }
     }
+  }
+
+  async function applyDdl(item: Extract<ReaderItem, { kind: 'ddl' }>): Promise<void> {
+    const { effect } = item
+    let sql = effect.statement
+    if (/^\s*CREATE\s+(OR\s+REPLACE\s+)?TABLE\b/i.test(sql) && !/\bLIKE\b/i.test(sql.slice(0, 400))) {
+      const rewritten = rewriteCreateTable(sql, options.target)
+      for (const r of rewritten.rewrites)
+        options.log('info', `DDL rewrite on ${r.object}: ${r.before} → ${r.after} (${r.reason}).`, r.code)
+      sql = rewritten.sql
+    } else sql = rewriteCollations(sql, options.target)
+    const control = options.control
+    if (item.defaultSchema) await control.query(`USE ${quoteIdentifier(item.defaultSchema)}`).catch(() => undefined)
+    if (effect.tables.length > 0 && effect.tables.every((t) => inCopy(t, item.end))) {
+      options.log(
+        'info',
+        `DDL at ${item.end.file}:${item.end.position} skipped on the target: ${effect.tables.map((t) => `${t.schema}.${t.name}`).join(', ')} ${effect.tables.length === 1 ? 'was' : 'were'} copied after it, with its effect. ${effect.statement.slice(0, 200)}`,
+        'REPLICATE_DDL_IN_COPY',
+      )
+    } else await executeDdl(sql, item.end)
     let trackedSchema = item.trackedSchema
     if (effect.keysChanged.length > 0) {
       const snapshot = JSON.parse(trackedSchema) as { ref: TableRef; uniqueKeys: UniqueKey[] }[]
@@ -350,9 +372,10 @@ export function createApplier(options: ApplierOptions): Applier {
       }
       const seq = nextSeq++
       const safe = options.safeMode.appliesTo(item.end)
-      records.set(seq, { end: item.end, remaining: item.changes.length, timestamp: item.timestamp })
+      const changes = options.copiedAt ? item.changes.filter((c) => !inCopy(c.ref, item.at)) : item.changes
+      records.set(seq, { end: item.end, remaining: changes.length, timestamp: item.timestamp })
       if (item.end) lastDispatchedEnd = item.end
-      for (const change of item.changes) {
+      for (const change of changes) {
         const beforeKeys = rowKeys(change.ref, change.columns, change.table.uniqueKeys, change.before)
         const afterKeys = rowKeys(change.ref, change.columns, change.table.uniqueKeys, change.after)
         const keys =

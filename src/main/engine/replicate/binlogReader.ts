@@ -38,8 +38,11 @@ export interface RowChange {
 }
 
 export type ReaderItem =
-  /** Row changes of one transaction, in binlog order; `end` is null for all but the last part of a large one. */
-  | { kind: 'rows'; changes: RowChange[]; end: BinlogPosition | null; timestamp: number }
+  /**
+   * Row changes of one transaction, in binlog order; `end` is null for all but the last part of a large one, and
+   * `at` is where the item's last event ends (its `end` when it has one).
+   */
+  | { kind: 'rows'; changes: RowChange[]; end: BinlogPosition | null; at: BinlogPosition; timestamp: number }
   /** A schema change already folded into the history; `trackedSchema` is the history right after it. */
   | {
       kind: 'ddl'
@@ -305,9 +308,9 @@ export function openBinlogReader(options: BinlogReaderOptions): BinlogReader {
     gtidSet: executed ? executed.toString() : null,
   })
 
-  function flushPart(end: BinlogPosition | null, timestamp: number): void {
+  function flushPart(end: BinlogPosition | null, timestamp: number, at: BinlogPosition = end!): void {
     const changes = pending?.changes ?? []
-    push({ kind: 'rows', changes, end, timestamp: timestamp || pending?.timestamp || Date.now() })
+    push({ kind: 'rows', changes, end, at, timestamp: timestamp || pending?.timestamp || Date.now() })
     pending = end ? null : { changes: [], timestamp: pending?.timestamp ?? timestamp }
   }
 
@@ -362,11 +365,17 @@ export function openBinlogReader(options: BinlogReaderOptions): BinlogReader {
         )
       }
     }
-    addImages(table, kind, images, event.timestamp)
+    addImages(table, kind, images, event.timestamp, event.nextPosition)
   }
 
   /** Row images of one rows event (an update's in before/after pairs) as changes of the open transaction. */
-  function addImages(table: DecodedTable, kind: ChangeKind, images: CellValue[][], timestamp: number): void {
+  function addImages(
+    table: DecodedTable,
+    kind: ChangeKind,
+    images: CellValue[][],
+    timestamp: number,
+    eventEnd: number,
+  ): void {
     pending ??= { changes: [], timestamp }
     const step = kind === 'update' ? 2 : 1
     for (let i = 0; i < images.length; i += step) {
@@ -379,7 +388,7 @@ export function openBinlogReader(options: BinlogReaderOptions): BinlogReader {
         after: kind === 'delete' ? null : images[i + step - 1]!,
       })
     }
-    if (pending.changes.length >= partRows) flushPart(null, timestamp)
+    if (pending.changes.length >= partRows) flushPart(null, timestamp, position(eventEnd))
   }
 
   let verifying: DecodedRowsEvent | null = null
@@ -426,7 +435,9 @@ export function openBinlogReader(options: BinlogReaderOptions): BinlogReader {
       verifying = rows
       return false
     }
-    addImages(decoded.get(rows.tableId)!, rows.kind, rows.images, buffer.readUInt32LE(offset + 1) * 1000)
+    // Event header after the marker: timestamp, type, server id, size, then the position where the event ends.
+    const eventEnd = buffer.readUInt32LE(offset + 14)
+    addImages(decoded.get(rows.tableId)!, rows.kind, rows.images, buffer.readUInt32LE(offset + 1) * 1000, eventEnd)
     return true
   }
 
@@ -474,7 +485,13 @@ export function openBinlogReader(options: BinlogReaderOptions): BinlogReader {
       case 'ignore':
         // Still a transaction boundary: the checkpoint may move past it.
         pending = null
-        return push({ kind: 'rows', changes: [], end: position(event.nextPosition), timestamp: event.timestamp })
+        return push({
+          kind: 'rows',
+          changes: [],
+          end: position(event.nextPosition),
+          at: position(event.nextPosition),
+          timestamp: event.timestamp,
+        })
       case 'apply':
         pending = null
         // Table ids of altered tables must be read again with the new definition.

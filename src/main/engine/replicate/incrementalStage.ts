@@ -17,6 +17,7 @@ import { classifyReaderError, openBinlogReader } from './binlogReader'
 import type { SafeMode } from './safeMode'
 import { comparePositions } from './safeMode'
 import type { SchemaTracker } from './schemaTracker'
+import type { TableRef } from '../dump/types'
 import { restoreSchemaTracker } from './schemaTracker'
 
 export interface IncrementalContext {
@@ -41,6 +42,8 @@ export interface IncrementalContext {
   caughtUp?(): void
   /** Seconds between source heartbeats while idle (tests shorten it). */
   heartbeatSeconds?: number
+  /** Tables copied from a later snapshot than the start: their changes up to there are in the copy. */
+  copiedAt?(ref: TableRef): BinlogPosition | null
 }
 
 const maxAttempts = 8
@@ -148,6 +151,7 @@ async function runOnce(ctx: IncrementalContext, signal: AbortSignal): Promise<vo
     keysChanged: (ref, keys) => tracker.setUniqueKeys(ref, keys),
     // Everything dispatched is committed: look now whether that is the source's end (caught up), not a second later.
     idle: () => requestSample(),
+    copiedAt: ctx.copiedAt,
   })
 
   // Lag: the source's binlog end (SHOW BINARY LOGS) against what the target has committed.

@@ -252,7 +252,8 @@ export async function applySchema(
   plan: SchemaPlan,
   target: SqlSession,
   log: (level: LogLevel, message: string, code?: string) => void,
-): Promise<void> {
+): Promise<{ created: string[] }> {
+  const created: string[] = []
   for (const r of plan.rewrites)
     log('info', `Schema rewrite on ${r.object}: ${r.before} → ${r.after} (${r.reason}).`, r.code)
   for (const d of plan.deferredIndexes) {
@@ -282,6 +283,7 @@ export async function applySchema(
       if (statement.kind !== 'table') continue
       const warnings = await target.query<TargetWarning>('SHOW WARNINGS')
       const existed = warnings.some((w) => Number(w.Code) === 1050)
+      if (!existed) created.push(statement.object)
       const known = (w: TargetWarning) =>
         reportedElsewhere.some((k) => k.code === Number(w.Code) && k.message.test(String(w.Message)))
       for (const w of warnings.filter(known))
@@ -304,4 +306,5 @@ export async function applySchema(
       Number(saved?.fk ?? 1),
     ])
   }
+  return { created }
 }
