@@ -174,12 +174,13 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
         const copied = new Map(hooks.store.listSnapshotTables(job.id).map((t) => [t.table, t]))
         const chunks = hooks.store.listChunks(job.id)
         const unfinished = new Set(chunks.filter((c) => c.state !== 'done').map((c) => c.table))
+        const finished = new Set(chunks.filter((c) => !unfinished.has(c.table)).map((c) => c.table))
         const read = async (snap: Snapshot) => {
           // A table still being copied whose schema changed since the snapshot its rows came from (a DDL while the
           // job was stopped) is created and copied again from this snapshot.
           const changed = objects.tables.filter((t) => {
             const before = copied.get(qualified(t))
-            return before && unfinished.has(qualified(t)) && before.fingerprint !== snap.schema.get(tableKey(t))
+            return before && !finished.has(qualified(t)) && before.fingerprint !== snap.schema.get(tableKey(t))
           })
           return {
             seed: seedSchema ? await readTrackedTables(control, objects.tables) : null,
