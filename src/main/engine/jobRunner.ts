@@ -24,6 +24,7 @@ import { analyzesCopiedTables, runExistingData } from './existing/existingDataSt
 import { prepareWriterSession } from './load/writerSession'
 import { applySchema, indexDeferral, planSchema, readTargetCapabilities } from './schema/schemaStage'
 import { selectSchemaObjects } from './schema/schemaObjects'
+import { readDefaultCollations } from './schema/collationMapping'
 import { createThrottler } from './throttle/throttler'
 import type { Throttler } from './throttle/throttler'
 import { randomInt } from 'node:crypto'
@@ -422,6 +423,7 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
             hooks.caughtUp?.(job.id)
           },
           heartbeatSeconds: options.heartbeatSeconds,
+          sourceCollations: await readDefaultCollations(control),
           copiedAt: copiedLater.size > 0 ? (ref) => copiedLater.get(qualified(ref)) ?? null : undefined,
         },
         signal,

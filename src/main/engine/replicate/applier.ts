@@ -19,6 +19,9 @@ import { entryTooLargeErrno, entryTooLargeWorkaround, isEntryTooLarge } from '..
 import type { SqlSession } from '../connect/session'
 import { quoteIdentifier } from '../dump/identifierQuoting'
 import { comparePositions } from './safeMode'
+import { withSourceCollations } from './ddlCollations'
+import { collationChange, targetCollation } from '../schema/collationMapping'
+import { identifierName, isPunct, isSignificant, isWord, tokenize } from '../schema/sqlTokenizer'
 import type { TableRef } from '../dump/types'
 import type { TargetCapabilities } from '../schema/ddlRewriter'
 import { rewriteCreateTable } from '../schema/ddlRewriter'
@@ -56,6 +59,8 @@ export interface ApplierOptions {
    * snapshot): its changes and DDL up to there are already in its copy and are skipped.
    */
   copiedAt?(ref: TableRef): BinlogPosition | null
+  /** The source's default collation of each character set: DDL naming a character set alone gets it. */
+  sourceCollations?: ReadonlyMap<string, string>
 }
 
 export interface Applier {
@@ -304,13 +309,25 @@ export function createApplier(options: ApplierOptions): Applier {
 
   async function applyDdl(item: Extract<ReaderItem, { kind: 'ddl' }>): Promise<void> {
     const { effect } = item
-    let sql = effect.statement
+    let sql = options.sourceCollations
+      ? withSourceCollations(effect.statement, options.sourceCollations)
+      : effect.statement
     if (/^\s*CREATE\s+(OR\s+REPLACE\s+)?TABLE\b/i.test(sql) && !/\bLIKE\b/i.test(sql.slice(0, 400))) {
       const rewritten = rewriteCreateTable(sql, options.target)
       for (const r of rewritten.rewrites)
         options.log('info', `DDL rewrite on ${r.object}: ${r.before} → ${r.after} (${r.reason}).`, r.code)
       sql = rewritten.sql
-    } else sql = rewriteCollations(sql, options.target)
+    } else {
+      const rewritten = rewriteCollations(sql, options.target)
+      for (const r of rewritten.rewrites) {
+        options.log(
+          'info',
+          `DDL rewrite: ${r.before} → ${r.after} (the target has no collation ${r.before}: ${collationChange(r.before, r.after)}). ${effect.statement.slice(0, 200)}`,
+          'SCHEMA_COLLATION',
+        )
+      }
+      sql = rewritten.sql
+    }
     const control = options.control
     if (item.defaultSchema) await control.query(`USE ${quoteIdentifier(item.defaultSchema)}`).catch(() => undefined)
     if (effect.tables.length > 0 && effect.tables.every((t) => inCopy(t, item.end))) {
@@ -458,8 +475,11 @@ function applyError(error: unknown, lastEnd: BinlogPosition | null): CutoverErro
   return new CutoverError({
     code: 'REPLICATE_APPLY_FAILED',
     stage: 'incremental',
+    // mysql2 marks an error that ended the connection fatal; a session killed while idle fails its next statement
+    // with "Can't add new command when connection is in closed state", fatal and without a code.
     retryable:
       (e.code !== undefined && lost.includes(e.code)) ||
+      (error as { fatal?: boolean }).fatal === true ||
       e.errno === 1213 ||
       e.errno === 1205 ||
       e.errno === 2013 ||
@@ -469,13 +489,32 @@ function applyError(error: unknown, lastEnd: BinlogPosition | null): CutoverErro
   })
 }
 
-/** The schema stage's collation mapping, for statements other than CREATE TABLE (ALTER … ADD/MODIFY …). */
-function rewriteCollations(sql: string, target: TargetCapabilities): string {
-  return sql.replace(/\b(COLLATE\s*=?\s*)([A-Za-z0-9_]+)/gi, (all, head: string, name: string) => {
-    const lower = name.toLowerCase()
-    if (target.collations.has(lower)) return all
-    const charset = lower.split('_')[0] ?? ''
-    const fallback = target.defaultCollationByCharset.get(charset)
-    return fallback ? `${head}${fallback}` : all
-  })
+/**
+ * The schema stage's collation mapping, for statements other than CREATE TABLE (ALTER … ADD/MODIFY …, CONVERT TO):
+ * a collation the target lacks becomes the one the schema stage would pick, and each change is returned to be
+ * recorded.
+ */
+function rewriteCollations(
+  sql: string,
+  target: TargetCapabilities,
+): { sql: string; rewrites: { before: string; after: string }[] } {
+  const rewrites: { before: string; after: string }[] = []
+  const tokens = tokenize(sql)
+  for (let i = 0, previous = -1; i < tokens.length; i++) {
+    const t = tokens[i]!
+    if (!isSignificant(t)) continue
+    const collate = previous >= 0 && isWord(tokens[previous], 'COLLATE')
+    const afterEquals =
+      previous >= 0 &&
+      isPunct(tokens[previous], '=') &&
+      isWord(tokens.slice(0, previous).findLast(isSignificant), 'COLLATE')
+    previous = i
+    if (!(collate || afterEquals) || (t.kind !== 'word' && t.kind !== 'quoted')) continue
+    const before = identifierName(t).toLowerCase()
+    const after = targetCollation(before, target, 'a replicated DDL')
+    if (after === before) continue
+    rewrites.push({ before, after })
+    tokens[i] = { kind: 'word', text: after }
+  }
+  return { sql: tokens.map((t) => t.text).join(''), rewrites }
 }

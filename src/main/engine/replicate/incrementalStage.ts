@@ -44,6 +44,8 @@ export interface IncrementalContext {
   heartbeatSeconds?: number
   /** Tables copied from a later snapshot than the start: their changes up to there are in the copy. */
   copiedAt?(ref: TableRef): BinlogPosition | null
+  /** The source's default collation of each character set (replicated DDL naming a character set alone gets it). */
+  sourceCollations?: ReadonlyMap<string, string>
 }
 
 const maxAttempts = 8
@@ -152,6 +154,7 @@ async function runOnce(ctx: IncrementalContext, signal: AbortSignal): Promise<vo
     // Everything dispatched is committed: look now whether that is the source's end (caught up), not a second later.
     idle: () => requestSample(),
     copiedAt: ctx.copiedAt,
+    sourceCollations: ctx.sourceCollations,
   })
 
   // Lag: the source's binlog end (SHOW BINARY LOGS) against what the target has committed.

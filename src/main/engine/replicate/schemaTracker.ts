@@ -25,6 +25,40 @@ export interface TrackedTable {
   uniqueKeys: UniqueKey[]
   /** Bumped by every DDL on the table, so decoded rows can say which definition they were read with. */
   version: number
+  /**
+   * The table's default character set: text columns added without one get it, CONVERT TO CHARACTER SET changes
+   * every text column to it. Absent or null when not known (histories saved before it was tracked).
+   */
+  charset?: string | null
+}
+
+/** Column types whose values are text in a character set (ENUM and SET travel as numbers). */
+const textTypes = new Set(['char', 'varchar', 'tinytext', 'text', 'mediumtext', 'longtext'])
+
+/** The character set a table option list sets (`[DEFAULT] CHARSET [=] x`, `COLLATE [=] y`), if any. */
+function tableCharsetOption(
+  tokens: Token[],
+  from: number,
+  to: number,
+): { charset: string; collation: string | null } | null {
+  let charset: string | null = null
+  let collation: string | null = null
+  for (let k = from; k < to; k++) {
+    const named = (at: number) => identifierName(tokens[isPunct(tokens[at], '=') ? at + 1 : at]!).toLowerCase()
+    if (isWord(tokens[k], 'CHARSET')) charset = named(k + 1)
+    else if (isWord(tokens[k], 'CHARACTER') && isWord(tokens[k + 1], 'SET')) charset = named(k + 2)
+    else if (isWord(tokens[k], 'COLLATE')) collation = named(k + 1)
+  }
+  charset ??= collation ? charsetOfCollation(collation) : null
+  return charset && charset !== 'default' ? { charset, collation } : null
+}
+
+const charsetOfCollation = (collation: string) => collation.toLowerCase().split('_')[0]!
+
+/** A column parsed from DDL without a character set of its own takes the table's. */
+function withTableCharset(column: ColumnInfo, charset: string | null | undefined): ColumnInfo {
+  if (column.charset !== null || !charset || !textTypes.has(column.dataType)) return column
+  return { ...column, charset }
 }
 
 /** What a DDL statement means for replication. */
@@ -197,6 +231,7 @@ export function createSchemaTracker(objects: JobConfig['objects'], seed: Tracked
         columns: t.columns.map((c) => ({ ...c })),
         uniqueKeys: t.uniqueKeys.map((k) => ({ ...k, columns: [...k.columns] })),
         version: 0,
+        charset: t.charset ?? null,
       })
       return { kind: 'apply', tables: [ref], database: null, keysChanged: [ref], statement }
     }
@@ -215,7 +250,14 @@ export function createSchemaTracker(objects: JobConfig['objects'], seed: Tracked
       }
     }
     if (columns.length === 0) throw unreadable(statement)
-    byName.set(tableKey(ref), { ref, columns, uniqueKeys: keys, version: 0 })
+    const charset = tableCharsetOption(tokens, close + 1, tokens.length)?.charset ?? null
+    byName.set(tableKey(ref), {
+      ref,
+      columns: columns.map((c) => withTableCharset(c, charset)),
+      uniqueKeys: keys,
+      version: 0,
+      charset,
+    })
     // Unique keys are read back from the target after the statement ran there (the index clauses are many).
     return { kind: 'apply', tables: [ref], database: null, keysChanged: [ref], statement }
   }
@@ -228,6 +270,7 @@ export function createSchemaTracker(objects: JobConfig['objects'], seed: Tracked
     statement: string,
   ): DdlEffect {
     const columns = t.columns.map((c) => ({ ...c }))
+    let charset = t.charset
     let renamedTo: TableRef | null = null
     let keysChanged = false
     const indexOf = (name: string) => columns.findIndex((c) => c.name.toLowerCase() === name.toLowerCase())
@@ -258,7 +301,8 @@ export function createSchemaTracker(objects: JobConfig['objects'], seed: Tracked
         if (isPunct(spec[k], '(')) {
           // ADD (a INT, b INT): appended in order.
           const close = matchingParen(spec, k, statement)
-          for (const def of splitTopLevel(spec, k + 1, close)) columns.push(parseColumnDefinition(def, statement).info)
+          for (const def of splitTopLevel(spec, k + 1, close))
+            columns.push(withTableCharset(parseColumnDefinition(def, statement).info, t.charset))
           continue
         }
         if (w(...clauseWords, 'PARTITION', 'SYSTEM')) {
@@ -268,7 +312,7 @@ export function createSchemaTracker(objects: JobConfig['objects'], seed: Tracked
         const parsed = parseColumnDefinition(spec.slice(k), statement)
         if (indexOf(parsed.info.name) >= 0) continue // IF NOT EXISTS on an existing column
         keysChanged ||= parsed.primary || parsed.unique
-        place(parsed.info, spec, k, -1)
+        place(withTableCharset(parsed.info, t.charset), spec, k, -1)
       } else if (w('DROP')) {
         k++
         if (w('PRIMARY', 'INDEX', 'KEY', 'FOREIGN', 'CONSTRAINT', 'CHECK', 'PARTITION', 'SYSTEM', 'PERIOD')) {
@@ -292,7 +336,7 @@ export function createSchemaTracker(objects: JobConfig['objects'], seed: Tracked
         if (at < 0) continue // IF EXISTS on a missing column
         const parsed = parseColumnDefinition(spec.slice(k), statement)
         keysChanged ||= parsed.primary || parsed.unique || change
-        place(parsed.info, spec, k, at)
+        place(withTableCharset(parsed.info, t.charset), spec, k, at)
       } else if (w('RENAME')) {
         k++
         if (w('COLUMN')) {
@@ -306,12 +350,22 @@ export function createSchemaTracker(objects: JobConfig['objects'], seed: Tracked
           ;[renamedTo] = readName(spec, k, defaultSchema)
         }
       } else if (w('CONVERT')) {
-        // CONVERT TO CHARACTER SET changes charsets (and may widen TEXT types); values are carried as bytes.
-        continue
+        // CONVERT TO CHARACTER SET x: every text column is in x from here on (its values are transcoded).
+        const to = tableCharsetOption(spec, k + 1, spec.length)
+        if (!to) throw unreadable(statement)
+        charset = to.charset
+        for (let c = 0; c < columns.length; c++) {
+          if (textTypes.has(columns[c]!.dataType) && columns[c]!.charset !== 'binary')
+            columns[c] = { ...columns[c]!, charset: to.charset, collation: to.collation }
+        }
+      } else if (w('DEFAULT', 'CHARSET', 'CHARACTER', 'COLLATE')) {
+        // The table's default for columns added later; existing columns keep theirs.
+        charset = tableCharsetOption(spec, k, spec.length)?.charset ?? charset
       }
       // ALTER COLUMN … SET/DROP DEFAULT, ENGINE=, ALGORITHM=, LOCK=, FORCE, table options: no column change.
     }
     t.columns = columns
+    t.charset = charset
     bump(t)
     const tables = [t.ref]
     if (renamedTo) {
@@ -356,9 +410,17 @@ export async function readTrackedTables(session: SqlSession, tables: TableRef[])
     const batch = tables.slice(i, i + 500)
     const { sql: filter, params } = tablePairFilter(batch)
     const refs = new Map(batch.map((t) => [tableKey(t), { schema: t.schema, name: t.name }]))
+    const defaults = new Map(
+      (
+        await session.query<{ s: string; t: string; c: string | null }>(
+          `SELECT TABLE_SCHEMA AS s, TABLE_NAME AS t, TABLE_COLLATION AS c FROM information_schema.TABLES WHERE ${filter}`,
+          params,
+        )
+      ).map((r) => [tableKey({ schema: r.s, name: r.t }), r.c ? charsetOfCollation(r.c) : null]),
+    )
     for (const [key, columns] of await readColumns(session, batch)) {
       const ref = refs.get(key)
-      if (ref) out.set(key, { ref, columns, uniqueKeys: [], version: 0 })
+      if (ref) out.set(key, { ref, columns, uniqueKeys: [], version: 0, charset: defaults.get(key) ?? null })
     }
     const keys = await readUniqueKeysBatch(session, filter, params)
     for (const [k, list] of keys) {

@@ -1,5 +1,5 @@
 import { CutoverError } from '../../../shared/domain/errors'
-import type { ServerInfo } from '../connect/session'
+import type { ServerInfo, SqlSession } from '../connect/session'
 import { versionAtLeast } from '../connect/serverInfo'
 
 /** What the target offers, read from its `SHOW CHARACTER SET` and `SHOW COLLATION` (names lowercased). */
@@ -179,4 +179,25 @@ export function collationChange(before: string, after: string): string {
   if (from.order !== to.order) changes.push(`ORDER BY sorts by ${to.order} instead of ${from.order}`)
   if (changes.length === 0) return `${after} compares exactly as ${before} does`
   return `on the target ${changes.join('; ')}`
+}
+
+/**
+ * The default collation of each character set on a server: `information_schema.CHARACTER_SETS`, overridden by
+ * MariaDB's `character_set_collations` (11.2+: `utf8mb4=uca1400_ai_ci,…`) where the server has it.
+ */
+export async function readDefaultCollations(session: SqlSession): Promise<Map<string, string>> {
+  const rows = await session.query<{ cs: string; coll: string }>(
+    'SELECT CHARACTER_SET_NAME AS cs, DEFAULT_COLLATE_NAME AS coll FROM information_schema.CHARACTER_SETS',
+  )
+  const out = new Map(rows.map((r) => [r.cs.toLowerCase(), r.coll.toLowerCase()]))
+  const [overrides] = await session
+    .query<{ v: string | null }>('SELECT @@character_set_collations AS v')
+    .catch(() => [{ v: null }])
+  for (const pair of (overrides?.v ?? '').split(',')) {
+    const [charset, collation] = pair.split('=').map((x) => x.trim().toLowerCase())
+    if (!charset || !collation) continue
+    // MariaDB names a UCA-14 collation without its charset prefix (uca1400_ai_ci means utf8mb4_uca1400_ai_ci).
+    out.set(charset, collation.startsWith(`${charset}_`) ? collation : `${charset}_${collation}`)
+  }
+  return out
 }
