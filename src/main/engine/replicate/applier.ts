@@ -20,6 +20,7 @@ import type { SqlSession } from '../connect/session'
 import { quoteIdentifier } from '../dump/identifierQuoting'
 import { comparePositions } from './safeMode'
 import { withSourceCollations } from './ddlCollations'
+import { toTidbDialect, type TargetIndex } from './tidbDialect'
 import { collationChange, targetCollation } from '../schema/collationMapping'
 import { identifierName, isPunct, isSignificant, isWord, tokenize } from '../schema/sqlTokenizer'
 import type { TableRef } from '../dump/types'
@@ -281,6 +282,43 @@ export function createApplier(options: ApplierOptions): Applier {
   // -------------------------------------------------------------------------------------------------------------
   // DDL
 
+  /**
+   * A replicated DDL as the target runs it: the source's collations written out, TiDB's dialect (which may make it
+   * several statements, or none), the schema stage's type and collation mappings. Every change is logged.
+   */
+  async function targetStatements(statement: string, tables: TableRef[]): Promise<string[]> {
+    const withCollations = options.sourceCollations
+      ? withSourceCollations(statement, options.sourceCollations)
+      : statement
+    // A DROP of a column TiDB has in a composite index is rebuilt around it, from the target's own indexes.
+    const indexes =
+      options.target.isTidb && tables.length === 1 && /\bDROP\b/i.test(statement)
+        ? await readTargetIndexes(options.control, tables[0]!)
+        : []
+    const dialect = options.target.isTidb
+      ? toTidbDialect(withCollations, indexes)
+      : { statements: [withCollations], rewrites: [] }
+    for (const r of dialect.rewrites)
+      options.log('info', `DDL rewrite for TiDB: ${r}. Statement: ${statement.slice(0, 200)}`, 'REPLICATE_DDL_REWRITE')
+    return dialect.statements.map((sql) => {
+      if (/^\s*CREATE\s+(OR\s+REPLACE\s+)?TABLE\b/i.test(sql) && !/\bLIKE\b/i.test(sql.slice(0, 400))) {
+        const rewritten = rewriteCreateTable(sql, options.target)
+        for (const r of rewritten.rewrites)
+          options.log('info', `DDL rewrite on ${r.object}: ${r.before} → ${r.after} (${r.reason}).`, r.code)
+        return rewritten.sql
+      }
+      const rewritten = rewriteCollations(sql, options.target)
+      for (const r of rewritten.rewrites) {
+        options.log(
+          'info',
+          `DDL rewrite: ${r.before} → ${r.after} (the target has no collation ${r.before}: ${collationChange(r.before, r.after)}). ${statement.slice(0, 200)}`,
+          'SCHEMA_COLLATION',
+        )
+      }
+      return rewritten.sql
+    })
+  }
+
   async function executeDdl(sql: string, end: BinlogPosition): Promise<void> {
     try {
       // A replicated ALTER may rebuild a large table: no query timeout.
@@ -309,25 +347,7 @@ export function createApplier(options: ApplierOptions): Applier {
 
   async function applyDdl(item: Extract<ReaderItem, { kind: 'ddl' }>): Promise<void> {
     const { effect } = item
-    let sql = options.sourceCollations
-      ? withSourceCollations(effect.statement, options.sourceCollations)
-      : effect.statement
-    if (/^\s*CREATE\s+(OR\s+REPLACE\s+)?TABLE\b/i.test(sql) && !/\bLIKE\b/i.test(sql.slice(0, 400))) {
-      const rewritten = rewriteCreateTable(sql, options.target)
-      for (const r of rewritten.rewrites)
-        options.log('info', `DDL rewrite on ${r.object}: ${r.before} → ${r.after} (${r.reason}).`, r.code)
-      sql = rewritten.sql
-    } else {
-      const rewritten = rewriteCollations(sql, options.target)
-      for (const r of rewritten.rewrites) {
-        options.log(
-          'info',
-          `DDL rewrite: ${r.before} → ${r.after} (the target has no collation ${r.before}: ${collationChange(r.before, r.after)}). ${effect.statement.slice(0, 200)}`,
-          'SCHEMA_COLLATION',
-        )
-      }
-      sql = rewritten.sql
-    }
+    const statements = await targetStatements(effect.statement, effect.tables)
     const control = options.control
     if (item.defaultSchema) await control.query(`USE ${quoteIdentifier(item.defaultSchema)}`).catch(() => undefined)
     if (effect.tables.length > 0 && effect.tables.every((t) => inCopy(t, item.end))) {
@@ -336,7 +356,7 @@ export function createApplier(options: ApplierOptions): Applier {
         `DDL at ${item.end.file}:${item.end.position} skipped on the target: ${effect.tables.map((t) => `${t.schema}.${t.name}`).join(', ')} ${effect.tables.length === 1 ? 'was' : 'were'} copied after it, with its effect. ${effect.statement.slice(0, 200)}`,
         'REPLICATE_DDL_IN_COPY',
       )
-    } else await executeDdl(sql, item.end)
+    } else for (const sql of statements) await executeDdl(sql, item.end)
     let trackedSchema = item.trackedSchema
     if (effect.keysChanged.length > 0) {
       const snapshot = JSON.parse(trackedSchema) as { ref: TableRef; uniqueKeys: UniqueKey[] }[]
@@ -517,4 +537,30 @@ function rewriteCollations(
     tokens[i] = { kind: 'word', text: after }
   }
   return { sql: tokens.map((t) => t.text).join(''), rewrites }
+}
+
+/** The indexes of one target table, in key order (expression parts have no column and are left out). */
+async function readTargetIndexes(control: SqlSession, ref: TableRef): Promise<TargetIndex[]> {
+  const rows = await control.query<{
+    name: string
+    nonUnique: number | string
+    col: string | null
+    sub: number | null
+  }>(
+    `SELECT INDEX_NAME AS name, NON_UNIQUE AS nonUnique, COLUMN_NAME AS col, SUB_PART AS sub
+       FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY INDEX_NAME, SEQ_IN_INDEX`,
+    [ref.schema, ref.name],
+  )
+  const out = new Map<string, TargetIndex>()
+  for (const r of rows) {
+    const index = out.get(r.name) ?? {
+      name: r.name,
+      unique: Number(r.nonUnique) === 0,
+      primary: r.name === 'PRIMARY',
+      columns: [],
+    }
+    if (r.col !== null) index.columns.push({ name: r.col, subPart: r.sub === null ? null : Number(r.sub) })
+    out.set(r.name, index)
+  }
+  return [...out.values()]
 }

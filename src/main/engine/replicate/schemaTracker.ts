@@ -176,8 +176,10 @@ export function createSchemaTracker(objects: JobConfig['objects'], seed: Tracked
       if (!words(i, 'TABLE')) return { kind: 'ignore', reason: 'not a table' }
       i++
       if (words(i, 'IF') && words(i + 1, 'EXISTS')) i += 2
-      const [ref, next] = readName(tokens, i, defaultSchema)
+      const [ref, nameEnd] = readName(tokens, i, defaultSchema)
       if (!inScope(ref.schema, ref.name)) return { kind: 'ignore', reason: 'out of scope' }
+      // MariaDB: ALTER TABLE t [WAIT n | NOWAIT] clause, …
+      const next = words(nameEnd, 'WAIT') ? nameEnd + 2 : words(nameEnd, 'NOWAIT') ? nameEnd + 1 : nameEnd
       return alterTable(requireTable(ref, statement), tokens, next, defaultSchema, statement)
     }
     // ANALYZE, OPTIMIZE, FLUSH, GRANT, CREATE USER, SET, …: nothing on the target's tables changes.
@@ -186,9 +188,16 @@ export function createSchemaTracker(objects: JobConfig['objects'], seed: Tracked
 
   function renameTables(tokens: Token[], from: number, defaultSchema: string, statement: string): DdlEffect {
     let i = from
+    // MariaDB: RENAME TABLE [IF EXISTS] a [WAIT n | NOWAIT] TO b, …
+    if (isWord(tokens[i], 'IF') && isWord(tokens[i + 1], 'EXISTS')) i += 2
     const moved: TableRef[] = []
     for (;;) {
-      const [old, afterOld] = readName(tokens, i, defaultSchema)
+      const [old, nameEnd] = readName(tokens, i, defaultSchema)
+      const afterOld = isWord(tokens[nameEnd], 'WAIT')
+        ? nameEnd + 2
+        : isWord(tokens[nameEnd], 'NOWAIT')
+          ? nameEnd + 1
+          : nameEnd
       if (!isWord(tokens[afterOld], 'TO')) throw unreadable(statement)
       const [renamed, next] = readName(tokens, afterOld + 1, defaultSchema)
       const t = byName.get(tableKey(old))
