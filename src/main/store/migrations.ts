@@ -105,4 +105,17 @@ export const migrations: readonly string[] = [
   );
   ALTER TABLE jobs ADD COLUMN unsealed_secrets TEXT NOT NULL DEFAULT '[]';  -- JSON list of secret names
   `,
+  // 6: validations of a job (source and target compared chunk by chunk): one row per run, the result as JSON
+  // (tables, differing rows, notes, repair SQL path), so the job page and the migration report show the last one.
+  `
+  CREATE TABLE validations (
+    id          TEXT PRIMARY KEY,
+    job_id      TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    status      TEXT NOT NULL,              -- 'running' | 'equal' | 'different' | 'failed' | 'cancelled'
+    started_at  TEXT NOT NULL,
+    finished_at TEXT,
+    result      TEXT NOT NULL               -- JSON ValidationResult
+  );
+  CREATE INDEX validations_by_job ON validations(job_id, started_at);
+  `,
 ]
