@@ -184,12 +184,19 @@ export function createEngine({ store, secrets }: EngineOptions) {
     if (result.status === 'failed' || result.status === 'cancelled') {
       return `Validation ${result.status}: ${result.error?.message ?? ''} (${result.tables.length} tables compared before it stopped).`
     }
+    const others = [
+      [count('different'), `differ (${rows} rows)`],
+      [count('missing'), 'missing on the target'],
+      [count('unsettled'), 'unsettled (kept changing while replicating)'],
+      [count('failed'), 'not compared'],
+    ] as const
     return (
       `Validation: ${count('equal')} of ${result.tables.length} tables equal` +
-      (result.status === 'different'
-        ? `; ${count('different')} differ (${rows} rows), ${count('missing')} missing on the target, ${count('unsettled')} unsettled, ${count('failed')} not compared` +
-          (result.repairSqlPath ? `; repair SQL in ${result.repairSqlPath}` : '')
-        : '') +
+      others
+        .filter(([n]) => n > 0)
+        .map(([n, what]) => `; ${n} ${what}`)
+        .join('') +
+      (result.repairSqlPath ? `; repair SQL in ${result.repairSqlPath}` : '') +
       ` (${result.rowsCompared} rows, ${result.rowsPerSecond} rows/s).`
     )
   }

@@ -95,7 +95,9 @@ function ResultView({ result }: { result: ValidationResult }) {
                   <td>
                     {formatCount(t.sourceRows)} / {formatCount(t.targetRows)}
                   </td>
-                  <td>{t.method === 'chunks' ? `${t.chunks} chunks` : 'whole table'}</td>
+                  <td>
+                    {t.method === 'chunks' ? `${t.chunks} ${t.chunks === 1 ? 'chunk' : 'chunks'}` : 'whole table'}
+                  </td>
                 </tr>
               ))}
             </tbody>
