@@ -126,6 +126,20 @@ describe.each(['logical', 'physical'] as JobMode[])('validation of a %s copy', (
     expect(engine.lastValidation(jobId)).toEqual(result)
   })
 
+  it.runIf(mode === 'logical')('stops when cancelled, stored as cancelled', async () => {
+    const validationId = `cancel-${mode}`
+    const off = engine.events.subscribe((channel, payload) => {
+      if (channel === 'validation:progress' && (payload as ValidationProgress).chunksDone > 0)
+        engine.cancelValidation(validationId)
+    })
+    const result = await engine.validateJob(jobId, { validationId }, {}, { chunkRows: 50 })
+    off()
+    expect(result).toMatchObject({ status: 'cancelled', error: { code: 'VALIDATE_CANCELLED' } })
+    expect(result.tables.length).toBeLessThan(tables.length)
+    expect(engine.lastValidation(jobId)).toMatchObject({ id: validationId, status: 'cancelled' })
+    expect(engine.cancelValidation(validationId)).toEqual({ cancelled: false })
+  })
+
   it('finds rows changed, deleted and added on the target exactly, and its repair SQL makes the tables equal', async () => {
     const t = (name: string) => `\`${db}\`.\`${name}\``
     await target.query("SET SESSION time_zone = '+00:00'")
