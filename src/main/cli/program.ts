@@ -8,6 +8,7 @@ import { registerSchemaPreview } from './commands/schemaPreview'
 import { registerStatus } from './commands/status'
 import { registerServe } from './commands/serve'
 import { registerTestConnection } from './commands/testConnection'
+import { registerValidate } from './commands/validate'
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -25,5 +26,6 @@ export function buildProgram(): Command {
   registerSchemaPreview(program)
   registerRun(program)
   registerStatus(program)
+  registerValidate(program)
   return program
 }

@@ -29,6 +29,10 @@ import { openSession } from './connect/openSession'
 import { detectServer } from './connect/serverInfo'
 import { testConnection } from './connect/testConnection'
 import { leaseAbandonment, leaseRenewMs, liveLeaseHolder, jobOwnedElsewhere, takeJobLease } from './jobLease'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import type { ValidationResult } from '../../shared/domain/validation'
+import { runValidation } from './validate/validationRunner'
 
 export interface EngineOptions {
   store: JobStore
@@ -164,6 +168,38 @@ export function createEngine({ store, secrets }: EngineOptions) {
   }
 
   const running = new Map<string, RunningJob>()
+  /** Validations running in this process: by validation id, with the job they compare. */
+  const validations = new Map<string, { jobId: string; controller: AbortController }>()
+
+  /** Where a validation's repair SQL goes unless the caller names a file: beside the store. */
+  function defaultRepairPath(job: StoredJob, validationId: string): string {
+    const folder = store.path === ':memory:' ? tmpdir() : dirname(store.path)
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-')
+    return join(folder, 'validations', `${job.name}-${stamp}-${validationId.slice(0, 8)}.sql`)
+  }
+
+  function summariseValidation(result: ValidationResult): string {
+    const count = (status: string) => result.tables.filter((t) => t.status === status).length
+    const rows = result.tables.reduce((n, t) => n + t.missing + t.extra + t.different, 0)
+    if (result.status === 'failed' || result.status === 'cancelled') {
+      return `Validation ${result.status}: ${result.error?.message ?? ''} (${result.tables.length} tables compared before it stopped).`
+    }
+    const others = [
+      [count('different'), `differ (${rows} rows)`],
+      [count('missing'), 'missing on the target'],
+      [count('unsettled'), 'unsettled (kept changing while replicating)'],
+      [count('failed'), 'not compared'],
+    ] as const
+    return (
+      `Validation: ${count('equal')} of ${result.tables.length} tables equal` +
+      others
+        .filter(([n]) => n > 0)
+        .map(([n, what]) => `; ${n} ${what}`)
+        .join('') +
+      (result.repairSqlPath ? `; repair SQL in ${result.repairSqlPath}` : '') +
+      ` (${result.rowsCompared} rows, ${result.rowsPerSecond} rows/s).`
+    )
+  }
 
   /** Runs the job under its lease: refused (JOB_OWNED_ELSEWHERE) while another live process holds it. */
   function launch(job: StoredJob, options: RunOptions = {}): RunningJob {
@@ -530,6 +566,101 @@ export function createEngine({ store, secrets }: EngineOptions) {
       }
     },
 
+    /**
+     * Compares the job's tables between source and target (validate/validationRunner.ts), storing the result as the
+     * job's last validation; progress streams as `validation:progress`. Reads only; the repair SQL is never run.
+     */
+    async validateJob(
+      idOrName: string,
+      request: { validationId?: string; tables?: string[]; repairSqlPath?: string } = {},
+      given: JobSecrets = {},
+      tuning: { chunkRows?: number; leafRows?: number; maxRechecks?: number; settleTimeoutMs?: number } = {},
+    ): Promise<ValidationResult> {
+      const job = requireJob(idOrName)
+      if (job.status !== 'finished' && job.stage !== 'incremental') {
+        throw new CutoverError({
+          code: 'VALIDATE_NOT_READY',
+          message: `The job "${job.name}" has not copied its existing data yet (stage ${job.stage ?? 'none'}, ${job.status}): the target is incomplete, so there is nothing to compare.`,
+          workaround:
+            'Validate once the existing data is copied: when an existing job has finished, or once a both / incremental job replicates.',
+        })
+      }
+      for (const v of validations.values()) {
+        if (v.jobId === job.id) {
+          throw new CutoverError({
+            code: 'VALIDATE_ALREADY_RUNNING',
+            message: `A validation of "${job.name}" is already running.`,
+            workaround: 'Wait for it to end, or cancel it first.',
+          })
+        }
+      }
+      keepSecretValues(job.id, given)
+      const missing = missingSecrets(job.id)
+      if (missing.length > 0) {
+        throw new CutoverError({
+          code: 'JOB_SECRETS_MISSING',
+          message: `Validating "${job.name}" needs its ${missing.map((n) => secretLabels[n]).join(', ')} again: they were kept in memory only, by a process that has since stopped.`,
+          workaround:
+            'Enter them again (the app asks for them), or set CUTOVER_SOURCE_PASSWORD / CUTOVER_TARGET_PASSWORD for the CLI.',
+        })
+      }
+      const validationId = request.validationId ?? randomUUID()
+      const controller = new AbortController()
+      validations.set(validationId, { jobId: job.id, controller })
+      const startedAt = new Date().toISOString()
+      store.saveValidation({
+        id: validationId,
+        jobId: job.id,
+        status: 'running',
+        startedAt,
+        finishedAt: null,
+        tables: [],
+        repairSqlPath: null,
+        rowsCompared: 0,
+        rowsPerSecond: 0,
+        whileReplicating: false,
+        error: null,
+      })
+      log(
+        job.id,
+        'info',
+        `Validation started${request.tables?.length ? ` for ${request.tables.join(', ')}` : ''}.`,
+        'VALIDATE_STARTED',
+      )
+      try {
+        const result = await runValidation({
+          ...tuning,
+          validationId,
+          jobId: job.id,
+          jobName: job.name,
+          config: configWithSecrets(job),
+          store,
+          tables: request.tables,
+          repairSqlPath: request.repairSqlPath ?? defaultRepairPath(job, validationId),
+          signal: controller.signal,
+          onProgress: (progress) => events.emit('validation:progress', progress),
+          log: (level, message, code) => void log(job.id, level, message, code ?? null),
+        })
+        store.saveValidation(result)
+        const level = result.status === 'equal' ? 'info' : result.status === 'cancelled' ? 'info' : 'warning'
+        log(job.id, level, summariseValidation(result), `VALIDATE_${result.status.toUpperCase()}`)
+        events.emit('validation:finished', result)
+        return result
+      } finally {
+        validations.delete(validationId)
+      }
+    },
+
+    cancelValidation(validationId: string): { cancelled: boolean } {
+      const run = validations.get(validationId)
+      run?.controller.abort()
+      return { cancelled: run !== undefined }
+    },
+
+    lastValidation(idOrName: string): ValidationResult | null {
+      return store.lastValidation(requireJob(idOrName).id)
+    },
+
     /** Pauses running jobs (their checkpoints stay valid) and closes the store. */
     async shutdown(): Promise<void> {
       for (const run of running.values()) run.pause()
@@ -541,6 +672,7 @@ export function createEngine({ store, secrets }: EngineOptions) {
     close(): void {
       clearInterval(orphanSweep)
       for (const run of precheckRuns.values()) run.abort()
+      for (const run of validations.values()) run.controller.abort()
       store.close()
     },
   }

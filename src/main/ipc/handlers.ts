@@ -35,6 +35,11 @@ export function createHandlers(engine: Engine, host: Pick<AppInfo, 'host' | 'ver
     'job:restart': ({ id, secrets }) => engine.startJob(id, {}, secrets),
     'job:rescale': ({ id, spec }) => engine.rescaleJob(id, spec),
     'job:status': ({ id }) => engine.jobStatus(id),
+    // The repair SQL goes beside the store: a renderer never names a file the engine writes.
+    'job:validate': ({ id, validationId, tables, secrets }) =>
+      engine.validateJob(id, { validationId, tables }, secrets),
+    'validation:cancel': ({ validationId }) => engine.cancelValidation(validationId),
+    'job:lastValidation': ({ id }) => engine.lastValidation(id),
     'precheck:run': (request) => engine.runPrecheck(request),
     'precheck:cancel': ({ runId }) => engine.cancelPrecheck(runId),
     // The result carries no profile, so a password from the request is never echoed back.

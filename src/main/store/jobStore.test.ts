@@ -219,5 +219,48 @@ describe('job store', () => {
       expect(store.unsealedSecretNames(job.id)).toEqual(['source.password', 'target.password'])
       store.close()
     })
+
+    it('keeps each validation of a job, the last one readable as written, and drops them with the job', () => {
+      const store = openJobStore(':memory:')
+      const job = store.createJob(config)
+      expect(store.lastValidation(job.id)).toBeNull()
+      const base = {
+        jobId: job.id,
+        tables: [],
+        repairSqlPath: null,
+        rowsCompared: 0,
+        rowsPerSecond: 0,
+        whileReplicating: false,
+        error: null,
+      }
+      store.saveValidation({
+        ...base,
+        id: 'v1',
+        status: 'equal',
+        startedAt: '2026-01-01T00:00:00.000Z',
+        finishedAt: '2026-01-01T00:01:00.000Z',
+      })
+      store.saveValidation({
+        ...base,
+        id: 'v2',
+        status: 'running',
+        startedAt: '2026-01-02T00:00:00.000Z',
+        finishedAt: null,
+      })
+      expect(store.lastValidation(job.id)).toMatchObject({ id: 'v2', status: 'running' })
+      const ended = {
+        ...base,
+        id: 'v2',
+        status: 'different' as const,
+        startedAt: '2026-01-02T00:00:00.000Z',
+        finishedAt: '2026-01-02T00:05:00.000Z',
+        repairSqlPath: '/tmp/r.sql',
+      }
+      store.saveValidation(ended)
+      expect(store.lastValidation(job.id)).toEqual(ended)
+      store.deleteJob(job.id)
+      expect(store.lastValidation(job.id)).toBeNull()
+      store.close()
+    })
   })
 })

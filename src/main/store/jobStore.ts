@@ -11,6 +11,7 @@ import type { JobLogEntry, LogLevel } from '../../shared/domain/events'
 import { logLevels } from '../../shared/domain/events'
 import type { JobConfig, JobStatus } from '../../shared/domain/job'
 import type { BinlogPosition } from '../../shared/domain/position'
+import type { ValidationResult } from '../../shared/domain/validation'
 import { migrations } from './migrations'
 import { notACutoverStore, storeTooNew, withStoreErrorMethods, withStoreErrors } from './storeErrors'
 
@@ -490,6 +491,24 @@ function openStoreFile(path: string) {
     /** Drops a table's chunk plan and checkpoints: the table is planned and copied again from the start. */
     forgetChunks(jobId: string, table: string): void {
       db.prepare('DELETE FROM chunk_checkpoints WHERE job_id = ? AND table_name = ?').run(jobId, table)
+    },
+
+    /** Writes a validation (migration 7): at its start as running, again with its result. */
+    saveValidation(result: ValidationResult): void {
+      db.prepare(
+        `INSERT INTO validations (id, job_id, status, started_at, finished_at, result) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET status = excluded.status, finished_at = excluded.finished_at, result = excluded.result`,
+      ).run(result.id, result.jobId, result.status, result.startedAt, result.finishedAt, JSON.stringify(result))
+    },
+
+    /** The job's most recent validation (running or ended), or null. */
+    lastValidation(jobId: string): ValidationResult | null {
+      const row = db
+        .prepare<[string], { result: string }>(
+          'SELECT result FROM validations WHERE job_id = ? ORDER BY started_at DESC, rowid DESC LIMIT 1',
+        )
+        .get(jobId)
+      return row ? (JSON.parse(row.result) as ValidationResult) : null
     },
 
     /** Records the index builds a physical load defers (replacing any earlier list for those tables). */

@@ -104,7 +104,8 @@ export const migrations: readonly string[] = [
     renewed_at  TEXT NOT NULL
   );
   ALTER TABLE jobs ADD COLUMN unsealed_secrets TEXT NOT NULL DEFAULT '[]';  -- JSON list of secret names
-  `, // 6: per table, the snapshot its rows are copied at: the schema fingerprint there (a resumed copy compares it
+  `,
+  // 6: per table, the snapshot its rows are copied at: the schema fingerprint there (a resumed copy compares it
   // with its own snapshot's), whether the job's schema stage created the target table, and the binlog position of
   // that snapshot (replication skips the table's changes up to it).
   `
@@ -118,5 +119,18 @@ export const migrations: readonly string[] = [
     copied_gtid_set TEXT,
     PRIMARY KEY (job_id, table_name)
   );
+  `,
+  // 7: validations of a job (source and target compared chunk by chunk): one row per run, the result as JSON
+  // (tables, differing rows, notes, repair SQL path), so the job page and the migration report show the last one.
+  `
+  CREATE TABLE validations (
+    id          TEXT PRIMARY KEY,
+    job_id      TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    status      TEXT NOT NULL,              -- 'running' | 'equal' | 'different' | 'failed' | 'cancelled'
+    started_at  TEXT NOT NULL,
+    finished_at TEXT,
+    result      TEXT NOT NULL               -- JSON ValidationResult
+  );
+  CREATE INDEX validations_by_job ON validations(job_id, started_at);
   `,
 ]

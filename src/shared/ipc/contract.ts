@@ -13,6 +13,7 @@ import type { PrecheckItem, PrecheckReport } from '../domain/precheck'
 import { connectionSchema } from '../domain/connection'
 import type { ConnectionTestResult } from '../domain/connectionTest'
 import type { DiscoveredObjects } from '../domain/sourceObjects'
+import type { ValidationProgress, ValidationResult } from '../domain/validation'
 
 function invoke<Res>() {
   return <Req extends z.ZodType>(request: Req) => ({ request, response: undefined as unknown as Res })
@@ -70,6 +71,25 @@ export const invokeContract = {
   /** Changes concurrency and the export cap of a running or paused job; a running job restarts with them. */
   'job:rescale': invoke<{ rescaled: true }>()(z.object({ id: z.string().min(1).max(200), spec: specSchema }).strict()),
   'job:status': invoke<JobStatusReport>()(jobRef),
+  /**
+   * Compares the job's tables (all, or `tables` as schema.table) between source and target; progress streams as
+   * `validation:progress`, the result is stored as the job's last validation. Reads only.
+   */
+  'job:validate': invoke<ValidationResult>()(
+    z
+      .object({
+        id: z.string().min(1).max(200),
+        validationId: z.string().min(1).max(100).optional(),
+        tables: z.array(z.string().min(3).max(200)).max(10_000).optional(),
+        secrets: jobSecretsSchema.optional(),
+      })
+      .strict(),
+  ),
+  'validation:cancel': invoke<{ cancelled: boolean }>()(
+    z.object({ validationId: z.string().min(1).max(100) }).strict(),
+  ),
+  /** The job's most recent validation (null before the first). */
+  'job:lastValidation': invoke<ValidationResult | null>()(jobRef),
   /** Runs the precheck on an unsaved config (wizard) or a stored job (results saved); items stream as `precheck:item`. */
   'precheck:run': invoke<PrecheckReport>()(
     z.union([
@@ -99,6 +119,8 @@ export const eventContract = {
   'job:log': event<JobLogEntry>(),
   'jobs:changed': event<{ jobId: string; change: 'created' | 'deleted' | 'updated' }>(),
   'precheck:item': event<{ runId: string; item: PrecheckItem }>(),
+  'validation:progress': event<ValidationProgress>(),
+  'validation:finished': event<ValidationResult>(),
 } as const
 
 export type InvokeChannel = keyof typeof invokeContract

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { buildChunkQuery, buildKeyScanQuery, pickBoundaries, planChunks, rowsPerChunk } from './chunkPlanner'
+import {
+  buildChunkQuery,
+  buildKeyScanQuery,
+  chunkCondition,
+  pickBoundaries,
+  planChunks,
+  rowsPerChunk,
+} from './chunkPlanner'
 import type { Chunk, ColumnInfo, KeyInfo, KeyValue, TableRef } from './types'
 
 const table: TableRef = { schema: 'shop', name: 'orders' }
@@ -250,5 +257,37 @@ describe('buildChunkQuery', () => {
       ],
     }
     expect(buildKeyScanQuery(table, key)).toBe('SELECT `a`, `b` FROM `shop`.`orders` ORDER BY `a`, `b`')
+  })
+})
+
+describe('chunkCondition', () => {
+  const key: KeyInfo = {
+    kind: 'primary',
+    columns: [
+      { name: 'region', type: 'string' },
+      { name: 'n', type: 'int' },
+    ],
+  }
+
+  it('is empty for an unbounded chunk, and the range of the read query otherwise', () => {
+    expect(chunkCondition(table, key, { index: 0, lower: null, upper: null })).toEqual({ where: '', params: [] })
+    expect(chunkCondition(table, key, { index: 1, lower: ['a', 1], upper: null })).toEqual({
+      where: '`region` >= ? AND (`region`, `n`) > (?, ?)',
+      params: ['a', 'a', 1],
+    })
+  })
+
+  it('compares a key column under the collation it is given, so both sides cut ranges alike', () => {
+    const { where } = chunkCondition(table, key, { index: 1, lower: ['a', 1], upper: ['m', 5] }, [
+      'latin1_swedish_ci',
+      null,
+    ])
+    expect(where).toBe(
+      '`region` COLLATE latin1_swedish_ci >= ? AND (`region` COLLATE latin1_swedish_ci, `n`) > (?, ?) AND ' +
+        '`region` COLLATE latin1_swedish_ci <= ? AND (`region` COLLATE latin1_swedish_ci, `n`) <= (?, ?)',
+    )
+    expect(() => chunkCondition(table, key, { index: 0, lower: ['a', 1], upper: null }, ['x; DROP', null])).toThrow(
+      /not a collation name/,
+    )
   })
 })

@@ -93,14 +93,34 @@ export function buildChunkQuery(
 ): { sql: string; params: unknown[] } {
   if (columns.length === 0) throw new Error(`no columns to read from ${table.schema}.${table.name}`)
   const select = `SELECT ${columns.map(selectExpression).join(', ')} FROM ${quoteTable(table)}`
+  const { where, params } = chunkCondition(table, key, chunk)
+  if (key === null || key.columns.length === 0) return { sql: select, params: [] }
+  const order = key.columns.map((c) => quoteIdentifier(c.name)).join(', ')
+  return { sql: `${select}${where ? ` WHERE ${where}` : ''} ORDER BY ${order}`, params }
+}
+
+/**
+ * The WHERE condition (without the keyword; '' for an unbounded chunk) that selects one chunk's key range.
+ * `collations[i]`, when given, compares key column i under that collation (`col COLLATE x`): a target whose text
+ * key was given another collation than the source's must cut ranges where the source cuts them.
+ */
+export function chunkCondition(
+  table: TableRef,
+  key: KeyInfo | null,
+  chunk: Chunk,
+  collations: readonly (string | null)[] = [],
+): { where: string; params: unknown[] } {
   if (key === null || key.columns.length === 0) {
     if (chunk.lower !== null || chunk.upper !== null) {
       throw new Error(`a table without a key is read in one chunk: ${table.schema}.${table.name}`)
     }
-    return { sql: select, params: [] }
+    return { where: '', params: [] }
   }
-
-  const names = key.columns.map((c) => quoteIdentifier(c.name))
+  const names = key.columns.map((c, i) => {
+    const collation = collations[i]
+    if (collation && !/^[A-Za-z0-9_]+$/.test(collation)) throw new Error(`not a collation name: ${collation}`)
+    return collation ? `${quoteIdentifier(c.name)} COLLATE ${collation}` : quoteIdentifier(c.name)
+  })
   const first = names[0] as string
   const tuple = names.length === 1 ? first : `(${names.join(', ')})`
   const marks = names.length === 1 ? '?' : `(${names.map(() => '?').join(', ')})`
@@ -117,9 +137,7 @@ export function buildChunkQuery(
   }
   if (chunk.lower !== null) bound(chunk.lower, '>=', '>')
   if (chunk.upper !== null) bound(chunk.upper, '<=', '<=')
-
-  const whereSql = where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''
-  return { sql: `${select}${whereSql} ORDER BY ${names.join(', ')}`, params }
+  return { where: where.join(' AND '), params }
 }
 
 function checkBound(values: KeyValue[], key: KeyInfo, table: TableRef): void {

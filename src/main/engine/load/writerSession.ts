@@ -23,6 +23,9 @@ export function writerTarget(session: SqlSession): Promise<WriterTarget> {
   return target
 }
 
+/** The sql_mode every write to the target runs under (see `prepareWriterSession`). */
+export const writerSqlMode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION,ALLOW_INVALID_DATES'
+
 /**
  * - sql_mode: zero dates, zero-in-date and invalid dates (a source with ALLOW_INVALID_DATES keeps `2020-02-30`)
  *   and an explicit 0 in an AUTO_INCREMENT column load as they are; not strict, so a zero date is no error, which
@@ -32,7 +35,7 @@ export function writerTarget(session: SqlSession): Promise<WriterTarget> {
  */
 export async function prepareWriterSession(session: SqlSession): Promise<WriterTarget> {
   const target = await writerTarget(session)
-  await session.query("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION,ALLOW_INVALID_DATES'")
+  await session.query(`SET SESSION sql_mode = '${writerSqlMode}'`)
   await session.query('SET SESSION foreign_key_checks = 0')
   // Rows are written by key and never read back: READ COMMITTED spares the gap locks that make parallel
   // writers into one table deadlock on each other's neighbouring index entries.

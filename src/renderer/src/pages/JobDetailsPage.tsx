@@ -10,6 +10,7 @@ import { JobCharts } from './details/JobCharts'
 import { ProgressPanel } from './details/ProgressPanel'
 import { RescaleDialog } from './details/RescaleDialog'
 import { StageTimeline } from './details/StageTimeline'
+import { ValidationPanel } from './details/ValidationPanel'
 import { stageLabels, typeLabels } from './JobsPage'
 
 export function JobDetailsPage({ id }: { id: string }) {
@@ -123,6 +124,7 @@ export function JobDetailsPage({ id }: { id: string }) {
           {job.lastError && job.status === 'failed' && <ProblemBox problem={job.lastError} title="The job failed" />}
           {job.type !== 'incremental' && <ProgressPanel report={report} />}
           {job.type !== 'existing' && <IncrementalPanel report={report} />}
+          <ValidationPanel job={job} />
           <JobCharts jobId={job.id} hasIncremental={job.type !== 'existing'} />
           <EventLog />
           {canRescale && <RescaleDialog report={report} open={rescaling} onClose={() => setRescaling(false)} />}

@@ -8,6 +8,8 @@ export function connectLiveEvents(): () => void {
     subscribe('job:progress', (p) => getState().receiveProgress(p)),
     subscribe('job:log', (entry) => getState().receiveLog(entry)),
     subscribe('precheck:item', ({ runId, item }) => getState().receivePrecheckItem(runId, item)),
+    subscribe('validation:progress', (p) => getState().receiveValidationProgress(p)),
+    subscribe('validation:finished', (result) => getState().receiveValidationFinished(result)),
     subscribe('job:stageChanged', ({ jobId }) => {
       if (getState().detailId === jobId) void getState().refreshDetail()
     }),

@@ -8,15 +8,18 @@ import type { JobsSlice } from './jobsSlice'
 import { createJobsSlice } from './jobsSlice'
 import type { ProgressSlice } from './progressSlice'
 import { createProgressSlice } from './progressSlice'
+import type { ValidationSlice } from './validationSlice'
+import { createValidationSlice } from './validationSlice'
 import type { WizardSlice } from './wizardSlice'
 import { createWizardSlice } from './wizardSlice'
 
-export type Store = AppSlice & JobsSlice & JobDetailSlice & ProgressSlice & WizardSlice
+export type Store = AppSlice & JobsSlice & JobDetailSlice & ProgressSlice & ValidationSlice & WizardSlice
 
 export const useStore = create<Store>()((...a) => ({
   ...createAppSlice(...a),
   ...createJobsSlice(...a),
   ...createJobDetailSlice(...a),
   ...createProgressSlice(...a),
+  ...createValidationSlice(...a),
   ...createWizardSlice(...a),
 }))

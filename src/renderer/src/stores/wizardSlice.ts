@@ -11,6 +11,7 @@ import type { DiscoveredObjects } from '../../../shared/domain/sourceObjects'
 import { call } from '../api'
 import { describeProblem, type ProblemText } from './jobsSlice'
 import type { Store } from './store'
+import { newRunId } from '../runId'
 
 export type Side = 'source' | 'target'
 export type WizardStep = 1 | 2 | 3 | 4 | 5
@@ -169,12 +170,6 @@ export function toConfig(d: WizardDraft): JobConfigInput {
     start,
     spec: { concurrency: d.concurrency, exportMBps: d.exportMBps, deferIndexes: d.deferIndexes },
   }
-}
-
-function newRunId(): string {
-  return typeof crypto.randomUUID === 'function'
-    ? crypto.randomUUID()
-    : `run-${Date.now()}-${Math.random().toString(36).slice(2)}`
 }
 
 type WizardState = Pick<

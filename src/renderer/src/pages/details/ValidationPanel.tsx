@@ -1,0 +1,172 @@
+import { useEffect } from 'react'
+import type { JobDetail } from '../../../../shared/domain/job'
+import type { TableValidation, ValidationResult } from '../../../../shared/domain/validation'
+import { CopyButton } from '../../components/CopyButton'
+import { ProblemBox } from '../../components/ProblemBox'
+import { useStore } from '../../stores/store'
+import { formatCount, formatTime } from '../../units'
+
+const statusText: Record<TableValidation['status'], string> = {
+  equal: 'Equal',
+  different: 'Different',
+  missing: 'Missing on target',
+  unsettled: 'Unsettled',
+  failed: 'Not compared',
+}
+
+function tableState(t: TableValidation): string {
+  if (t.status !== 'different') return statusText[t.status]
+  const rows = t.missing + t.extra + t.different
+  return rows > 0 ? `${formatCount(rows)} differences` : 'Different'
+}
+
+function ResultView({ result }: { result: ValidationResult }) {
+  const equal = result.tables.filter((t) => t.status === 'equal').length
+  const tone =
+    result.status === 'equal' ? 'count-pass' : result.status === 'different' ? 'count-failed' : 'count-warning'
+  return (
+    <div className="validation-result" data-testid="validation-result">
+      <p className="precheck-summary">
+        <span className={`count ${tone}`} data-testid="validation-status">
+          {result.status === 'equal'
+            ? 'Equal'
+            : result.status === 'different'
+              ? 'Differences found'
+              : result.status === 'cancelled'
+                ? 'Cancelled'
+                : 'Failed'}
+        </span>
+        <span>
+          {equal} of {result.tables.length} tables equal · {formatCount(result.rowsCompared)} rows at{' '}
+          {formatCount(result.rowsPerSecond)} rows/s · {formatTime(result.finishedAt ?? result.startedAt)}
+          {result.whileReplicating ? ' · while replicating (differences re-checked)' : ''}
+        </span>
+      </p>
+      {result.error && <ProblemBox problem={result.error} />}
+      {result.repairSqlPath && (
+        <p className="repair-sql">
+          <span>
+            Repair SQL (review it, then run it on the target; Cutover never runs it):{' '}
+            <span className="mono" data-testid="repair-sql-path">
+              {result.repairSqlPath}
+            </span>
+          </span>{' '}
+          <CopyButton text={result.repairSqlPath} label="Copy path" />
+        </p>
+      )}
+      {result.tables.length > 0 && (
+        <div className="table-wrap">
+          <table className="table compact" aria-label="Validation by table">
+            <thead>
+              <tr>
+                <th>Table</th>
+                <th>Result</th>
+                <th>Rows (source / target)</th>
+                <th>Method</th>
+              </tr>
+            </thead>
+            <tbody>
+              {result.tables.map((t) => (
+                <tr key={t.table}>
+                  <td className="mono">
+                    {t.table}
+                    {t.notes.map((note) => (
+                      <div key={note} className="muted small">
+                        {note}
+                      </div>
+                    ))}
+                    {t.differences.slice(0, 5).map((d) => (
+                      <div key={`${d.kind}${JSON.stringify(d.key)}`} className="small">
+                        {d.kind}{' '}
+                        {Object.entries(d.key)
+                          .map(([k, v]) => `${k}=${v}`)
+                          .join(', ')}
+                        {d.columns.length > 0 ? ` (${d.columns.join(', ')})` : ''}
+                      </div>
+                    ))}
+                  </td>
+                  <td>
+                    <span
+                      className={`count ${t.status === 'equal' ? 'count-pass' : t.status === 'unsettled' || t.status === 'failed' ? 'count-warning' : 'count-failed'}`}
+                    >
+                      {tableState(t)}
+                    </span>
+                  </td>
+                  <td>
+                    {formatCount(t.sourceRows)} / {formatCount(t.targetRows)}
+                  </td>
+                  <td>
+                    {t.method === 'chunks' ? `${t.chunks} ${t.chunks === 1 ? 'chunk' : 'chunks'}` : 'whole table'}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </div>
+  )
+}
+
+/** Compares the job's tables between source and target on demand, with progress, cancel and the last result. */
+export function ValidationPanel({ job }: { job: JobDetail }) {
+  const validation = useStore((s) => s.validations[job.id])
+  const loadValidation = useStore((s) => s.loadValidation)
+  const startValidation = useStore((s) => s.startValidation)
+  const cancelValidation = useStore((s) => s.cancelValidation)
+  useEffect(() => {
+    void loadValidation(job.id)
+  }, [job.id, loadValidation])
+
+  const ready = job.status === 'finished' || job.stage === 'incremental'
+  const running = Boolean(validation?.runningId)
+  const progress = validation?.progress ?? null
+  const percent =
+    progress && progress.chunksTotal > 0 ? Math.min(100, (progress.chunksDone / progress.chunksTotal) * 100) : 0
+  return (
+    <section className="card" aria-labelledby="validation-title">
+      <div className="card-head">
+        <h3 id="validation-title">Validation</h3>
+        <div className="button-row">
+          {running ? (
+            <button type="button" className="button ghost small" onClick={() => void cancelValidation(job.id)}>
+              Cancel
+            </button>
+          ) : (
+            <button
+              type="button"
+              className="button secondary small"
+              disabled={!ready}
+              onClick={() => void startValidation(job.id)}
+            >
+              Validate
+            </button>
+          )}
+        </div>
+      </div>
+      {!ready && <p className="muted">Validation compares source and target once the existing data is copied.</p>}
+      {running && (
+        <div className="validation-progress" data-testid="validation-progress">
+          <div
+            className="progress large"
+            role="progressbar"
+            aria-label="Validation progress"
+            aria-valuemin={0}
+            aria-valuemax={100}
+            aria-valuenow={Math.round(percent)}
+          >
+            <span className="progress-fill" style={{ width: `${percent}%` }} />
+          </div>
+          <p className="muted">
+            {progress
+              ? `${progress.tablesDone} of ${progress.tablesTotal} tables · ${progress.chunksDone} of ${progress.chunksTotal} chunks · ${formatCount(progress.rowsPerSecond)} rows/s${progress.differences > 0 ? ` · ${progress.differences} differences so far` : ''}${progress.table ? ` · ${progress.table}` : ''}`
+              : 'Connecting and planning the chunks…'}
+          </p>
+        </div>
+      )}
+      {validation?.error && <ProblemBox problem={validation.error} title="Validation could not run" />}
+      {!running && validation?.last && validation.last.status !== 'running' && <ResultView result={validation.last} />}
+      {!running && ready && !validation?.last && <p className="muted">Not validated yet.</p>}
+    </section>
+  )
+}

@@ -1,0 +1,80 @@
+/**
+ * A validation: every table of a job compared between source and target, chunk by chunk, and the rows that differ.
+ * Stored in the job store (the last one is shown on the job page and goes into the migration report).
+ */
+import type { CutoverErrorShape } from './errors'
+
+/** `running` while it runs; `equal`: every table equal; `different`: a table differs; `failed` / `cancelled`: stopped. */
+export type ValidationStatus = 'running' | 'equal' | 'different' | 'failed' | 'cancelled'
+
+/**
+ * - `equal`: counts and checksums agree over every chunk;
+ * - `different`: rows differ (listed), or the table lacks columns on the target;
+ * - `missing`: the table is not on the target;
+ * - `unsettled`: a table without a key differed at every re-check while the job kept replicating writes into it, so
+ *   no consistent point was found to tell a difference from rows in flight;
+ * - `failed`: the table could not be compared (`error` says why).
+ */
+export type TableValidationStatus = 'equal' | 'different' | 'missing' | 'unsettled' | 'failed'
+
+export interface RowDifference {
+  /** `missing`: only the source has the row; `extra`: only the target; `different`: both, with other values. */
+  kind: 'missing' | 'extra' | 'different'
+  /** The row's key, column by column, as text (binary values as 0x…). */
+  key: Record<string, string>
+  /** `different`: the columns whose values differ. */
+  columns: string[]
+}
+
+export interface TableValidation {
+  table: string
+  status: TableValidationStatus
+  /** `chunks`: by key ranges, differing rows located; `whole`: one count and checksum for the table (no usable key). */
+  method: 'chunks' | 'whole'
+  sourceRows: number
+  targetRows: number
+  chunks: number
+  missing: number
+  extra: number
+  different: number
+  /** The first differing rows (at most `differencesKept`); the counts above are complete. */
+  differences: RowDifference[]
+  /** What the reader should know: collation rewrites, columns not compared, limits of the method. */
+  notes: string[]
+  /** Chunks compared again after the applier passed the source position they were read at. */
+  rechecks: number
+  seconds: number
+  error: CutoverErrorShape | null
+}
+
+export interface ValidationResult {
+  id: string
+  jobId: string
+  status: ValidationStatus
+  startedAt: string
+  finishedAt: string | null
+  tables: TableValidation[]
+  /** The SQL file that would make the target equal (REPLACE / DELETE); never run by Cutover. Null when none. */
+  repairSqlPath: string | null
+  rowsCompared: number
+  rowsPerSecond: number
+  /** Whether the job was replicating while it ran (differences were re-checked before being reported). */
+  whileReplicating: boolean
+  error: CutoverErrorShape | null
+}
+
+export interface ValidationProgress {
+  validationId: string
+  jobId: string
+  table: string | null
+  tablesDone: number
+  tablesTotal: number
+  chunksDone: number
+  chunksTotal: number
+  rowsDone: number
+  rowsPerSecond: number
+  differences: number
+}
+
+/** How many differing rows of one table a result lists (the repair SQL has them all). */
+export const differencesKept = 200
