@@ -299,22 +299,26 @@ describe.each(['logical', 'physical'] as JobMode[])('SIGKILL matrix of a both jo
 
     // --- Before and around the snapshot.
     await killAt('connect / precheck', (run) => lines(run).some((l) => l.type === 'precheck'))
-    // A statement that keeps a table open makes FLUSH TABLES WITH READ LOCK wait: the kill lands under it.
+    // A write statement in progress makes FLUSH TABLES WITH READ LOCK wait (MariaDB's backup lock): the kill lands
+    // while the run waits for the lock, the source's writes blocked behind it.
     let blocking = true
     const blocker = (async () => {
       const c = await connectSource()
       try {
-        while (blocking) await c.query(`SELECT id FROM \`${db}\`.big WHERE id = 1 AND SLEEP(1) = 0`)
+        while (blocking) await c.query(`UPDATE \`${db}\`.big SET g = g WHERE id = 1 AND SLEEP(1) = 0`)
       } finally {
         await c.end()
       }
     })()
-    await killAt(
-      'taking the snapshot (FTWRL waiting)',
-      async () => (await processList(source, 'FLUSH TABLES WITH READ LOCK%')).length > 0,
-    )
-    blocking = false
-    await blocker
+    try {
+      await killAt(
+        'taking the snapshot (FTWRL waiting)',
+        async () => (await processList(source, 'FLUSH TABLES WITH READ LOCK%')).length > 0,
+      )
+    } finally {
+      blocking = false
+      await blocker
+    }
     // The killed run's lock request may outlive its client for a moment: it must not hold the source's writes.
     for (const p of await processList(source, 'FLUSH TABLES WITH READ LOCK%'))
       await source.query(`KILL ${Number(p.id)}`).catch(() => undefined)
