@@ -39,6 +39,8 @@ export interface ChunkCheckpoint {
   bytes: number
   /** How to redo the chunk if it was started but not committed (see migration 2). */
   redo?: 'fresh' | 'replace' | 'truncate' | 'append'
+  /** A done chunk: the binlog position of the snapshot its rows were read at (migration 6; null when unknown). */
+  snapshot?: { file: string; position: number } | null
 }
 
 export interface PrecheckResultRow {
@@ -163,11 +165,13 @@ function openStoreFile(path: string) {
     deleteJob: db.prepare('DELETE FROM jobs WHERE id = ?'),
     insertEvent: db.prepare('INSERT INTO job_events (job_id, time, level, code, message) VALUES (?, ?, ?, ?, ?)'),
     upsertChunk: db.prepare(
-      `INSERT INTO chunk_checkpoints (job_id, table_name, chunk_index, lower_bound, upper_bound, state, rows, bytes, redo, updated_at)
-       VALUES (@jobId, @table, @chunkIndex, @lower, @upper, @state, @rows, @bytes, @redo, @now)
+      `INSERT INTO chunk_checkpoints (job_id, table_name, chunk_index, lower_bound, upper_bound, state, rows, bytes, redo,
+         snapshot_file, snapshot_position, updated_at)
+       VALUES (@jobId, @table, @chunkIndex, @lower, @upper, @state, @rows, @bytes, @redo, @snapshotFile, @snapshotPosition, @now)
        ON CONFLICT (job_id, table_name, chunk_index) DO UPDATE SET
          lower_bound = excluded.lower_bound, upper_bound = excluded.upper_bound, state = excluded.state,
-         rows = excluded.rows, bytes = excluded.bytes, redo = excluded.redo, updated_at = excluded.updated_at`,
+         rows = excluded.rows, bytes = excluded.bytes, redo = excluded.redo, snapshot_file = excluded.snapshot_file,
+         snapshot_position = excluded.snapshot_position, updated_at = excluded.updated_at`,
     ),
     chunks: db.prepare('SELECT * FROM chunk_checkpoints WHERE job_id = ? ORDER BY table_name, chunk_index'),
     upsertPosition: db.prepare(
@@ -324,6 +328,8 @@ function openStoreFile(path: string) {
             rows: c.rows,
             bytes: c.bytes,
             redo: c.redo ?? 'replace',
+            snapshotFile: c.snapshot?.file ?? null,
+            snapshotPosition: c.snapshot?.position ?? null,
             now: now(),
           })
         }
@@ -342,6 +348,8 @@ function openStoreFile(path: string) {
           rows: number
           bytes: number
           redo: 'fresh' | 'replace' | 'truncate' | 'append'
+          snapshot_file: string | null
+          snapshot_position: number | null
         }[]
       ).map((r) => ({
         table: r.table_name,
@@ -352,6 +360,10 @@ function openStoreFile(path: string) {
         rows: r.rows,
         bytes: r.bytes,
         redo: r.redo,
+        snapshot:
+          r.snapshot_file === null || r.snapshot_position === null
+            ? null
+            : { file: r.snapshot_file, position: r.snapshot_position },
       }))
     },
 

@@ -105,4 +105,10 @@ export const migrations: readonly string[] = [
   );
   ALTER TABLE jobs ADD COLUMN unsealed_secrets TEXT NOT NULL DEFAULT '[]';  -- JSON list of secret names
   `,
+  // 6: the binlog position of the snapshot a done chunk's rows were read at. A resumed copy reads from a newer
+  // snapshot than the first; replication must not apply again to a table what its copy already holds.
+  `
+  ALTER TABLE chunk_checkpoints ADD COLUMN snapshot_file TEXT;
+  ALTER TABLE chunk_checkpoints ADD COLUMN snapshot_position INTEGER;
+  `,
 ]

@@ -8,6 +8,9 @@
  *
  * The checkpoint is the end of the last transaction such that it and every earlier one are committed on the
  * target, written at most every few hundred ms (and at every DDL and at the end), never ahead of the target.
+ * A transaction that changes a table without a key is a barrier too: its replay could not be idempotent, so it
+ * commits together with a checkpoint kept on the target (keylessCheckpoint.ts). Changes a table's copy already
+ * holds (copied from a later snapshot, copiedTables.ts) are not applied.
  */
 import { CutoverError } from '../../../shared/domain/errors'
 import type { LogLevel } from '../../../shared/domain/events'
@@ -21,11 +24,14 @@ import { quoteIdentifier } from '../dump/identifierQuoting'
 import type { TableRef } from '../dump/types'
 import type { TargetCapabilities } from '../schema/ddlRewriter'
 import { rewriteCreateTable } from '../schema/ddlRewriter'
-import type { ReaderItem } from './binlogReader'
+import type { ReaderItem, RowChange } from './binlogReader'
 import { createCausality, rowKeys } from './causality'
 import type { PlannerInput } from './statementPlanner'
 import { planStatements } from './statementPlanner'
-import type { SafeMode } from './safeMode'
+import type { BinlogPoint, SafeMode } from './safeMode'
+import { comparePositions } from './safeMode'
+import { createCopyFilter } from './copiedTables'
+import { createKeylessCheckpointTable, keylessCheckpointStatement } from './keylessCheckpoint'
 import type { UniqueKey } from './schemaTracker'
 import { readUniqueKeys } from './schemaTracker'
 
@@ -46,6 +52,10 @@ export interface ApplierOptions {
   checkpointEveryMs?: number
   /** The position replication starts from: everything before it is already on the target. */
   initial: BinlogPosition
+  /** Tables whose copy was read at a later snapshot than `initial`, and that point (copiedTables.ts). */
+  copiedAt?: ReadonlyMap<string, BinlogPoint>
+  /** The target's checkpoint of key-less changes (keylessCheckpoint.ts), read before the start; null: none yet. */
+  keylessApplied?: BinlogPoint | null
   /** Called after a DDL with the unique keys the target now has, so the schema history follows them. */
   keysChanged(ref: TableRef, keys: UniqueKey[]): void
   /** Called when a commit leaves nothing dispatched uncommitted (the stage then checks whether it caught up). */
@@ -85,6 +95,8 @@ export function createApplier(options: ApplierOptions): Applier {
   const batchRows = options.batchRows ?? 2000
   const maxWorkerQueue = batchRows * 4
   const causality = createCausality()
+  const copy = createCopyFilter(options.copiedAt ?? new Map(), options.initial)
+  const keylessApplied = options.keylessApplied ?? null
   const records = new Map<number, TxnRecord>()
   let nextSeq = 0
   let checkpointSeq = 0
@@ -94,6 +106,8 @@ export function createApplier(options: ApplierOptions): Applier {
   let rowsApplied = 0
   let failure: CutoverError | null = null
   let lastDispatchedEnd: BinlogPosition | null = null
+  // Parts of a large transaction were dispatched and its end is not read yet.
+  let openTransaction = false
   let waiters: (() => void)[] = []
   const notify = () => {
     const w = waiters
@@ -191,7 +205,12 @@ export function createApplier(options: ApplierOptions): Applier {
     }
   }
 
-  async function applyBatch(session: SqlSession, batch: WorkItem[]): Promise<void> {
+  async function applyBatch(
+    session: SqlSession,
+    batch: WorkItem[],
+    /** Run in the same target transaction, after the batch's statements. */
+    alsoRun?: { sql: string; params: unknown[] },
+  ): Promise<void> {
     const statements = planStatements(batch, options.maxAllowedPacket, { targetIsTidb: options.target.isTidb })
     for (let attempt = 1; ; attempt++) {
       await session.query('START TRANSACTION')
@@ -208,6 +227,7 @@ export function createApplier(options: ApplierOptions): Applier {
             throw error
           }
         }
+        if (alsoRun) await session.query(alsoRun.sql, alsoRun.params)
         await session.query('COMMIT')
         return
       } catch (error) {
@@ -238,6 +258,55 @@ export function createApplier(options: ApplierOptions): Applier {
     causality.acquire(item.keys, index)
     w.queue.push(item)
     return true
+  }
+
+  function workItem(change: RowChange, seq: number, safe: boolean): WorkItem {
+    const beforeKeys = rowKeys(change.ref, change.columns, change.table.uniqueKeys, change.before)
+    const afterKeys = rowKeys(change.ref, change.columns, change.table.uniqueKeys, change.after)
+    const keys =
+      change.kind === 'update'
+        ? sameKeys(beforeKeys, afterKeys)
+          ? beforeKeys
+          : [...new Set([...beforeKeys, ...afterKeys])]
+        : change.before
+          ? beforeKeys
+          : afterKeys
+    return { change, beforeKeys, afterKeys, keys, seq, safe }
+  }
+
+  let keylessTableReady = false
+  /**
+   * A transaction that changes a key-less table: applied after every earlier one is committed, in one target
+   * transaction with its end recorded in the target's key-less checkpoint, so that a restart never applies it twice.
+   */
+  async function applyWithKeylessCheckpoint(
+    seq: number,
+    end: BinlogPosition,
+    changes: RowChange[],
+    safe: boolean,
+  ): Promise<void> {
+    await drain()
+    const w = workers[0]!
+    w.busy = true
+    try {
+      if (!keylessTableReady) await createKeylessCheckpointTable(options.control)
+      keylessTableReady = true
+      w.session ??= await options.openWriter()
+      const batch = changes.map((change) => workItem(change, seq, safe))
+      await applyBatch(w.session, batch, keylessCheckpointStatement(options.jobId, end))
+      rowsApplied += batch.length
+      records.get(seq)!.remaining = 0
+      advance()
+      saveCheckpoint()
+      notify()
+      if (records.size === 0) options.idle?.()
+    } catch (error) {
+      failure ??= applyError(error, end)
+      options.store.saveSafeUntil(options.jobId, end)
+      throw failure
+    } finally {
+      w.busy = false
+    }
   }
 
   async function dispatchChange(item: WorkItem): Promise<void> {
@@ -344,26 +413,33 @@ export function createApplier(options: ApplierOptions): Applier {
         r.trackedSchema = pendingSchema
         pendingSchema = undefined
         lastDispatchedEnd = item.end
+        copy.passed(item.end)
         advance()
         saveCheckpoint()
         return
       }
       const seq = nextSeq++
       const safe = options.safeMode.appliesTo(item.end)
-      records.set(seq, { end: item.end, remaining: item.changes.length, timestamp: item.timestamp })
-      if (item.end) lastDispatchedEnd = item.end
-      for (const change of item.changes) {
-        const beforeKeys = rowKeys(change.ref, change.columns, change.table.uniqueKeys, change.before)
-        const afterKeys = rowKeys(change.ref, change.columns, change.table.uniqueKeys, change.after)
-        const keys =
-          change.kind === 'update'
-            ? sameKeys(beforeKeys, afterKeys)
-              ? beforeKeys
-              : [...new Set([...beforeKeys, ...afterKeys])]
-            : change.before
-              ? beforeKeys
-              : afterKeys
-        const work: WorkItem = { change, beforeKeys, afterKeys, keys, seq, safe }
+      // Changes a table's copy already holds (it was read at a later snapshot) are not applied again.
+      let changes = copy.active
+        ? item.changes.filter((c) => !copy.holds(`${c.ref.schema}.${c.ref.name}`, item.end))
+        : item.changes
+      // A part of a large transaction (no end yet) goes the usual way: it cannot wait for its end to be read.
+      let keyless = item.end !== null && changes.some((c) => c.table.uniqueKeys.length === 0)
+      if (keyless && keylessApplied && comparePositions(item.end!, keylessApplied) <= 0) {
+        // Committed before the last stop, with the key-less checkpoint: only the keyed changes are replayed.
+        changes = changes.filter((c) => c.table.uniqueKeys.length > 0)
+        keyless = false
+      }
+      records.set(seq, { end: item.end, remaining: changes.length, timestamp: item.timestamp })
+      openTransaction = item.end === null
+      if (item.end) {
+        lastDispatchedEnd = item.end
+        copy.passed(item.end)
+      }
+      if (keyless) return applyWithKeylessCheckpoint(seq, item.end!, changes, safe)
+      for (const change of changes) {
+        const work = workItem(change, seq, safe)
         // Only a change that must wait costs a promise.
         if (failure || !place(work)) await dispatchChange(work)
       }
@@ -390,6 +466,9 @@ export function createApplier(options: ApplierOptions): Applier {
       try {
         advance()
         saveCheckpoint()
+        // Stopped between the parts of a large transaction: its first parts are committed, the checkpoint is before
+        // it, so the next start replays them, in safe mode up to the transaction's end (safeMode.ts).
+        if (openTransaction && !failure && applied.file) options.store.saveSafeUntil(options.jobId, applied)
       } finally {
         await Promise.all(workers.map((w) => w.session?.close().catch(() => undefined)))
       }

@@ -18,6 +18,7 @@ import type { SafeMode } from './safeMode'
 import { comparePositions } from './safeMode'
 import type { SchemaTracker } from './schemaTracker'
 import { restoreSchemaTracker } from './schemaTracker'
+import { readKeylessCheckpoint } from './keylessCheckpoint'
 
 export interface IncrementalContext {
   jobId: string
@@ -34,6 +35,8 @@ export interface IncrementalContext {
   safeMode: SafeMode
   /** Where replication starts when the job has no applied checkpoint yet. */
   start: BinlogPosition
+  /** Tables copied from a later snapshot than `start`, and that snapshot's position (copiedTables.ts). */
+  copiedAt?: ReadonlyMap<string, { file: string; position: number }>
   concurrency(): number
   log(level: LogLevel, message: string, code?: string): void
   progress(progress: JobProgress): void
@@ -109,7 +112,11 @@ async function runOnce(ctx: IncrementalContext, signal: AbortSignal): Promise<vo
   }
   const tracker: SchemaTracker = restoreSchemaTracker(ctx.objects, state.trackedSchema)
   const start = ctx.store.getPosition(ctx.jobId, 'applied') ?? ctx.start
-  if (state.safeUntil) ctx.safeMode.enableUntil(state.safeUntil, 'replaying the transaction that hit a duplicate key')
+  if (state.safeUntil)
+    ctx.safeMode.enableUntil(
+      state.safeUntil,
+      'replaying up to where the last run stopped, changes the target may already have',
+    )
   const reason = ctx.safeMode.reason()
   ctx.log(
     'info',
@@ -127,6 +134,13 @@ async function runOnce(ctx: IncrementalContext, signal: AbortSignal): Promise<vo
     throw error
   }
   const [control, poller] = sessions as [SqlSession, SqlSession]
+  let keylessApplied
+  try {
+    keylessApplied = await readKeylessCheckpoint(control, ctx.jobId)
+  } catch (error) {
+    await Promise.all(sessions.map((s) => s.close().catch(() => undefined)))
+    throw error
+  }
   const reader = openBinlogReader({
     route: ctx.sourceRoute,
     serverId: state.serverId,
@@ -145,6 +159,8 @@ async function runOnce(ctx: IncrementalContext, signal: AbortSignal): Promise<vo
     safeMode: ctx.safeMode,
     log: ctx.log,
     initial: start,
+    copiedAt: ctx.copiedAt,
+    keylessApplied,
     keysChanged: (ref, keys) => tracker.setUniqueKeys(ref, keys),
     // Everything dispatched is committed: look now whether that is the source's end (caught up), not a second later.
     idle: () => requestSample(),
