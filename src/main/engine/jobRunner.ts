@@ -322,7 +322,7 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
         if (t.uniqueKeys.length === 0) {
           log(
             'warning',
-            `${t.ref.schema}.${t.ref.name} has no primary key or NOT NULL unique key: a replay after an interruption (safe mode) cannot be idempotent for it, so each transaction changing it is applied alone, with its position recorded in \`cutover_meta\`.\`keyless_applied\` on the target; parts of a transaction over 2,000 row changes may still be applied twice after a kill.`,
+            `${t.ref.schema}.${t.ref.name} has no primary key or NOT NULL unique key: a replay after an interruption (safe mode) cannot be idempotent for it, so the transactions changing it are applied in binlog order by one writer, each with its position recorded in \`cutover_meta\`.\`keyless_applied\` on the target; parts of a transaction over 2,000 row changes may still be applied twice after a kill.`,
             'REPLICATE_NO_KEY',
           )
         }

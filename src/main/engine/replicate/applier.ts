@@ -8,9 +8,9 @@
  *
  * The checkpoint is the end of the last transaction such that it and every earlier one are committed on the
  * target, written at most every few hundred ms (and at every DDL and at the end), never ahead of the target.
- * A transaction that changes a table without a key is a barrier too: its replay could not be idempotent, so it
- * commits together with a checkpoint kept on the target (keylessCheckpoint.ts). Changes a table's copy already
- * holds (copied from a later snapshot, copiedTables.ts) are not applied.
+ * A transaction that changes a table without a key cannot be replayed idempotently: such transactions go to one
+ * worker, in binlog order, each committed whole together with a checkpoint kept on the target (keylessCheckpoint.ts).
+ * Changes a table's copy already holds (copied from a later snapshot, copiedTables.ts) are not applied.
  */
 import { CutoverError } from '../../../shared/domain/errors'
 import type { LogLevel } from '../../../shared/domain/events'
@@ -80,6 +80,8 @@ interface WorkItem extends PlannerInput {
   /** Every key the change touches (old and new image): what causality holds while it is in flight. */
   keys: string[]
   seq: number
+  /** A change of a transaction that changes a key-less table: that transaction's end (keylessCheckpoint.ts). */
+  keylessEnd?: BinlogPosition
 }
 
 interface TxnRecord {
@@ -97,6 +99,8 @@ export function createApplier(options: ApplierOptions): Applier {
   const causality = createCausality()
   const copy = createCopyFilter(options.copiedAt ?? new Map(), options.initial)
   const keylessApplied = options.keylessApplied ?? null
+  const keylessWorker = 0
+  let keylessTableReady = false
   const records = new Map<number, TxnRecord>()
   let nextSeq = 0
   let checkpointSeq = 0
@@ -175,14 +179,28 @@ export function createApplier(options: ApplierOptions): Applier {
     w.busy = true
     try {
       while (w.queue.length > 0 && !failure) {
-        const batch = w.queue.slice(0, batchRows)
+        let size = Math.min(batchRows, w.queue.length)
+        // A key-less transaction's changes commit together with its checkpoint: never split over two batches.
+        while (size < w.queue.length && w.queue[size]!.keylessEnd && w.queue[size]!.seq === w.queue[size - 1]!.seq)
+          size++
+        const batch = w.queue.slice(0, size)
         if (!w.session) {
           const session = await options.openWriter()
           // Closed while this writer connected: close() did not see it, so it is closed here.
           if (closed) return void (await session.close().catch(() => undefined))
           w.session = session
         }
-        await applyBatch(w.session, batch)
+        // Queued in binlog order on one worker: the last key-less end in the batch is the newest.
+        const keylessEnd = batch.reduce<BinlogPosition | null>((end, item) => item.keylessEnd ?? end, null)
+        if (keylessEnd && !keylessTableReady) {
+          await createKeylessCheckpointTable(w.session)
+          keylessTableReady = true
+        }
+        await applyBatch(
+          w.session,
+          batch,
+          keylessEnd ? keylessCheckpointStatement(options.jobId, keylessEnd) : undefined,
+        )
         w.queue.splice(0, batch.length)
         for (const item of batch) {
           causality.release(item.keys)
@@ -274,38 +292,28 @@ export function createApplier(options: ApplierOptions): Applier {
     return { change, beforeKeys, afterKeys, keys, seq, safe }
   }
 
-  let keylessTableReady = false
   /**
-   * A transaction that changes a key-less table: applied after every earlier one is committed, in one target
-   * transaction with its end recorded in the target's key-less checkpoint, so that a restart never applies it twice.
+   * The changes of a transaction that changes a key-less table, queued together on the one worker that applies
+   * such transactions: in binlog order, each committed in one target transaction with its end as the key-less
+   * checkpoint (runWorker), so that after a restart every such transaction up to that end is known to be applied.
    */
-  async function applyWithKeylessCheckpoint(
-    seq: number,
-    end: BinlogPosition,
-    changes: RowChange[],
-    safe: boolean,
-  ): Promise<void> {
-    await drain()
-    const w = workers[0]!
-    w.busy = true
-    try {
-      if (!keylessTableReady) await createKeylessCheckpointTable(options.control)
-      keylessTableReady = true
-      w.session ??= await options.openWriter()
-      const batch = changes.map((change) => workItem(change, seq, safe))
-      await applyBatch(w.session, batch, keylessCheckpointStatement(options.jobId, end))
-      rowsApplied += batch.length
-      records.get(seq)!.remaining = 0
-      advance()
-      saveCheckpoint()
-      notify()
-      if (records.size === 0) options.idle?.()
-    } catch (error) {
-      failure ??= applyError(error, end)
-      options.store.saveSafeUntil(options.jobId, end)
-      throw failure
-    } finally {
-      w.busy = false
+  async function placeKeyless(items: WorkItem[]): Promise<void> {
+    const w = workers[keylessWorker]!
+    for (;;) {
+      checkFailure()
+      const allowed = items.every((item) => {
+        const route = causality.route(item.keys)
+        return route.kind === 'free' || (route.kind === 'worker' && route.worker === keylessWorker)
+      })
+      if (allowed && (w.queue.length === 0 || w.queue.length + items.length <= maxWorkerQueue)) {
+        for (const item of items) {
+          causality.acquire(item.keys, keylessWorker)
+          w.queue.push(item)
+        }
+        return
+      }
+      for (const x of workers) void runWorker(x)
+      await changed()
     }
   }
 
@@ -437,12 +445,14 @@ export function createApplier(options: ApplierOptions): Applier {
         lastDispatchedEnd = item.end
         copy.passed(item.end)
       }
-      if (keyless) return applyWithKeylessCheckpoint(seq, item.end!, changes, safe)
-      for (const change of changes) {
-        const work = workItem(change, seq, safe)
-        // Only a change that must wait costs a promise.
-        if (failure || !place(work)) await dispatchChange(work)
-      }
+      if (keyless)
+        await placeKeyless(changes.map((change) => ({ ...workItem(change, seq, safe), keylessEnd: item.end! })))
+      else
+        for (const change of changes) {
+          const work = workItem(change, seq, safe)
+          // Only a change that must wait costs a promise.
+          if (failure || !place(work)) await dispatchChange(work)
+        }
       advance()
       for (const w of workers) if (w.queue.length >= batchRows / 4 || !w.busy) void runWorker(w)
     },

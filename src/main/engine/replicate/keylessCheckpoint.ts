@@ -1,8 +1,8 @@
 /**
  * The replication checkpoint of tables without a key, kept on the target. Replaying a change after an abrupt stop
  * is idempotent only where a key identifies the row (safe mode); an insert into a key-less table would be applied
- * twice. So a transaction that changes such a table is committed on the target after every earlier one, in one
- * target transaction with its binlog end written to `cutover_meta`.`keyless_applied`: after a restart, a
+ * twice. So the transactions that change such tables are applied by one writer in binlog order, each in one target
+ * transaction that also writes its binlog end to `cutover_meta`.`keyless_applied`: after a restart, such a
  * transaction ending at or before that position is on the target, one ending after it is not.
  */
 import { CutoverError } from '../../../shared/domain/errors'
