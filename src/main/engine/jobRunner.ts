@@ -31,7 +31,9 @@ import { randomInt } from 'node:crypto'
 import type { BinlogPosition } from '../../shared/domain/position'
 import type { TableRef } from './dump/types'
 import type { TargetCapabilities } from './schema/ddlRewriter'
-import { comparePositions, createSafeMode } from './replicate/safeMode'
+import { copiedPositions } from './replicate/copiedTables'
+import { clearKeylessCheckpoint } from './replicate/keylessCheckpoint'
+import { createSafeMode } from './replicate/safeMode'
 import type { SafeMode } from './replicate/safeMode'
 import { readTrackedTables } from './replicate/schemaTracker'
 import { requireTargetTables, resolveStart } from './replicate/startPosition'
@@ -226,6 +228,8 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
         )
         if (snapshot.position) {
           const first = hooks.store.getPosition(job.id, 'snapshot') === null
+          // A job run over from the start (Restart) must not skip key-less changes its earlier run had applied.
+          if (first && replicates) await clearKeylessCheckpoint(targetControl, job.id)
           hooks.store.savePosition(job.id, first ? 'snapshot' : 'resume', snapshot.position)
           log(
             'info',
@@ -263,7 +267,6 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
               table: qualified(t),
               fingerprint: snapshot.schema.get(tableKey(t)) ?? '',
               created: created.includes(qualified(t)),
-              copiedAt: snapshot.position,
             })),
           )
           log(
@@ -329,6 +332,9 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
             store: hooks.store,
             mode: config.mode,
             tables,
+            snapshot: snapshot.position?.file
+              ? { file: snapshot.position.file, position: snapshot.position.position }
+              : null,
             readers: snapshot.sessions,
             openWriter: () => openWriterSession(targetRoute, signal),
             maxAllowedPacket: Number(packet?.p ?? 16 * 1024 * 1024),
@@ -378,23 +384,21 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
       const start: BinlogPosition | null = hooks.store.getPosition(job.id, 'snapshot')
       if (!start) throw new Error('the incremental stage has no start position')
       const state = hooks.store.replicationState(job.id, () => drawServerId(sourceServerId))
+      const copiedAt = copiedPositions(hooks.store.listChunks(job.id), start)
+      for (const [table, at] of copiedAt)
+        log(
+          'info',
+          `${table} was copied from a later snapshot (${at.file}:${at.position}): its changes before that point are in the copy and are not applied again.`,
+        )
       for (const t of JSON.parse(state.trackedSchema ?? '[]') as { ref: TableRef; uniqueKeys: unknown[] }[]) {
         if (t.uniqueKeys.length === 0) {
           log(
             'warning',
-            `${t.ref.schema}.${t.ref.name} has no primary key or NOT NULL unique key: a replay after an interruption (safe mode) cannot be idempotent for it and may duplicate rows.`,
+            `${t.ref.schema}.${t.ref.name} has no primary key or NOT NULL unique key: a replay after an interruption (safe mode) cannot be idempotent for it, so the transactions changing it are applied in binlog order by one writer, each with its position recorded in \`cutover_meta\`.\`keyless_applied\` on the target; parts of a transaction over 2,000 row changes may still be applied twice after a kill.`,
             'REPLICATE_NO_KEY',
           )
         }
       }
-      // Tables copied again from a later snapshot than the one replication starts at.
-      const copiedLater = new Map(
-        hooks.store
-          .listSnapshotTables(job.id)
-          .flatMap((t) =>
-            t.copiedAt && comparePositions(t.copiedAt, start) > 0 ? [[t.table, t.copiedAt] as const] : [],
-          ),
-      )
       let announced = false
       // Loaded here: the binlog client is not needed (nor loaded) by existing-data-only runs and prechecks.
       const { runIncremental } = await import('./replicate/incrementalStage')
@@ -413,6 +417,7 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
           serverId: state.serverId,
           safeMode,
           start,
+          copiedAt,
           concurrency: () => concurrency,
           log,
           progress: hooks.progress,
@@ -424,7 +429,6 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
           },
           heartbeatSeconds: options.heartbeatSeconds,
           sourceCollations: await readDefaultCollations(control),
-          copiedAt: copiedLater.size > 0 ? (ref) => copiedLater.get(qualified(ref)) ?? null : undefined,
         },
         signal,
       )

@@ -30,15 +30,13 @@ export interface StoredJob {
   updatedAt: string
 }
 
-/** The snapshot a table's rows are copied at. */
+/** The schema a table's rows are copied with. */
 export interface SnapshotTable {
   table: string
   /** The table's schema digest at that snapshot (dump/schemaFingerprint.ts). */
   fingerprint: string
   /** The job's schema stage created the target table (so the job may create it again). */
   created: boolean
-  /** The snapshot's binlog position; null when the source has no binary log. */
-  copiedAt: BinlogPosition | null
 }
 
 export interface ChunkCheckpoint {
@@ -51,6 +49,8 @@ export interface ChunkCheckpoint {
   bytes: number
   /** How to redo the chunk if it was started but not committed (see migration 2). */
   redo?: 'fresh' | 'replace' | 'truncate' | 'append'
+  /** A done chunk: the binlog position of the snapshot its rows were read at (migration 8; null when unknown). */
+  snapshot?: { file: string; position: number } | null
 }
 
 export interface PrecheckResultRow {
@@ -175,11 +175,13 @@ function openStoreFile(path: string) {
     deleteJob: db.prepare('DELETE FROM jobs WHERE id = ?'),
     insertEvent: db.prepare('INSERT INTO job_events (job_id, time, level, code, message) VALUES (?, ?, ?, ?, ?)'),
     upsertChunk: db.prepare(
-      `INSERT INTO chunk_checkpoints (job_id, table_name, chunk_index, lower_bound, upper_bound, state, rows, bytes, redo, updated_at)
-       VALUES (@jobId, @table, @chunkIndex, @lower, @upper, @state, @rows, @bytes, @redo, @now)
+      `INSERT INTO chunk_checkpoints (job_id, table_name, chunk_index, lower_bound, upper_bound, state, rows, bytes, redo,
+         snapshot_file, snapshot_position, updated_at)
+       VALUES (@jobId, @table, @chunkIndex, @lower, @upper, @state, @rows, @bytes, @redo, @snapshotFile, @snapshotPosition, @now)
        ON CONFLICT (job_id, table_name, chunk_index) DO UPDATE SET
          lower_bound = excluded.lower_bound, upper_bound = excluded.upper_bound, state = excluded.state,
-         rows = excluded.rows, bytes = excluded.bytes, redo = excluded.redo, updated_at = excluded.updated_at`,
+         rows = excluded.rows, bytes = excluded.bytes, redo = excluded.redo, snapshot_file = excluded.snapshot_file,
+         snapshot_position = excluded.snapshot_position, updated_at = excluded.updated_at`,
     ),
     chunks: db.prepare('SELECT * FROM chunk_checkpoints WHERE job_id = ? ORDER BY table_name, chunk_index'),
     upsertPosition: db.prepare(
@@ -336,6 +338,8 @@ function openStoreFile(path: string) {
             rows: c.rows,
             bytes: c.bytes,
             redo: c.redo ?? 'replace',
+            snapshotFile: c.snapshot?.file ?? null,
+            snapshotPosition: c.snapshot?.position ?? null,
             now: now(),
           })
         }
@@ -354,6 +358,8 @@ function openStoreFile(path: string) {
           rows: number
           bytes: number
           redo: 'fresh' | 'replace' | 'truncate' | 'append'
+          snapshot_file: string | null
+          snapshot_position: number | null
         }[]
       ).map((r) => ({
         table: r.table_name,
@@ -364,6 +370,10 @@ function openStoreFile(path: string) {
         rows: r.rows,
         bytes: r.bytes,
         redo: r.redo,
+        snapshot:
+          r.snapshot_file === null || r.snapshot_position === null
+            ? null
+            : { file: r.snapshot_file, position: r.snapshot_position },
       }))
     },
 
@@ -442,50 +452,21 @@ function openStoreFile(path: string) {
       })()
     },
 
-    /** Records, per table, the snapshot its rows are copied at (replacing an earlier record of the table). */
+    /** Records, per table, the schema at the snapshot its rows are copied at (replacing an earlier record of it). */
     saveSnapshotTables(jobId: string, items: SnapshotTable[]): void {
       const insert = db.prepare(
-        `INSERT OR REPLACE INTO snapshot_tables
-           (job_id, table_name, fingerprint, created, copied_file, copied_position, copied_gtid_set)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        'INSERT OR REPLACE INTO snapshot_tables (job_id, table_name, fingerprint, created) VALUES (?, ?, ?, ?)',
       )
       db.transaction(() => {
-        for (const t of items)
-          insert.run(
-            jobId,
-            t.table,
-            t.fingerprint,
-            t.created ? 1 : 0,
-            t.copiedAt?.file ?? null,
-            t.copiedAt?.position ?? null,
-            t.copiedAt?.gtidSet ?? null,
-          )
+        for (const t of items) insert.run(jobId, t.table, t.fingerprint, t.created ? 1 : 0)
       })()
     },
 
     listSnapshotTables(jobId: string): SnapshotTable[] {
       const rows = db
-        .prepare(
-          `SELECT table_name, fingerprint, created, copied_file, copied_position, copied_gtid_set
-             FROM snapshot_tables WHERE job_id = ? ORDER BY table_name`,
-        )
-        .all(jobId) as {
-        table_name: string
-        fingerprint: string
-        created: number
-        copied_file: string | null
-        copied_position: number | null
-        copied_gtid_set: string | null
-      }[]
-      return rows.map((r) => ({
-        table: r.table_name,
-        fingerprint: r.fingerprint,
-        created: r.created === 1,
-        copiedAt:
-          r.copied_file === null
-            ? null
-            : { file: r.copied_file, position: Number(r.copied_position), gtidSet: r.copied_gtid_set },
-      }))
+        .prepare('SELECT table_name, fingerprint, created FROM snapshot_tables WHERE job_id = ? ORDER BY table_name')
+        .all(jobId) as { table_name: string; fingerprint: string; created: number }[]
+      return rows.map((r) => ({ table: r.table_name, fingerprint: r.fingerprint, created: r.created === 1 }))
     },
 
     /** Drops a table's chunk plan and checkpoints: the table is planned and copied again from the start. */

@@ -105,18 +105,14 @@ export const migrations: readonly string[] = [
   );
   ALTER TABLE jobs ADD COLUMN unsealed_secrets TEXT NOT NULL DEFAULT '[]';  -- JSON list of secret names
   `,
-  // 6: per table, the snapshot its rows are copied at: the schema fingerprint there (a resumed copy compares it
-  // with its own snapshot's), whether the job's schema stage created the target table, and the binlog position of
-  // that snapshot (replication skips the table's changes up to it).
+  // 6: per table, the schema fingerprint at the snapshot its rows are copied at (a resumed copy compares it with its
+  // own snapshot's) and whether the job's schema stage created the target table (so the job may create it again).
   `
   CREATE TABLE snapshot_tables (
     job_id          TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
     table_name      TEXT NOT NULL,          -- schema.table
     fingerprint     TEXT NOT NULL,
     created         INTEGER NOT NULL,       -- 1: the job created the target table
-    copied_file     TEXT,
-    copied_position INTEGER,
-    copied_gtid_set TEXT,
     PRIMARY KEY (job_id, table_name)
   );
   `,
@@ -132,5 +128,11 @@ export const migrations: readonly string[] = [
     result      TEXT NOT NULL               -- JSON ValidationResult
   );
   CREATE INDEX validations_by_job ON validations(job_id, started_at);
+  `,
+  // 8: the binlog position of the snapshot a done chunk's rows were read at. A resumed copy reads from a newer
+  // snapshot than the first; replication must not apply again to a table what its copy already holds.
+  `
+  ALTER TABLE chunk_checkpoints ADD COLUMN snapshot_file TEXT;
+  ALTER TABLE chunk_checkpoints ADD COLUMN snapshot_position INTEGER;
   `,
 ]

@@ -67,7 +67,6 @@ export async function recreateChangedTables(options: {
       table: qualified(t),
       fingerprint: options.snapshot.schema.get(tableKey(t)) ?? '',
       created: true,
-      copiedAt: options.snapshot.position,
     })),
   )
   options.log(

@@ -25,6 +25,8 @@ export interface ExistingDataContext {
   store: JobStore
   mode: JobMode
   tables: PlannedTable[]
+  /** Binlog position of the snapshot the readers see, recorded with each done chunk (null: no binlog). */
+  snapshot: { file: string; position: number } | null
   /** Snapshot sessions prepared for raw reads; one per worker at most. */
   readers: SqlSession[]
   /** Opens a target session prepared for loading. */
@@ -174,6 +176,7 @@ export async function runExistingData(ctx: ExistingDataContext, signal: AbortSig
           rows,
           bytes,
           redo: chunk.redo,
+          snapshot: state === 'done' ? ctx.snapshot : null,
         },
       ])
     if (chunk.state === 'started' && chunk.redo === 'truncate') {

@@ -8,6 +8,9 @@
  *
  * The checkpoint is the end of the last transaction such that it and every earlier one are committed on the
  * target, written at most every few hundred ms (and at every DDL and at the end), never ahead of the target.
+ * A transaction that changes a table without a key cannot be replayed idempotently: such transactions go to one
+ * worker, in binlog order, each committed whole together with a checkpoint kept on the target (keylessCheckpoint.ts).
+ * Changes a table's copy already holds (copied from a later snapshot, copiedTables.ts) are not applied.
  */
 import { CutoverError } from '../../../shared/domain/errors'
 import type { LogLevel } from '../../../shared/domain/events'
@@ -18,7 +21,6 @@ import { replicatedWarningsError, warningsFailure } from '../load/targetWarnings
 import { entryTooLargeErrno, entryTooLargeWorkaround, isEntryTooLarge } from '../load/entryTooLarge'
 import type { SqlSession } from '../connect/session'
 import { quoteIdentifier } from '../dump/identifierQuoting'
-import { comparePositions } from './safeMode'
 import { withSourceCollations } from './ddlCollations'
 import { toTidbDialect, type TargetIndex } from './tidbDialect'
 import { collationChange, targetCollation } from '../schema/collationMapping'
@@ -26,11 +28,14 @@ import { identifierName, isPunct, isSignificant, isWord, tokenize } from '../sch
 import type { TableRef } from '../dump/types'
 import type { TargetCapabilities } from '../schema/ddlRewriter'
 import { rewriteCreateTable } from '../schema/ddlRewriter'
-import type { ReaderItem } from './binlogReader'
+import type { ReaderItem, RowChange } from './binlogReader'
 import { createCausality, rowKeys } from './causality'
 import type { PlannerInput } from './statementPlanner'
 import { planStatements } from './statementPlanner'
-import type { SafeMode } from './safeMode'
+import type { BinlogPoint, SafeMode } from './safeMode'
+import { comparePositions } from './safeMode'
+import { createCopyFilter } from './copiedTables'
+import { createKeylessCheckpointTable, keylessCheckpointStatement } from './keylessCheckpoint'
 import type { UniqueKey } from './schemaTracker'
 import { readUniqueKeys } from './schemaTracker'
 
@@ -51,15 +56,14 @@ export interface ApplierOptions {
   checkpointEveryMs?: number
   /** The position replication starts from: everything before it is already on the target. */
   initial: BinlogPosition
+  /** Tables whose copy was read at a later snapshot than `initial`, and that point (copiedTables.ts). */
+  copiedAt?: ReadonlyMap<string, BinlogPoint>
+  /** The target's checkpoint of key-less changes (keylessCheckpoint.ts), read before the start; null: none yet. */
+  keylessApplied?: BinlogPoint | null
   /** Called after a DDL with the unique keys the target now has, so the schema history follows them. */
   keysChanged(ref: TableRef, keys: UniqueKey[]): void
   /** Called when a commit leaves nothing dispatched uncommitted (the stage then checks whether it caught up). */
   idle?(): void
-  /**
-   * Where a table's rows were copied when that is later than `initial` (a table copied again from a later
-   * snapshot): its changes and DDL up to there are already in its copy and are skipped.
-   */
-  copiedAt?(ref: TableRef): BinlogPosition | null
   /** The source's default collation of each character set: DDL naming a character set alone gets it. */
   sourceCollations?: ReadonlyMap<string, string>
 }
@@ -82,6 +86,8 @@ interface WorkItem extends PlannerInput {
   /** Every key the change touches (old and new image): what causality holds while it is in flight. */
   keys: string[]
   seq: number
+  /** A change of a transaction that changes a key-less table: that transaction's end (keylessCheckpoint.ts). */
+  keylessEnd?: BinlogPosition
 }
 
 interface TxnRecord {
@@ -97,6 +103,10 @@ export function createApplier(options: ApplierOptions): Applier {
   const batchRows = options.batchRows ?? 2000
   const maxWorkerQueue = batchRows * 4
   const causality = createCausality()
+  const copy = createCopyFilter(options.copiedAt ?? new Map(), options.initial)
+  const keylessApplied = options.keylessApplied ?? null
+  const keylessWorker = 0
+  let keylessTableReady = false
   const records = new Map<number, TxnRecord>()
   let nextSeq = 0
   let checkpointSeq = 0
@@ -106,6 +116,8 @@ export function createApplier(options: ApplierOptions): Applier {
   let rowsApplied = 0
   let failure: CutoverError | null = null
   let lastDispatchedEnd: BinlogPosition | null = null
+  // Parts of a large transaction were dispatched and its end is not read yet.
+  let openTransaction = false
   let waiters: (() => void)[] = []
   const notify = () => {
     const w = waiters
@@ -173,14 +185,28 @@ export function createApplier(options: ApplierOptions): Applier {
     w.busy = true
     try {
       while (w.queue.length > 0 && !failure) {
-        const batch = w.queue.slice(0, batchRows)
+        let size = Math.min(batchRows, w.queue.length)
+        // A key-less transaction's changes commit together with its checkpoint: never split over two batches.
+        while (size < w.queue.length && w.queue[size]!.keylessEnd && w.queue[size]!.seq === w.queue[size - 1]!.seq)
+          size++
+        const batch = w.queue.slice(0, size)
         if (!w.session) {
           const session = await options.openWriter()
           // Closed while this writer connected: close() did not see it, so it is closed here.
           if (closed) return void (await session.close().catch(() => undefined))
           w.session = session
         }
-        await applyBatch(w.session, batch)
+        // Queued in binlog order on one worker: the last key-less end in the batch is the newest.
+        const keylessEnd = batch.reduce<BinlogPosition | null>((end, item) => item.keylessEnd ?? end, null)
+        if (keylessEnd && !keylessTableReady) {
+          await createKeylessCheckpointTable(w.session)
+          keylessTableReady = true
+        }
+        await applyBatch(
+          w.session,
+          batch,
+          keylessEnd ? keylessCheckpointStatement(options.jobId, keylessEnd) : undefined,
+        )
         w.queue.splice(0, batch.length)
         for (const item of batch) {
           causality.release(item.keys)
@@ -203,7 +229,12 @@ export function createApplier(options: ApplierOptions): Applier {
     }
   }
 
-  async function applyBatch(session: SqlSession, batch: WorkItem[]): Promise<void> {
+  async function applyBatch(
+    session: SqlSession,
+    batch: WorkItem[],
+    /** Run in the same target transaction, after the batch's statements. */
+    alsoRun?: { sql: string; params: unknown[] },
+  ): Promise<void> {
     const statements = planStatements(batch, options.maxAllowedPacket, { targetIsTidb: options.target.isTidb })
     for (let attempt = 1; ; attempt++) {
       await session.query('START TRANSACTION')
@@ -220,6 +251,7 @@ export function createApplier(options: ApplierOptions): Applier {
             throw error
           }
         }
+        if (alsoRun) await session.query(alsoRun.sql, alsoRun.params)
         await session.query('COMMIT')
         return
       } catch (error) {
@@ -252,6 +284,45 @@ export function createApplier(options: ApplierOptions): Applier {
     return true
   }
 
+  function workItem(change: RowChange, seq: number, safe: boolean): WorkItem {
+    const beforeKeys = rowKeys(change.ref, change.columns, change.table.uniqueKeys, change.before)
+    const afterKeys = rowKeys(change.ref, change.columns, change.table.uniqueKeys, change.after)
+    const keys =
+      change.kind === 'update'
+        ? sameKeys(beforeKeys, afterKeys)
+          ? beforeKeys
+          : [...new Set([...beforeKeys, ...afterKeys])]
+        : change.before
+          ? beforeKeys
+          : afterKeys
+    return { change, beforeKeys, afterKeys, keys, seq, safe }
+  }
+
+  /**
+   * The changes of a transaction that changes a key-less table, queued together on the one worker that applies
+   * such transactions: in binlog order, each committed in one target transaction with its end as the key-less
+   * checkpoint (runWorker), so that after a restart every such transaction up to that end is known to be applied.
+   */
+  async function placeKeyless(items: WorkItem[]): Promise<void> {
+    const w = workers[keylessWorker]!
+    for (;;) {
+      checkFailure()
+      const allowed = items.every((item) => {
+        const route = causality.route(item.keys)
+        return route.kind === 'free' || (route.kind === 'worker' && route.worker === keylessWorker)
+      })
+      if (allowed && (w.queue.length === 0 || w.queue.length + items.length <= maxWorkerQueue)) {
+        for (const item of items) {
+          causality.acquire(item.keys, keylessWorker)
+          w.queue.push(item)
+        }
+        return
+      }
+      for (const x of workers) void runWorker(x)
+      await changed()
+    }
+  }
+
   async function dispatchChange(item: WorkItem): Promise<void> {
     for (;;) {
       checkFailure()
@@ -272,15 +343,6 @@ export function createApplier(options: ApplierOptions): Applier {
     advance()
     saveCheckpoint()
   }
-
-  /** The table's copy already holds what the binlog has for it up to `at`. */
-  function inCopy(ref: TableRef, at: BinlogPosition): boolean {
-    const copied = options.copiedAt?.(ref)
-    return copied !== null && copied !== undefined && comparePositions(at, copied) <= 0
-  }
-
-  // -------------------------------------------------------------------------------------------------------------
-  // DDL
 
   /**
    * A replicated DDL as the target runs it: the source's collations written out, TiDB's dialect (which may make it
@@ -350,7 +412,7 @@ export function createApplier(options: ApplierOptions): Applier {
     const statements = await targetStatements(effect.statement, effect.tables)
     const control = options.control
     if (item.defaultSchema) await control.query(`USE ${quoteIdentifier(item.defaultSchema)}`).catch(() => undefined)
-    if (effect.tables.length > 0 && effect.tables.every((t) => inCopy(t, item.end))) {
+    if (effect.tables.length > 0 && effect.tables.every((t) => copy.holds(`${t.schema}.${t.name}`, item.end))) {
       options.log(
         'info',
         `DDL at ${item.end.file}:${item.end.position} skipped on the target: ${effect.tables.map((t) => `${t.schema}.${t.name}`).join(', ')} ${effect.tables.length === 1 ? 'was' : 'were'} copied after it, with its effect. ${effect.statement.slice(0, 200)}`,
@@ -403,30 +465,38 @@ export function createApplier(options: ApplierOptions): Applier {
         r.trackedSchema = pendingSchema
         pendingSchema = undefined
         lastDispatchedEnd = item.end
+        copy.passed(item.end)
         advance()
         saveCheckpoint()
         return
       }
       const seq = nextSeq++
       const safe = options.safeMode.appliesTo(item.end)
-      const changes = options.copiedAt ? item.changes.filter((c) => !inCopy(c.ref, item.at)) : item.changes
-      records.set(seq, { end: item.end, remaining: changes.length, timestamp: item.timestamp })
-      if (item.end) lastDispatchedEnd = item.end
-      for (const change of changes) {
-        const beforeKeys = rowKeys(change.ref, change.columns, change.table.uniqueKeys, change.before)
-        const afterKeys = rowKeys(change.ref, change.columns, change.table.uniqueKeys, change.after)
-        const keys =
-          change.kind === 'update'
-            ? sameKeys(beforeKeys, afterKeys)
-              ? beforeKeys
-              : [...new Set([...beforeKeys, ...afterKeys])]
-            : change.before
-              ? beforeKeys
-              : afterKeys
-        const work: WorkItem = { change, beforeKeys, afterKeys, keys, seq, safe }
-        // Only a change that must wait costs a promise.
-        if (failure || !place(work)) await dispatchChange(work)
+      // Changes a table's copy already holds (it was read at a later snapshot) are not applied again.
+      let changes = copy.active
+        ? item.changes.filter((c) => !copy.holds(`${c.ref.schema}.${c.ref.name}`, item.at))
+        : item.changes
+      // A part of a large transaction (no end yet) goes the usual way: it cannot wait for its end to be read.
+      let keyless = item.end !== null && changes.some((c) => c.table.uniqueKeys.length === 0)
+      if (keyless && keylessApplied && comparePositions(item.end!, keylessApplied) <= 0) {
+        // Committed before the last stop, with the key-less checkpoint: only the keyed changes are replayed.
+        changes = changes.filter((c) => c.table.uniqueKeys.length > 0)
+        keyless = false
       }
+      records.set(seq, { end: item.end, remaining: changes.length, timestamp: item.timestamp })
+      openTransaction = item.end === null
+      if (item.end) {
+        lastDispatchedEnd = item.end
+        copy.passed(item.end)
+      }
+      if (keyless)
+        await placeKeyless(changes.map((change) => ({ ...workItem(change, seq, safe), keylessEnd: item.end! })))
+      else
+        for (const change of changes) {
+          const work = workItem(change, seq, safe)
+          // Only a change that must wait costs a promise.
+          if (failure || !place(work)) await dispatchChange(work)
+        }
       advance()
       for (const w of workers) if (w.queue.length >= batchRows / 4 || !w.busy) void runWorker(w)
     },
@@ -450,6 +520,9 @@ export function createApplier(options: ApplierOptions): Applier {
       try {
         advance()
         saveCheckpoint()
+        // Stopped between the parts of a large transaction: its first parts are committed, the checkpoint is before
+        // it, so the next start replays them, in safe mode up to the transaction's end (safeMode.ts).
+        if (openTransaction && !failure && applied.file) options.store.saveSafeUntil(options.jobId, applied)
       } finally {
         await Promise.all(workers.map((w) => w.session?.close().catch(() => undefined)))
       }

@@ -19,6 +19,7 @@ import { comparePositions } from './safeMode'
 import type { SchemaTracker } from './schemaTracker'
 import type { TableRef } from '../dump/types'
 import { restoreSchemaTracker } from './schemaTracker'
+import { readKeylessCheckpoint } from './keylessCheckpoint'
 
 export interface IncrementalContext {
   jobId: string
@@ -35,6 +36,8 @@ export interface IncrementalContext {
   safeMode: SafeMode
   /** Where replication starts when the job has no applied checkpoint yet. */
   start: BinlogPosition
+  /** Tables copied from a later snapshot than `start`, and that snapshot's position (copiedTables.ts). */
+  copiedAt?: ReadonlyMap<string, { file: string; position: number }>
   concurrency(): number
   log(level: LogLevel, message: string, code?: string): void
   progress(progress: JobProgress): void
@@ -42,8 +45,6 @@ export interface IncrementalContext {
   caughtUp?(): void
   /** Seconds between source heartbeats while idle (tests shorten it). */
   heartbeatSeconds?: number
-  /** Tables copied from a later snapshot than the start: their changes up to there are in the copy. */
-  copiedAt?(ref: TableRef): BinlogPosition | null
   /** The source's default collation of each character set (replicated DDL naming a character set alone gets it). */
   sourceCollations?: ReadonlyMap<string, string>
 }
@@ -114,7 +115,11 @@ async function runOnce(ctx: IncrementalContext, signal: AbortSignal): Promise<vo
   }
   const tracker: SchemaTracker = restoreSchemaTracker(ctx.objects, state.trackedSchema)
   const start = ctx.store.getPosition(ctx.jobId, 'applied') ?? ctx.start
-  if (state.safeUntil) ctx.safeMode.enableUntil(state.safeUntil, 'replaying the transaction that hit a duplicate key')
+  if (state.safeUntil)
+    ctx.safeMode.enableUntil(
+      state.safeUntil,
+      'replaying up to where the last run stopped, changes the target may already have',
+    )
   const reason = ctx.safeMode.reason()
   ctx.log(
     'info',
@@ -132,6 +137,13 @@ async function runOnce(ctx: IncrementalContext, signal: AbortSignal): Promise<vo
     throw error
   }
   const [control, poller] = sessions as [SqlSession, SqlSession]
+  let keylessApplied
+  try {
+    keylessApplied = await readKeylessCheckpoint(control, ctx.jobId)
+  } catch (error) {
+    await Promise.all(sessions.map((s) => s.close().catch(() => undefined)))
+    throw error
+  }
   const reader = openBinlogReader({
     route: ctx.sourceRoute,
     serverId: state.serverId,
@@ -150,10 +162,11 @@ async function runOnce(ctx: IncrementalContext, signal: AbortSignal): Promise<vo
     safeMode: ctx.safeMode,
     log: ctx.log,
     initial: start,
+    copiedAt: ctx.copiedAt,
+    keylessApplied,
     keysChanged: (ref, keys) => tracker.setUniqueKeys(ref, keys),
     // Everything dispatched is committed: look now whether that is the source's end (caught up), not a second later.
     idle: () => requestSample(),
-    copiedAt: ctx.copiedAt,
     sourceCollations: ctx.sourceCollations,
   })
 

@@ -2,7 +2,8 @@
  * Safe mode (the seed's behaviour): while it is on, INSERT is applied as REPLACE and UPDATE as DELETE + REPLACE,
  * so replaying changes the target may already have is idempotent for tables with a primary key or NOT NULL unique
  * key. It is on for 60 s after any start that follows an abrupt stop (crash, kill, lost connection), until a given
- * binlog position is passed (a resumed existing-data copy, a transaction that hit a duplicate key), and on demand.
+ * binlog position is passed (a resumed existing-data copy, a transaction that hit a duplicate key, a stop inside a
+ * large transaction), and on demand; a large transaction begun in safe mode keeps it to its end.
  */
 export interface BinlogPoint {
   file: string
@@ -34,14 +35,22 @@ export function createSafeMode(options: { always?: boolean } = {}): SafeMode {
   let timedReason = ''
   let untilPosition: BinlogPoint | null = null
   let positionReason = ''
+  // The last answer was yes for a part of a transaction whose end is not read yet.
+  let midTransaction = false
+  const decide = (end: BinlogPoint | null, now: number): boolean => {
+    // A transaction begun in safe mode stays in it to its end: its first parts may be on the target already.
+    if (options.always || now < until || midTransaction) return true
+    if (!untilPosition) return false
+    // A part of a large transaction does not know its end yet: idempotent is the safe answer.
+    if (end === null || comparePositions(end, untilPosition) <= 0) return true
+    untilPosition = null
+    return false
+  }
   return {
     appliesTo(end, now = Date.now()) {
-      if (options.always || now < until) return true
-      if (!untilPosition) return false
-      // A part of a large transaction does not know its end yet: idempotent is the safe answer.
-      if (end === null || comparePositions(end, untilPosition) <= 0) return true
-      untilPosition = null
-      return false
+      const on = decide(end, now)
+      midTransaction = on && end === null
+      return on
     },
     enableFor(ms, reason, now = Date.now()) {
       if (now + ms > until) {
