@@ -17,7 +17,6 @@ import { classifyReaderError, openBinlogReader } from './binlogReader'
 import type { SafeMode } from './safeMode'
 import { comparePositions } from './safeMode'
 import type { SchemaTracker } from './schemaTracker'
-import type { TableRef } from '../dump/types'
 import { restoreSchemaTracker } from './schemaTracker'
 import { readKeylessCheckpoint } from './keylessCheckpoint'
 
