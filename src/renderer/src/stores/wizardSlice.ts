@@ -5,6 +5,7 @@
 import type { StateCreator } from 'zustand'
 import type { ConnectionProfileInput, TlsMode } from '../../../shared/domain/connection'
 import type { ConnectionTestResult } from '../../../shared/domain/connectionTest'
+import { usableBeforeJobType } from '../../../shared/domain/connectionTest'
 import type { JobConfigInput, JobMode, JobSpec, JobType } from '../../../shared/domain/job'
 import type { PrecheckItem, PrecheckReport } from '../../../shared/domain/precheck'
 import type { DiscoveredObjects } from '../../../shared/domain/sourceObjects'
@@ -242,7 +243,8 @@ export const createWizardSlice: StateCreator<Store, [], [], WizardSlice> = (set,
     }
     const [source, target] = await Promise.all([test('source'), test('target')])
     set({ validating: false, tests: { source, target } })
-    return Boolean(source.result?.ok && target.result?.ok)
+    // A source whose binlog reader failed is enough here: the precheck decides once the type is known.
+    return Boolean(source.result && usableBeforeJobType(source.result) && target.result?.ok)
   },
   loadObjects: async () => {
     if (get().objectsLoading) return
@@ -303,6 +305,7 @@ export function selectedTotals(
   draft: Pick<WizardDraft, 'objectsMode' | 'selected'>,
 ) {
   let bytes = 0
+  let dataBytes = 0
   let rows = 0
   let tables = 0
   for (const db of objects?.databases ?? []) {
@@ -313,10 +316,11 @@ export function selectedTotals(
         draft.selected.includes(`${db.name}.${t.name}`)
       ) {
         bytes += t.dataBytes + t.indexBytes
+        dataBytes += t.dataBytes
         rows += t.rowsEstimate
         tables++
       }
     }
   }
-  return { bytes, rows, tables }
+  return { bytes, dataBytes, rows, tables }
 }
