@@ -90,8 +90,13 @@ describe('cutover pause | resume | rescale | delete <job> (two processes, one st
     { timeout: 240_000 },
     async () => {
       const first = await startRun('ctl-pause', dbs[0]!)
+      const asked = Date.now()
       const pause = await cli(['pause', 'ctl-pause', '--json'])
+      const answeredMs = Date.now() - asked
       expect(pause.code, pause.output).toBe(0)
+      // The owner looks every second and stops at its next safe point; starting the command costs about a second.
+      console.info(`cutover pause answered after ${answeredMs} ms`)
+      expect(answeredMs).toBeLessThan(10_000)
       expect(JSON.parse(pause.stdout)).toMatchObject({
         job: 'ctl-pause',
         action: 'pause',
