@@ -162,6 +162,18 @@ test('a read-only source account, a fix that is a wizard choice, and the spec st
   await expect(page.getByRole('table', { name: 'Reference export speeds' })).toBeVisible()
   await shoot(page, 'choices-5-spec-reference')
 
+  // Cancel on a draft past step 1 asks first; Keep editing leaves it as it was.
+  await page.getByRole('button', { name: 'Cancel', exact: true }).click()
+  const confirm = page.getByRole('dialog', { name: 'Discard this job draft?' })
+  await expect(confirm).toContainText('“shop-copy”')
+  await expect(confirm.getByRole('button', { name: 'Keep editing' })).toBeFocused()
+  await shoot(page, 'choices-6-cancel-confirm')
+  await confirm.getByRole('button', { name: 'Keep editing' }).click()
+  await expect(page.getByRole('heading', { name: 'Summary' })).toBeVisible()
+  await page.getByRole('button', { name: 'Cancel', exact: true }).click()
+  await confirm.getByRole('button', { name: 'Discard draft' }).click()
+  await expect(page.getByRole('heading', { name: 'Migration jobs' })).toBeVisible()
+
   expect(watch.errors).toEqual([])
   expect(watch.cspViolations).toEqual([])
 })
