@@ -134,6 +134,10 @@ test('a read-only source account, a fix that is a wizard choice, and the spec st
   await expect(item).not.toContainText('job file')
   await expect(page.locator('.callout-fail')).toContainText("or change the job's settings")
   await expect(item.getByRole('button', { name: /Copy the fix/ })).toHaveText('Copy SQL')
+  // A fix in prose that starts like a statement ("Drop those tables…") is copied whole, as prose.
+  const prose = page.locator('[data-item="table_schema"]')
+  await expect(prose.locator('.fix-text')).toHaveText(/^Drop those tables/)
+  await expect(prose.getByRole('button', { name: /Copy the fix/ })).toHaveText('Copy')
   await shoot(page, 'choices-4-precheck-setting-fix')
   await item.getByRole('button', { name: /Go to step 2, Job type/ }).click()
   await expect(page.getByRole('heading', { name: /Choose the migration type and mode/ })).toBeFocused()

@@ -23,5 +23,6 @@ describe('the SQL of a fix', () => {
   it('is null for a fix without a statement', () => {
     expect(sqlOfFix('Take a current position with SELECT @@gtid_binlog_pos; or SHOW MASTER STATUS;')).toBeNull()
     expect(sqlOfFix('')).toBeNull()
+    expect(sqlOfFix('Drop those tables on the target so Cutover creates them from the source definition.')).toBeNull()
   })
 })

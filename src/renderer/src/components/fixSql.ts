@@ -1,6 +1,9 @@
-/** The SQL statements of a fix, without the prose around them, so a paste into `mysql` runs as it is. */
+/**
+ * The SQL statements of a fix, without the prose around them, so a paste into `mysql` runs as it is. Fixes write
+ * SQL keywords in capitals; prose that starts with the same word ("Drop those tables…") is not a statement.
+ */
 const statementStart =
-  /^\s*(SET|GRANT|REVOKE|ALTER|CREATE|DROP|TRUNCATE|FLUSH|INSTALL|UNINSTALL|SELECT|SHOW|RENAME|UPDATE|DELETE|INSERT|CALL|PURGE|RESET|CHANGE|START|STOP|ANALYZE|OPTIMIZE|KILL|USE)\b/i
+  /^\s*(SET|GRANT|REVOKE|ALTER|CREATE|DROP|TRUNCATE|FLUSH|INSTALL|UNINSTALL|SELECT|SHOW|RENAME|UPDATE|DELETE|INSERT|CALL|PURGE|RESET|CHANGE|START|STOP|ANALYZE|OPTIMIZE|KILL|USE)\b/
 
 /** Whether a line's code (before a `--` comment) ends a statement. */
 const endsStatement = (line: string) => /;\s*$/.test(line.replace(/\s--\s.*$/, ''))
