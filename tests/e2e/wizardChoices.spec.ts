@@ -96,6 +96,9 @@ test('a read-only source account, a fix that is a wizard choice, and the spec st
   await expect(page.locator('#source-test')).toContainText('Connected, without a binlog reader')
   await expect(page.locator('#source-test .hop-warning')).toContainText('Binlog reader')
   await expect(page.locator('#source-user-error')).toHaveCount(0)
+  // Going back changed nothing: the step already reached stays open in the stepper.
+  await expect(page.getByRole('button', { name: /Job type/ })).toBeEnabled()
+  await expect(page.getByRole('button', { name: /Objects/ })).toBeDisabled()
   await shoot(page, 'choices-1-binlog-warning')
   await page.getByRole('button', { name: 'Validate connection and next' }).click()
   await expect(page.getByRole('heading', { name: /Choose the migration type and mode/ })).toBeFocused()
@@ -141,7 +144,10 @@ test('a read-only source account, a fix that is a wizard choice, and the spec st
   await shoot(page, 'choices-4-precheck-setting-fix')
   await item.getByRole('button', { name: /Go to step 2, Job type/ }).click()
   await expect(page.getByRole('heading', { name: /Choose the migration type and mode/ })).toBeFocused()
+  // Steps 3 and 4 stay open until the change: choosing Logical closes them until Next checks it.
+  await expect(page.getByRole('button', { name: /Precheck/ }).first()).toBeEnabled()
   await page.getByRole('radio', { name: /Logical/ }).check()
+  await expect(page.getByRole('button', { name: /Objects/ })).toBeDisabled()
   await page.getByRole('button', { name: 'Next' }).click()
   await page.getByRole('button', { name: 'Next' }).click()
   await expect(page.getByText('Precheck finished')).toBeVisible({ timeout: 60_000 })

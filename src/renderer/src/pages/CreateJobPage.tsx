@@ -22,6 +22,8 @@ export function CreateJobPage() {
   const resetWizard = useStore((s) => s.resetWizard)
   const navigate = useStore((s) => s.navigate)
   const name = useStore((s) => s.draft.name)
+  const reached = useStore((s) => s.reached)
+  const precheckPassed = useStore((s) => s.precheck?.report != null && s.precheck.report.summary.failed === 0)
   const headingRef = useRef<HTMLHeadingElement>(null)
   const first = useRef(true)
   const [confirmingCancel, setConfirmingCancel] = useState(false)
@@ -86,7 +88,10 @@ export function CreateJobPage() {
       <nav aria-label="Wizard steps">
         <ol className="stepper">
           {steps.map((s) => {
-            const state = s.step < step ? 'done' : s.step === step ? 'current' : 'todo'
+            // Going back keeps the later steps open until something on an earlier step changes (see `reached`);
+            // the spec step only after a precheck with nothing failed.
+            const open = s.step <= (s.step === 5 && !precheckPassed ? Math.min(reached, 4) : reached)
+            const state = s.step === step ? 'current' : open ? 'done' : 'todo'
             return (
               <li key={s.step} className={`stepper-item stepper-${state}`}>
                 <button

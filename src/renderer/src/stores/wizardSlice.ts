@@ -11,6 +11,7 @@ import type { PrecheckItem, PrecheckReport } from '../../../shared/domain/preche
 import type { DiscoveredObjects } from '../../../shared/domain/sourceObjects'
 import { call } from '../api'
 import { describeProblem, type ProblemText } from './jobsSlice'
+import { reachedAfterEdit } from './wizardSteps'
 import type { Store } from './store'
 
 export type Side = 'source' | 'target'
@@ -66,6 +67,11 @@ export interface WizardPrecheck {
 
 export interface WizardSlice {
   step: WizardStep
+  /**
+   * The furthest step the draft is valid up to: the stepper opens every step up to it. Going back keeps it; a change
+   * on a step brings it back to that step, whose Next checks the change.
+   */
+  reached: WizardStep
   draft: WizardDraft
   tests: Partial<Record<Side, SideTest>>
   validating: boolean
@@ -181,6 +187,7 @@ function newRunId(): string {
 type WizardState = Pick<
   WizardSlice,
   | 'step'
+  | 'reached'
   | 'draft'
   | 'tests'
   | 'validating'
@@ -196,6 +203,7 @@ type WizardState = Pick<
 function freshWizard(): WizardState {
   return {
     step: 1,
+    reached: 1,
     draft: emptyDraft(),
     tests: {},
     validating: false,
@@ -212,7 +220,7 @@ export const createWizardSlice: StateCreator<Store, [], [], WizardSlice> = (set,
   ...freshWizard(),
   setStep: (step) => {
     if (get().step === 4 && step !== 4) get().cancelPrecheck()
-    set({ step })
+    set((s) => ({ step, reached: Math.max(s.reached, step) as WizardStep }))
   },
   editDraft: (patch) =>
     set((s) => {
@@ -221,10 +229,11 @@ export const createWizardSlice: StateCreator<Store, [], [], WizardSlice> = (set,
       if (draft.type === 'incremental') draft.mode = 'logical'
       // Anything that changes what the precheck looked at makes its result stale.
       const stale = ['type', 'mode', 'objectsMode', 'selected', 'start'].some((k) => k in patch)
-      return { draft, ...(stale ? { precheck: null } : {}) }
+      return { draft, reached: reachedAfterEdit(s.reached, patch), ...(stale ? { precheck: null } : {}) }
     }),
   editConnection: (side, patch) =>
     set((s) => ({
+      reached: 1,
       draft: { ...s.draft, [side]: { ...s.draft[side], ...patch } },
       // A changed profile invalidates its test and everything read through it.
       tests: { ...s.tests, [side]: undefined },
