@@ -106,6 +106,14 @@ test('a read-only source account, a fix that is a wizard choice, and the spec st
 
   // Step 3: search by db.table, one table selected reads "1 table".
   await page.getByLabel('Customize').check()
+  // Unticking one table of a ticked database says it became a table list (later tables are no longer included).
+  await page.getByLabel('Database shop').check()
+  await page.getByRole('button', { name: 'Expand shop' }).click()
+  await page.getByLabel('Table shop.customers').uncheck()
+  await expect(page.locator('#objects-split-note')).toHaveText(
+    /^Unticking shop\.customers turned the whole database shop into a list of its other 2 tables: tables created in shop later are not included/,
+  )
+  await page.getByRole('button', { name: 'Clear' }).click()
   await page.getByLabel('Search databases and tables').fill('shop.ord')
   const tree = page.getByRole('list', { name: 'Source databases and tables' })
   await expect(tree).toContainText('orders')

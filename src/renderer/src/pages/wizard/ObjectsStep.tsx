@@ -67,6 +67,8 @@ export function ObjectsStep() {
   const setStep = useStore((s) => s.setStep)
   const [query, setQuery] = useState('')
   const [expanded, setExpanded] = useState<Set<string>>(new Set())
+  /** Said once a table is unticked out of a whole database, which turns it into a list of its other tables. */
+  const [splitNote, setSplitNote] = useState<string | null>(null)
 
   useEffect(() => {
     if (!useStore.getState().objects) void loadObjects()
@@ -187,7 +189,10 @@ export function ObjectsStep() {
                           label={`Database ${r.db.name}`}
                           checked={selected.includes(r.db.name)}
                           mixed={some && !selected.includes(r.db.name)}
-                          onToggle={() => editDraft({ selected: toggle(selected, r.db, null) })}
+                          onToggle={() => {
+                            setSplitNote(null)
+                            editDraft({ selected: toggle(selected, r.db, null) })
+                          }}
                         />
                         <span className="tree-name">
                           <span className="clip" title={r.db.name}>
@@ -209,7 +214,15 @@ export function ObjectsStep() {
                         label={`Table ${key}`}
                         checked={selected.includes(r.db.name) || selected.includes(key)}
                         mixed={false}
-                        onToggle={() => editDraft({ selected: toggle(selected, r.db, r.table.name) })}
+                        onToggle={() => {
+                          if (selected.includes(r.db.name)) {
+                            const others = r.db.tables.length - 1
+                            setSplitNote(
+                              `Unticking ${key} turned the whole database ${r.db.name} into a list of its other ${others === 1 ? 'table' : `${others} tables`}: tables created in ${r.db.name} later are not included. Tick the database again to include them.`,
+                            )
+                          } else if (!selected.some((e) => e.startsWith(`${r.db.name}.`))) setSplitNote(null)
+                          editDraft({ selected: toggle(selected, r.db, r.table.name) })
+                        }}
                       />
                       <span className="tree-name">
                         <span className="clip" title={key}>
@@ -236,11 +249,23 @@ export function ObjectsStep() {
             <div className="card-head">
               <h3 id="selected-title">Selected objects</h3>
               {selected.length > 0 && (
-                <button type="button" className="button ghost small" onClick={() => editDraft({ selected: [] })}>
+                <button
+                  type="button"
+                  className="button ghost small"
+                  onClick={() => {
+                    setSplitNote(null)
+                    editDraft({ selected: [] })
+                  }}
+                >
                   Clear
                 </button>
               )}
             </div>
+            {splitNote && selected.length > 0 && (
+              <p className="callout callout-warn" role="status" id="objects-split-note">
+                {splitNote}
+              </p>
+            )}
             {selected.length === 0 ? (
               <p className="muted">
                 Tick databases or tables on the left. A ticked database includes the tables created in it later.
