@@ -8,6 +8,8 @@ export interface CliRun {
   pid: number
   exited: Promise<number | null>
   output: () => string
+  /** Standard output alone (a `--json` record stream), without stderr. */
+  stdout: () => string
   /** Sends a signal to the process (SIGKILL when none is named). */
   kill(signal?: NodeJS.Signals): void
 }
@@ -18,12 +20,17 @@ export function runCli(args: string[], env: Record<string, string>): CliRun {
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()))
+  let stdout = ''
+  child.stdout.on('data', (d: Buffer) => {
+    output += d.toString()
+    stdout += d.toString()
+  })
   child.stderr.on('data', (d: Buffer) => (output += d.toString()))
   return {
     pid: child.pid!,
     exited: new Promise((r) => child.once('exit', (code) => r(code))),
     output: () => output,
+    stdout: () => stdout,
     kill: (signal = 'SIGKILL') => child.kill(signal),
   }
 }

@@ -118,11 +118,10 @@ test('wizard → both job: field errors, failing then passing precheck, catch-up
   await page.locator('#target-password').fill(targetUser.password)
   await page.getByRole('button', { name: 'Validate connection and next' }).click()
 
-  // Step 2: type and mode; physical mode is refused with its reason for an incremental-only job.
+  // Step 2: type and mode; an incremental-only job copies no existing data, so it has no mode to choose.
   await expect(page.getByRole('heading', { name: /Choose the migration type and mode/ })).toBeFocused()
   await page.getByLabel('Incremental only').check()
-  await expect(page.getByRole('radio', { name: /Physical/ })).toBeDisabled()
-  await expect(page.locator('#physical-reason')).toContainText('incremental-only')
+  await expect(page.getByRole('radio', { name: /Physical/ })).toHaveCount(0)
   // Incremental-only asks where to start in the binlog.
   await page.getByRole('radio', { name: 'GTID set' }).check()
   await expect(page.locator('#start-gtid')).toBeVisible()
@@ -181,10 +180,10 @@ test('wizard → both job: field errors, failing then passing precheck, catch-up
   await shoot(page, 'wizard-4-precheck-passed')
   await page.getByRole('button', { name: /^(Next|Continue with \d+ warnings?)$/ }).click()
 
-  // Step 5: spec with the expected duration and source impact, and the summary.
+  // Step 5: spec with what is known (the selected data's size, the cap and the least time it allows), and the summary.
   await expect(page.getByRole('heading', { name: 'Summary' })).toBeVisible()
   await page.locator('#spec-cap').fill('50')
-  await expect(page.locator('.estimate')).toContainText('≈ 50 MiB/s')
+  await expect(page.locator('.estimate')).toContainText('50 MiB/s')
   await expect(page.locator('.summary')).toContainText('shop-both')
   await shoot(page, 'wizard-5-spec')
   await page.getByRole('button', { name: 'Create and start' }).click()
@@ -276,11 +275,11 @@ test('an existing-data job runs to the end on the details page: progress, pause 
   await page.getByRole('button', { name: 'Rescale' }).click()
   const rescale = page.getByRole('dialog', { name: 'Rescale the job' })
   await expect(rescale).toContainText('audit_trail')
-  await rescale.getByLabel('Export cap (MB/s, 0 = no cap)').fill('4')
+  await rescale.getByLabel('Export cap (MiB/s, 0 = no cap)').fill('4')
   await shoot(page, 'details-rescale-dialog')
   await rescale.getByRole('button', { name: 'Rescale' }).click()
   await expect(rescale).toBeHidden()
-  await expect(page.locator('.facts')).toContainText('≤ 4 MB/s')
+  await expect(page.locator('.facts')).toContainText('≤ 4 MiB/s')
 
   await page.getByRole('button', { name: 'Resume' }).click()
   await expect(page.locator('h1 .badge')).toHaveText('Running', { timeout: 30_000 })

@@ -58,4 +58,21 @@ describe('engine precheck', () => {
     const invalid = await dispatch('precheck:run', { config: { name: 'x' } })
     expect(invalid).toMatchObject({ ok: false, error: { code: 'IPC_INVALID_PAYLOAD' } })
   })
+
+  it('fails a job whose target tables another job of the store writes, naming it and the tables', async () => {
+    const own = createEngine({ store: openJobStore(':memory:'), secrets: memoryOnlySecrets })
+    try {
+      const first = own.createJob(jobFor(sourceServer(), targetServer(), { name: 'writer-a', objects: [db] }))
+      const second = jobFor(sourceServer(), targetServer(), { name: 'writer-b', objects: [`${db}.t`] })
+      const report = await own.runPrecheck({ config: second })
+      const item = report.items.find((i) => i.id === 'shared_target_tables')
+      expect(item?.status).toBe('failed')
+      expect(item?.message).toContain(`"writer-a" (created): ${db}.t.`)
+      await own.deleteJob(first.id)
+      const alone = await own.runPrecheck({ config: second })
+      expect(alone.items.find((i) => i.id === 'shared_target_tables')?.status).toBe('pass')
+    } finally {
+      own.close()
+    }
+  })
 })

@@ -1,6 +1,7 @@
 /** The `cutover` command tree: scripted prechecks and headless runs over the same engine and store as the app. */
 import { Command } from 'commander'
 import { cliVersion } from './cliHost'
+import { registerControl } from './commands/control'
 import { registerJobs } from './commands/jobs'
 import { registerPrecheck } from './commands/precheck'
 import { registerRun } from './commands/run'
@@ -27,5 +28,6 @@ export function buildProgram(): Command {
   registerRun(program)
   registerStatus(program)
   registerValidate(program)
+  registerControl(program)
   return program
 }

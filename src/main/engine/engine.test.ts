@@ -40,7 +40,11 @@ describe('engine secrets', () => {
     const store = openJobStore(':memory:')
     const engine = createEngine({ store, secrets: aesBox() })
     const job = engine.createJob(config)
-    expect(store.sealedSecretNames(job.id).sort()).toEqual(['source.password', 'source.ssh.password', 'target.password'])
+    expect(store.sealedSecretNames(job.id).sort()).toEqual([
+      'source.password',
+      'source.ssh.password',
+      'target.password',
+    ])
     expect(store.getSealedSecret(job.id, 'source.password')!.toString('latin1')).not.toContain('source-pw')
     expect(engine.readSecret(job.id, 'source.password')).toBe('source-pw')
     expect(engine.readSecret(job.id, 'source.ssh.password')).toBe('ssh-pw')
@@ -66,7 +70,11 @@ describe('engine secrets', () => {
     const engine = createEngine({ store: openJobStore(':memory:'), secrets: memoryOnlySecrets })
     const seen: string[] = []
     const off = engine.events.subscribe((channel) => seen.push(channel))
-    const job = engine.createJob({ ...config, source: { ...config.source, password: undefined, ssh: null }, target: { ...config.target, password: undefined } })
+    const job = engine.createJob({
+      ...config,
+      source: { ...config.source, password: undefined, ssh: null },
+      target: { ...config.target, password: undefined },
+    })
     await engine.deleteJob(job.id)
     off()
     expect(seen).toEqual(['job:log', 'jobs:changed', 'jobs:changed'])
@@ -108,7 +116,9 @@ describe('engine start-up after a restart', () => {
       third.close()
       const fourth = createEngine({ store: openJobStore(path), secrets: memoryOnlySecrets })
       expect(fourth.getJob(job.id).status).toBe('running')
-      expect(() => fourth.startJob(job.id, {}, { 'source.password': 'x' })).toThrow(expect.objectContaining({ code: 'JOB_OWNED_ELSEWHERE' }))
+      expect(() => fourth.startJob(job.id, {}, { 'source.password': 'x' })).toThrow(
+        expect.objectContaining({ code: 'JOB_OWNED_ELSEWHERE' }),
+      )
       // Pause names the owner instead of "is not running (it is running)".
       await expect(fourth.pauseJob(job.id)).rejects.toMatchObject({ code: 'JOB_OWNED_ELSEWHERE' })
       await expect(fourth.deleteJob(job.id)).rejects.toMatchObject({ code: 'JOB_OWNED_ELSEWHERE' })
@@ -147,5 +157,84 @@ describe('engine start-up after a restart', () => {
       engine.close()
       vi.useRealTimers()
     }
+  })
+})
+
+describe('controlJob: asking the process that runs a job', () => {
+  /** A job stored as running under a lease of a live process (this one, as another owner would hold it). */
+  function ownedElsewhere() {
+    const engine = createEngine({ store: openJobStore(':memory:'), secrets: memoryOnlySecrets })
+    const job = engine.createJob({ ...config, name: 'remote' })
+    engine.store.updateJob(job.id, { status: 'running', stage: 'existing' })
+    engine.store.acquireLease(job.id, { owner: 'other-run', pid: process.pid, host: hostname() }, () => false)
+    return { engine, id: job.id }
+  }
+  /** Plays the owner: takes the request as soon as it is there, then does `act`. */
+  async function owner(engine: ReturnType<typeof createEngine>, id: string, act: (requestId: string) => void) {
+    for (;;) {
+      const request = engine.store.takeControlRequest(id)
+      if (request) return act(request.requestId)
+      await new Promise((r) => setTimeout(r, 5))
+    }
+  }
+
+  it("returns once the owner answered, with the job's new status and who ran it", async () => {
+    const { engine, id } = ownedElsewhere()
+    const answered = owner(engine, id, (requestId) => {
+      engine.store.releaseLease(id, 'other-run')
+      engine.store.updateJob(id, { status: 'paused' })
+      engine.store.answerControlRequest(id, requestId, null)
+    })
+    const result = await engine.controlJob('remote', { action: 'pause' }, { pollMs: 10 })
+    await answered
+    expect(result).toMatchObject({
+      job: 'remote',
+      action: 'pause',
+      status: 'paused',
+      owner: { pid: process.pid, host: hostname() },
+    })
+    engine.close()
+  })
+
+  it("passes on the owner's refusal, and reports a delete once the job is gone", async () => {
+    const { engine, id } = ownedElsewhere()
+    const error = { code: 'JOB_RESCALE_STATE', stage: null, retryable: false, message: 'no', workaround: 'later' }
+    const refused = owner(engine, id, (requestId) => engine.store.answerControlRequest(id, requestId, error))
+    const spec = { ...config.spec, concurrency: 2 }
+    await expect(engine.controlJob(id, { action: 'rescale', spec }, { pollMs: 10 })).rejects.toMatchObject({
+      code: 'JOB_RESCALE_STATE',
+      message: 'no',
+    })
+    await refused
+    const deleted = owner(engine, id, () => engine.store.deleteJob(id))
+    await expect(engine.controlJob(id, { action: 'delete' }, { pollMs: 10 })).resolves.toMatchObject({
+      status: 'deleted',
+    })
+    await deleted
+    engine.close()
+  })
+
+  it('withdraws an untaken request after the wait and names the owner; acts here once the owner is gone', async () => {
+    const { engine, id } = ownedElsewhere()
+    await expect(engine.controlJob(id, { action: 'pause' }, { waitMs: 100, pollMs: 10 })).rejects.toMatchObject({
+      code: 'JOB_CONTROL_TIMEOUT',
+      message: expect.stringMatching(
+        new RegExp(
+          `^Process ${process.pid} on \\S+, which runs "remote" \\(since .+\\), did not take the pause request within 0.1 s`,
+        ),
+      ),
+    })
+    expect(engine.store.readControlRequest(id)).toBeNull()
+
+    // The run ended (its lease released, the job paused) before it took the request: nothing runs the job now.
+    const pending = engine.controlJob(id, { action: 'pause' }, { pollMs: 10 })
+    engine.store.releaseLease(id, 'other-run')
+    engine.store.updateJob(id, { status: 'paused' })
+    await expect(pending).rejects.toMatchObject({
+      code: 'JOB_NOT_RUNNING',
+      message: 'The job "remote" is not running (it is paused).',
+    })
+    expect(engine.store.readControlRequest(id)).toBeNull()
+    engine.close()
   })
 })

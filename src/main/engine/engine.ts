@@ -6,9 +6,10 @@ import type { CutoverErrorShape } from '../../shared/domain/errors'
 import { CutoverError } from '../../shared/domain/errors'
 import type { JobLogEntry, LogLevel } from '../../shared/domain/events'
 import { toPublicProfile } from '../../shared/domain/connection'
-import type { JobConfig, JobDetail, JobSecretName, JobSecrets, JobSummary } from '../../shared/domain/job'
+import { precheckFixText } from '../../shared/domain/fixWording'
+import type { JobConfig, JobDetail, JobSecretName, JobSecrets, JobStatus, JobSummary } from '../../shared/domain/job'
 import { jobSecretNames } from '../../shared/domain/job'
-import type { JobStore, StoredJob } from '../store/jobStore'
+import type { ControlAction, JobLease, JobStore, StoredJob } from '../store/jobStore'
 import type { EngineEvents } from './engineEvents'
 import { createEngineEvents } from './engineEvents'
 import type { SecretBox } from './secretBox'
@@ -17,6 +18,7 @@ import { startJob as startRunner } from './jobRunner'
 import type { JobStatusReport } from '../../shared/domain/job'
 import type { TableProgress } from '../../shared/domain/events'
 import { randomUUID } from 'node:crypto'
+import { hostname } from 'node:os'
 import type { PrecheckReport } from '../../shared/domain/precheck'
 import { runPrecheck } from './precheck/precheckRunner'
 import { precheckStoreContext } from './precheck/storeContext'
@@ -33,6 +35,21 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import type { ValidationResult } from '../../shared/domain/validation'
 import { runValidation } from './validate/validationRunner'
+
+/** What `controlJob` asks: pause, delete, or rescale to a new spec. */
+export type JobControl = { action: 'pause' } | { action: 'delete' } | { action: 'rescale'; spec: JobConfig['spec'] }
+
+export interface JobControlResult {
+  job: string
+  action: ControlAction
+  /** The job's status once the action is done; 'deleted' once it is gone. */
+  status: JobStatus | 'deleted'
+  /** The other process that ran the job and acted on the request; null when no other process ran it. */
+  owner: Pick<JobLease, 'pid' | 'host' | 'acquiredAt'> | null
+}
+
+/** How long `controlJob` waits for another process to act by default: a pause reaches a safe point within seconds. */
+export const controlWaitMs = 60_000
 
 export interface EngineOptions {
   store: JobStore
@@ -200,21 +217,29 @@ export function createEngine({ store, secrets }: EngineOptions) {
       ` (${result.rowsCompared} rows, ${result.rowsPerSecond} rows/s).`
     )
   }
+  /** The options each job was last started with, kept by a rescale's relaunch. */
+  const launchOptions = new Map<string, RunOptions>()
 
   /** Runs the job under its lease: refused (JOB_OWNED_ELSEWHERE) while another live process holds it. */
   function launch(job: StoredJob, options: RunOptions = {}): RunningJob {
+    launchOptions.set(job.id, options)
     let run: RunningJob | null = null
     let owned = true
-    const lease = takeJobLease(store, job, () => {
-      owned = false
-      log(
-        job.id,
-        'error',
-        'Another process took this job over (this one had not renewed its lease in time, as after a long sleep); this run stops and leaves the job to it.',
-        'JOB_LEASE_LOST',
-      )
-      run?.pause()
-    })
+    const lease = takeJobLease(
+      store,
+      job,
+      () => {
+        owned = false
+        log(
+          job.id,
+          'error',
+          'Another process took this job over (this one had not renewed its lease in time, as after a long sleep); this run stops and leaves the job to it.',
+          'JOB_LEASE_LOST',
+        )
+        run?.pause()
+      },
+      () => serveControlRequest(job.id),
+    )
     if (lease.takenOver) {
       const { lease: previous, reason } = lease.takenOver
       log(
@@ -258,6 +283,143 @@ export function createEngine({ store, secrets }: EngineOptions) {
     // A run whose store failed rejects `done` (its waiters get the error); settling here must not reject again.
     void started.done.then(settled, settled)
     return started
+  }
+
+  /**
+   * Jobs whose run this engine is stopping to act on (a rescale relaunches it, a delete removes it): `waitForJob`
+   * waits for the action before it reports the run's end.
+   */
+  const handovers = new Map<string, Promise<void>>()
+
+  async function handOver<T>(jobId: string, act: () => Promise<T>): Promise<T> {
+    let finish = () => undefined as void
+    handovers.set(jobId, new Promise<void>((resolve) => (finish = resolve)))
+    try {
+      return await act()
+    } finally {
+      handovers.delete(jobId)
+      finish()
+    }
+  }
+
+  /** Jobs whose control request this engine is acting on, until it has answered. */
+  const serving = new Map<string, Promise<void>>()
+
+  /** Acts on a request another process left for a job this engine runs (see `controlJob`); called every second. */
+  function serveControlRequest(jobId: string): void {
+    if (serving.has(jobId)) return
+    let request
+    try {
+      request = store.takeControlRequest(jobId)
+    } catch {
+      // A busy store: the next tick looks again.
+      return
+    }
+    if (!request) return
+    const { requestId, action, spec } = request
+    const what = action === 'rescale' && spec ? `rescale to concurrency ${spec.concurrency}` : action
+    log(
+      jobId,
+      'info',
+      `${what[0]!.toUpperCase()}${what.slice(1)} requested by ${request.requestedBy}.`,
+      'JOB_CONTROL_REQUESTED',
+    )
+    const acting = (async () => {
+      try {
+        if (action === 'pause') await pauseJob(jobId)
+        else if (action === 'delete') await deleteJob(jobId)
+        else if (spec) await rescaleJob(jobId, spec)
+        // A deleted job's request went with it.
+        if (action !== 'delete') store.answerControlRequest(jobId, requestId, null)
+      } catch (error) {
+        const shape =
+          error instanceof CutoverError
+            ? error.toShape()
+            : {
+                code: 'JOB_CONTROL_FAILED',
+                stage: null,
+                retryable: false,
+                message: String(error),
+                workaround: 'See the job log.',
+              }
+        try {
+          store.answerControlRequest(jobId, requestId, shape)
+        } catch {
+          // The requester times out and says the owner did not answer.
+        }
+      } finally {
+        serving.delete(jobId)
+      }
+    })()
+    serving.set(jobId, acting)
+  }
+
+  /** Deletes a job in any state (a running one is stopped first; one another process runs is refused); irreversible. */
+  async function deleteJob(idOrName: string): Promise<{ deleted: true }> {
+    const job = requireJob(idOrName)
+    const run = running.get(job.id)
+    // Deleting under another process's run would pull its rows from under it: that process stops it first.
+    if (!run) requireNoOtherOwner(job)
+    await handOver(job.id, async () => {
+      if (run) {
+        run.pause()
+        await run.done
+      }
+      store.deleteJob(job.id)
+    })
+    memorySecrets.delete(job.id)
+    events.emit('jobs:changed', { jobId: job.id, change: 'deleted' })
+    return { deleted: true }
+  }
+
+  async function pauseJob(idOrName: string): Promise<{ paused: true }> {
+    const job = requireJob(idOrName)
+    const run = running.get(job.id)
+    if (!run) {
+      // Another process's run is paused where it runs: this one cannot reach it.
+      requireNoOtherOwner(job)
+      // Stored as running with no live owner: say what it really is.
+      if (job.status === 'running') interruptOrphans()
+      throw new CutoverError({
+        code: 'JOB_NOT_RUNNING',
+        message: `The job "${job.name}" is not running (it is ${requireJob(job.id).status}).`,
+        workaround: 'Only a running job can be paused.',
+      })
+    }
+    run.pause()
+    await run.done
+    return { paused: true }
+  }
+
+  async function rescaleJob(idOrName: string, spec: JobConfig['spec']): Promise<{ rescaled: true }> {
+    const job = requireJob(idOrName)
+    const run = running.get(job.id)
+    if (!run && job.status !== 'paused' && job.status !== 'interrupted') {
+      throw new CutoverError({
+        code: 'JOB_RESCALE_STATE',
+        message: `A job can be rescaled only while it is running, paused or interrupted; "${job.name}" is ${job.status}.`,
+        workaround: 'Resume the job first, or create it with the spec you need.',
+      })
+    }
+    // Rescaling changes the concurrency and the export cap; how the copy finishes tables stays as created.
+    store.replaceConfig(job.id, {
+      ...job.config,
+      spec: { ...job.config.spec, concurrency: spec.concurrency, exportMBps: spec.exportMBps },
+    })
+    log(
+      job.id,
+      'info',
+      `Spec changed to concurrency ${spec.concurrency}, export cap ${spec.exportMBps ? `${spec.exportMBps} MiB/s` : 'none'}${run ? '; the job restarts with it' : ''}.`,
+    )
+    if (run) {
+      // As in the console, rescaling restarts the job: the new readers need a new snapshot.
+      await handOver(job.id, async () => {
+        run.pause()
+        await run.done
+        launch(requireJob(job.id), launchOptions.get(job.id))
+      })
+    }
+    return { rescaled: true }
   }
 
   /** JOB_OWNED_ELSEWHERE when another live process runs the job (this process's own runs are in `running`). */
@@ -349,21 +511,7 @@ export function createEngine({ store, secrets }: EngineOptions) {
     /** The secret as entered, for the engine's own connections only; never part of any response. */
     readSecret,
 
-    /** Deletes a job in any state (a running one is stopped first; one another process runs is refused); irreversible. */
-    async deleteJob(idOrName: string): Promise<{ deleted: true }> {
-      const job = requireJob(idOrName)
-      const run = running.get(job.id)
-      // Deleting under another process's run would pull its rows from under it: that process stops it first.
-      if (!run) requireNoOtherOwner(job)
-      if (run) {
-        run.pause()
-        await run.done
-      }
-      store.deleteJob(job.id)
-      memorySecrets.delete(job.id)
-      events.emit('jobs:changed', { jobId: job.id, change: 'deleted' })
-      return { deleted: true }
-    },
+    deleteJob,
 
     listEvents(
       idOrName: string,
@@ -396,7 +544,13 @@ export function createEngine({ store, secrets }: EngineOptions) {
         if (job) {
           store.savePrecheckResults(
             job.id,
-            report.items.map((i) => ({ itemId: i.id, status: i.status, message: i.message, fix: i.fix })),
+            // The store keeps one text: the CLI's wording (`cutover status` and scripts read it).
+            report.items.map((i) => ({
+              itemId: i.id,
+              status: i.status,
+              message: i.message,
+              fix: precheckFixText(i, 'cli'),
+            })),
           )
           const { pass, warning, failed } = report.summary
           log(
@@ -478,8 +632,11 @@ export function createEngine({ store, secrets }: EngineOptions) {
         throw new CutoverError({
           code: 'JOB_SECRETS_MISSING',
           message: `The job "${job.name}" needs its ${missing.map((n) => secretLabels[n]).join(', ')} again: they were kept in memory only, by a process that has since stopped.`,
-          workaround:
-            'Enter them when resuming (the app asks for them), or run the job file with `cutover run`, which reads them from the file, CUTOVER_SOURCE_PASSWORD / CUTOVER_TARGET_PASSWORD or a prompt.',
+          workaround: 'Give them again when resuming the job.',
+          surfaces: {
+            app: 'Enter them when resuming: Resume asks for them.',
+            cli: `Set CUTOVER_SOURCE_PASSWORD / CUTOVER_TARGET_PASSWORD (or run on a terminal to be asked) for \`cutover resume ${job.name}\`, or run its job file with \`cutover run\`.`,
+          },
         })
       }
       launch(job, options)
@@ -489,55 +646,104 @@ export function createEngine({ store, secrets }: EngineOptions) {
     /** Resolves when a running job stops (finished, paused or failed); immediately with its stored state otherwise. */
     async waitForJob(idOrName: string): Promise<JobOutcome | null> {
       const job = requireJob(idOrName)
-      return (await running.get(job.id)?.done) ?? null
+      let outcome: JobOutcome | null = null
+      for (;;) {
+        const run = running.get(job.id)
+        if (!run) return outcome
+        outcome = await run.done
+        const handover = handovers.get(job.id)
+        if (!handover) return outcome
+        // A rescale relaunches the job (the loop waits for the new run); a delete leaves none.
+        await handover
+      }
     },
 
-    async pauseJob(idOrName: string): Promise<{ paused: true }> {
-      const job = requireJob(idOrName)
-      const run = running.get(job.id)
-      if (!run) {
-        // Another process's run is paused where it runs: this one cannot reach it.
-        requireNoOtherOwner(job)
-        // Stored as running with no live owner: say what it really is.
-        if (job.status === 'running') interruptOrphans()
-        throw new CutoverError({
-          code: 'JOB_NOT_RUNNING',
-          message: `The job "${job.name}" is not running (it is ${requireJob(job.id).status}).`,
-          workaround: 'Only a running job can be paused.',
-        })
-      }
-      run.pause()
-      await run.done
-      return { paused: true }
-    },
+    pauseJob,
 
-    async rescaleJob(idOrName: string, spec: JobConfig['spec']): Promise<{ rescaled: true }> {
+    rescaleJob,
+
+    /**
+     * Pause, delete or rescale a job wherever it runs. A job this process runs, or that no live process runs, is
+     * acted on here; a job another process runs (a `cutover run` in a terminal, `cutover serve`, the app) gets a
+     * request in the store, which its owner takes within about a second and acts on like the app's button. Waits
+     * up to `waitMs` for the answer: the job paused, deleted or restarted with the new spec.
+     */
+    async controlJob(
+      idOrName: string,
+      control: JobControl,
+      { waitMs = controlWaitMs, pollMs = 200 }: { waitMs?: number; pollMs?: number } = {},
+    ): Promise<JobControlResult> {
       const job = requireJob(idOrName)
-      const run = running.get(job.id)
-      if (!run && job.status !== 'paused' && job.status !== 'interrupted') {
-        throw new CutoverError({
-          code: 'JOB_RESCALE_STATE',
-          message: `A job can be rescaled only while it is running, paused or interrupted; "${job.name}" is ${job.status}.`,
-          workaround: 'Resume the job first, or create it with the spec you need.',
-        })
+      const here = async (): Promise<JobControlResult> => {
+        if (control.action === 'pause') await pauseJob(job.id)
+        else if (control.action === 'delete') await deleteJob(job.id)
+        else await rescaleJob(job.id, control.spec)
+        const after = store.getJob(job.id)
+        return { job: job.name, action: control.action, status: after ? after.status : 'deleted', owner: null }
       }
-      // Rescaling changes the concurrency and the export cap; how the copy finishes tables stays as created.
-      store.replaceConfig(job.id, {
-        ...job.config,
-        spec: { ...job.config.spec, concurrency: spec.concurrency, exportMBps: spec.exportMBps },
+      const holder = running.has(job.id) ? null : liveLeaseHolder(store, job.id)
+      if (!holder) return here()
+
+      const requestId = randomUUID()
+      store.requestControl(job.id, {
+        requestId,
+        action: control.action,
+        spec: control.action === 'rescale' ? control.spec : null,
+        requestedBy: `process ${process.pid} on ${hostname()}`,
       })
-      log(
-        job.id,
-        'info',
-        `Spec changed to concurrency ${spec.concurrency}, export cap ${spec.exportMBps ? `${spec.exportMBps} MB/s` : 'none'}${run ? '; the job restarts with it' : ''}.`,
-      )
-      if (run) {
-        // As in the console, rescaling restarts the job: the new readers need a new snapshot.
-        run.pause()
-        await run.done
-        launch(requireJob(job.id))
+      const owner = { pid: holder.pid, host: holder.host, acquiredAt: holder.acquiredAt }
+      const deadline = Date.now() + waitMs
+      for (;;) {
+        await new Promise((resolve) => setTimeout(resolve, pollMs))
+        const now = store.getJob(job.id)
+        if (!now) {
+          if (control.action === 'delete') return { job: job.name, action: 'delete', status: 'deleted', owner }
+          throw jobNotFound(job.name)
+        }
+        const answer = store.readControlRequest(job.id)
+        if (answer?.requestId !== requestId) {
+          throw new CutoverError({
+            code: 'JOB_CONTROL_REPLACED',
+            message: `Another request (${answer ? `${answer.action} from ${answer.requestedBy}` : 'withdrawn'}) replaced this ${control.action} of "${job.name}" before process ${holder.pid} on ${holder.host} acted on it.`,
+            workaround: "Look at the job's status, then ask again if it is still needed.",
+            surfaces: { cli: 'Look at the job with `cutover status`, then ask again if it is still needed.' },
+          })
+        }
+        if (answer.state === 'done') return { job: job.name, action: control.action, status: now.status, owner }
+        // A pause taken by an owner that stopped (its lease gone, the job no longer running) before it answered.
+        if (
+          answer.state === 'taken' &&
+          control.action === 'pause' &&
+          now.status !== 'running' &&
+          !liveLeaseHolder(store, job.id)
+        )
+          return { job: job.name, action: 'pause', status: now.status, owner }
+        if (answer.state === 'failed' && answer.error) throw new CutoverError(answer.error)
+        // The owner ended (finished, failed, stopped) before taking the request: nothing runs the job any more.
+        if (
+          answer.state === 'pending' &&
+          !liveLeaseHolder(store, job.id) &&
+          store.withdrawControlRequest(job.id, requestId)
+        )
+          return here()
+        if (Date.now() > deadline) {
+          const taken = !store.withdrawControlRequest(job.id, requestId)
+          throw new CutoverError({
+            code: 'JOB_CONTROL_TIMEOUT',
+            message: taken
+              ? `Process ${holder.pid} on ${holder.host}, which runs "${job.name}", took the ${control.action} request but had not finished it after ${waitMs / 1000} s.`
+              : `Process ${holder.pid} on ${holder.host}, which runs "${job.name}" (since ${holder.acquiredAt}), did not take the ${control.action} request within ${waitMs / 1000} s; the request is withdrawn.`,
+            workaround: taken
+              ? "It goes on in that process: follow it in the job's status."
+              : 'A Cutover older than this one does not read requests: stop that run where it runs (Ctrl-C in its terminal, or the button in its window). Otherwise wait longer.',
+            surfaces: {
+              cli: taken
+                ? 'It goes on in that process: follow it with `cutover status`.'
+                : 'A Cutover older than this one does not read requests: stop that run where it runs (Ctrl-C in its terminal, or the button in its window). Otherwise wait longer (--wait SECONDS).',
+            },
+          })
+        }
       }
-      return { rescaled: true }
     },
 
     jobStatus(idOrName: string): JobStatusReport {
@@ -666,6 +872,8 @@ export function createEngine({ store, secrets }: EngineOptions) {
       for (const run of running.values()) run.pause()
       // A run that failed to write its end (a full store disk) still lets the others stop and the store close.
       await Promise.allSettled([...running.values()].map((run) => run.done))
+      // Requests being acted on (a pause from another process) write their answer before the store closes.
+      await Promise.allSettled([...serving.values()])
       this.close()
     },
 

@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { jobConfigSchema } from '../../shared/domain/job'
 import { openJobStore, type JobLease } from '../store/jobStore'
 import {
+  controlPollMs,
   jobOwnedElsewhere,
   leaseAbandonment,
   leaseExpiryMs,
@@ -93,6 +94,46 @@ describe('takeJobLease', () => {
       expect(lost).toHaveLength(1)
       held.release()
       expect(store.getLease(job.id)?.owner).toBe('other-host')
+      store.close()
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+})
+
+describe('takeJobLease with a control poll', () => {
+  const config = jobConfigSchema.parse({
+    name: 'orders',
+    source: { host: 's', user: 'u' },
+    target: { host: 't', user: 'r' },
+  })
+
+  it('ticks every second and still renews every five', () => {
+    vi.useFakeTimers()
+    try {
+      const store = openJobStore(':memory:')
+      const job = store.createJob(config)
+      let ticks = 0
+      const held = takeJobLease(
+        store,
+        job,
+        () => undefined,
+        () => (ticks += 1),
+      )
+      const renewals: string[] = []
+      for (let s = 1; s <= 10; s++) {
+        vi.setSystemTime(Date.now() + controlPollMs)
+        vi.advanceTimersByTime(controlPollMs)
+        renewals.push(store.getLease(job.id)!.renewedAt)
+      }
+      expect(ticks).toBe(10)
+      // Renewed at the 5th and 10th second only.
+      expect(new Set(renewals).size).toBe(3)
+      expect(renewals[3]).not.toBe(renewals[4])
+      expect(renewals[4]).toBe(renewals[8])
+      held.release()
+      vi.advanceTimersByTime(controlPollMs * 3)
+      expect(ticks).toBe(10)
       store.close()
     } finally {
       vi.useRealTimers()

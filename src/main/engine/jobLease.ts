@@ -10,6 +10,8 @@ import type { JobLease, JobStore, StoredJob } from '../store/jobStore'
 
 /** How often a running job renews its lease. */
 export const leaseRenewMs = 5_000
+/** How often a run's lease timer also looks for requests of other processes (`onTick`): every second. */
+export const controlPollMs = 1_000
 /**
  * A lease not renewed for this long is abandoned whoever held it: the only test for an owner on another host, whose
  * pid means nothing here (a laptop that slept that long loses the job and stops when it wakes).
@@ -61,9 +63,15 @@ export interface HeldLease {
 
 /**
  * Takes the job's lease or throws JOB_OWNED_ELSEWHERE, then renews it every `leaseRenewMs`; `onLost` runs once if
- * a renewal finds the lease gone (another owner judged this one abandoned).
+ * a renewal finds the lease gone (another owner judged this one abandoned). `onTick`, when given, runs on the same
+ * timer every `controlPollMs` while the lease is held.
  */
-export function takeJobLease(store: JobStore, job: Pick<StoredJob, 'id' | 'name'>, onLost: () => void): HeldLease {
+export function takeJobLease(
+  store: JobStore,
+  job: Pick<StoredJob, 'id' | 'name'>,
+  onLost: () => void,
+  onTick?: () => void,
+): HeldLease {
   const owner = randomUUID()
   let reason = ''
   const outcome = store.acquireLease(job.id, { owner, pid: process.pid, host: hostname() }, (held) => {
@@ -71,19 +79,26 @@ export function takeJobLease(store: JobStore, job: Pick<StoredJob, 'id' | 'name'
     return reason !== ''
   })
   if (!outcome.acquired) throw jobOwnedElsewhere(job.name, outcome.holder)
-  const timer = setInterval(() => {
-    let kept: boolean
+  const tickMs = onTick ? controlPollMs : leaseRenewMs
+  const ticksPerRenewal = leaseRenewMs / tickMs
+  let ticks = 0
+  const renew = (): boolean => {
     try {
-      kept = store.renewLease(job.id, owner)
+      return store.renewLease(job.id, owner)
     } catch {
       // A busy or briefly unwritable store: the lease stays ours until it expires; the next renewal tries again.
-      return
+      return true
     }
-    if (!kept) {
+  }
+  const timer = setInterval(() => {
+    ticks += 1
+    if (ticks % ticksPerRenewal === 0 && !renew()) {
       clearInterval(timer)
       onLost()
+      return
     }
-  }, leaseRenewMs)
+    onTick?.()
+  }, tickMs)
   timer.unref()
   return {
     owner,

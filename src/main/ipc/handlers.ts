@@ -5,7 +5,10 @@ import { pickFile } from './fileDialogs'
 import type { FilePicker } from './fileDialogs'
 
 export type Handlers = {
-  [C in InvokeChannel]: (request: ParsedRequest<C>, origin: InvokeOrigin) => Promise<InvokeResponse<C>> | InvokeResponse<C>
+  [C in InvokeChannel]: (
+    request: ParsedRequest<C>,
+    origin: InvokeOrigin,
+  ) => Promise<InvokeResponse<C>> | InvokeResponse<C>
 }
 
 /** What only a desktop host can do; the browser bridge passes none of it. */
@@ -15,7 +18,11 @@ export interface HostAbilities {
 }
 
 /** Maps every contract channel to the engine; the same table serves Electron IPC and the browser bridge. */
-export function createHandlers(engine: Engine, host: Pick<AppInfo, 'host' | 'version'>, abilities: HostAbilities = {}): Handlers {
+export function createHandlers(
+  engine: Engine,
+  host: Pick<AppInfo, 'host' | 'version'>,
+  abilities: HostAbilities = {},
+): Handlers {
   return {
     'app:info': () => ({
       ...host,
@@ -27,13 +34,23 @@ export function createHandlers(engine: Engine, host: Pick<AppInfo, 'host' | 'ver
     'job:list': () => engine.listJobs(),
     'job:get': ({ id }) => engine.getJob(id),
     'job:create': ({ config }) => engine.createJob(config),
-    'job:delete': ({ id }) => engine.deleteJob(id),
+    // Pause, delete and rescale reach a job another process runs (a terminal's `cutover run`) through the store.
+    'job:delete': async ({ id }) => {
+      await engine.controlJob(id, { action: 'delete' })
+      return { deleted: true as const }
+    },
     'job:events': ({ id, ...options }) => engine.listEvents(id, options),
     'job:start': ({ id, secrets }) => engine.startJob(id, {}, secrets),
-    'job:pause': ({ id }) => engine.pauseJob(id),
+    'job:pause': async ({ id }) => {
+      await engine.controlJob(id, { action: 'pause' })
+      return { paused: true as const }
+    },
     'job:resume': ({ id, secrets }) => engine.startJob(id, {}, secrets),
     'job:restart': ({ id, secrets }) => engine.startJob(id, {}, secrets),
-    'job:rescale': ({ id, spec }) => engine.rescaleJob(id, spec),
+    'job:rescale': async ({ id, spec }) => {
+      await engine.controlJob(id, { action: 'rescale', spec })
+      return { rescaled: true as const }
+    },
     'job:status': ({ id }) => engine.jobStatus(id),
     // The repair SQL goes beside the store: a renderer never names a file the engine writes.
     'job:validate': ({ id, validationId, tables, secrets }) =>

@@ -264,3 +264,37 @@ describe('job store', () => {
     })
   })
 })
+
+describe('control requests (another process asking a job owner to act)', () => {
+  it('is taken once, answered, replaced by a later request, withdrawn only while pending, and deleted with its job', () => {
+    const store = openJobStore(':memory:')
+    const job = store.createJob(config)
+    expect(store.takeControlRequest(job.id)).toBeNull()
+    const spec = { ...config.spec, concurrency: 8 }
+    store.requestControl(job.id, { requestId: 'r1', action: 'rescale', spec, requestedBy: 'process 1 on h' })
+    expect(store.readControlRequest(job.id)).toMatchObject({
+      requestId: 'r1',
+      state: 'pending',
+      spec: { concurrency: 8 },
+    })
+    expect(store.takeControlRequest(job.id)).toMatchObject({ requestId: 'r1', action: 'rescale', state: 'taken' })
+    expect(store.takeControlRequest(job.id)).toBeNull()
+    // Taken: the requester cannot withdraw it any more.
+    expect(store.withdrawControlRequest(job.id, 'r1')).toBe(false)
+    store.answerControlRequest(job.id, 'r1', null)
+    expect(store.readControlRequest(job.id)).toMatchObject({ state: 'done', error: null })
+
+    store.requestControl(job.id, { requestId: 'r2', action: 'pause', spec: null, requestedBy: 'process 2 on h' })
+    expect(store.readControlRequest(job.id)).toMatchObject({ requestId: 'r2', state: 'pending', answeredAt: null })
+    const error = { code: 'X', stage: null, retryable: false, message: 'm', workaround: 'w' }
+    store.answerControlRequest(job.id, 'r1', error)
+    expect(store.readControlRequest(job.id)?.state).toBe('pending')
+    expect(store.withdrawControlRequest(job.id, 'r2')).toBe(true)
+    expect(store.readControlRequest(job.id)).toBeNull()
+
+    store.requestControl(job.id, { requestId: 'r3', action: 'delete', spec: null, requestedBy: 'process 3 on h' })
+    store.deleteJob(job.id)
+    expect(store.readControlRequest(job.id)).toBeNull()
+    store.close()
+  })
+})

@@ -92,6 +92,45 @@ export type LeaseClaim = Pick<JobLease, 'owner' | 'pid' | 'host'>
  */
 export type LeaseOutcome = { acquired: true; takenOver: JobLease | null } | { acquired: false; holder: JobLease }
 
+/** What another process asks of a job's owner (migration 9). */
+export type ControlAction = 'pause' | 'delete' | 'rescale'
+
+export interface ControlRequest {
+  requestId: string
+  action: ControlAction
+  /** The whole new spec, for 'rescale'. */
+  spec: JobConfig['spec'] | null
+  requestedBy: string
+  requestedAt: string
+  state: 'pending' | 'taken' | 'done' | 'failed'
+  error: CutoverErrorShape | null
+  answeredAt: string | null
+}
+
+interface ControlRow {
+  request_id: string
+  action: ControlAction
+  spec: string | null
+  requested_by: string
+  requested_at: string
+  state: ControlRequest['state']
+  error: string | null
+  answered_at: string | null
+}
+
+function toControlRequest(row: ControlRow): ControlRequest {
+  return {
+    requestId: row.request_id,
+    action: row.action,
+    spec: row.spec === null ? null : (JSON.parse(row.spec) as JobConfig['spec']),
+    requestedBy: row.requested_by,
+    requestedAt: row.requested_at,
+    state: row.state,
+    error: row.error === null ? null : (JSON.parse(row.error) as CutoverErrorShape),
+    answeredAt: row.answered_at,
+  }
+}
+
 export type JobPatch = Partial<
   Pick<StoredJob, 'status' | 'stage' | 'lastError' | 'lagSeconds' | 'startedAt' | 'finishedAt'>
 >
@@ -577,6 +616,62 @@ function openStoreFile(path: string) {
           return orphans
         })
         .immediate()
+    },
+
+    /** Asks the job's owner to act; replaces an earlier request of the job, answered or not. */
+    requestControl(
+      jobId: string,
+      request: Pick<ControlRequest, 'requestId' | 'action' | 'spec' | 'requestedBy'>,
+    ): void {
+      db.prepare(
+        `INSERT INTO job_controls (job_id, request_id, action, spec, requested_by, requested_at, state)
+         VALUES (?, ?, ?, ?, ?, ?, 'pending')
+         ON CONFLICT (job_id) DO UPDATE SET request_id = excluded.request_id, action = excluded.action,
+           spec = excluded.spec, requested_by = excluded.requested_by, requested_at = excluded.requested_at,
+           state = 'pending', error = NULL, answered_at = NULL`,
+      ).run(
+        jobId,
+        request.requestId,
+        request.action,
+        request.spec ? JSON.stringify(request.spec) : null,
+        request.requestedBy,
+        now(),
+      )
+    },
+
+    readControlRequest(jobId: string): ControlRequest | null {
+      const row = db.prepare<[string], ControlRow>('SELECT * FROM job_controls WHERE job_id = ?').get(jobId)
+      return row ? toControlRequest(row) : null
+    },
+
+    /**
+     * The job's pending request, marked taken so that it is acted on once; null when there is none. The owner
+     * calls this every second: a read, and a write only when a request waits.
+     */
+    takeControlRequest(jobId: string): ControlRequest | null {
+      if (!db.prepare("SELECT 1 FROM job_controls WHERE job_id = ? AND state = 'pending'").get(jobId)) return null
+      const row = db
+        .prepare<[string], ControlRow>(
+          "UPDATE job_controls SET state = 'taken' WHERE job_id = ? AND state = 'pending' RETURNING *",
+        )
+        .get(jobId)
+      return row ? toControlRequest(row) : null
+    },
+
+    /** Records the outcome of a taken request: done, or the error that stopped it. */
+    answerControlRequest(jobId: string, requestId: string, error: CutoverErrorShape | null): void {
+      db.prepare(
+        'UPDATE job_controls SET state = ?, error = ?, answered_at = ? WHERE job_id = ? AND request_id = ?',
+      ).run(error ? 'failed' : 'done', error ? JSON.stringify(error) : null, now(), jobId, requestId)
+    },
+
+    /** Removes a request nobody has taken (its requester stopped waiting); false once the owner took it. */
+    withdrawControlRequest(jobId: string, requestId: string): boolean {
+      return (
+        db
+          .prepare("DELETE FROM job_controls WHERE job_id = ? AND request_id = ? AND state = 'pending'")
+          .run(jobId, requestId).changes > 0
+      )
     },
 
     /** Adds names of secrets held only in one process's memory (never their values). */

@@ -135,4 +135,19 @@ export const migrations: readonly string[] = [
   ALTER TABLE chunk_checkpoints ADD COLUMN snapshot_file TEXT;
   ALTER TABLE chunk_checkpoints ADD COLUMN snapshot_position INTEGER;
   `,
+  // 9: what another process asks of a job's owner (`cutover pause|delete|rescale` while a `cutover run`, `cutover
+  // serve` or the app runs it): one request per job, taken by the owner when it polls, answered when acted on.
+  `
+  CREATE TABLE job_controls (
+    job_id       TEXT PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+    request_id   TEXT NOT NULL,              -- random id: the requester tells its own request from a later one
+    action       TEXT NOT NULL,              -- 'pause' | 'delete' | 'rescale'
+    spec         TEXT,                       -- JSON job spec, for 'rescale'
+    requested_by TEXT NOT NULL,              -- 'process <pid> on <host>'
+    requested_at TEXT NOT NULL,
+    state        TEXT NOT NULL,              -- 'pending' | 'taken' | 'done' | 'failed'
+    error        TEXT,                       -- JSON CutoverErrorShape, when failed
+    answered_at  TEXT
+  );
+  `,
 ]

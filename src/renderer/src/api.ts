@@ -2,7 +2,7 @@
  * The only module that touches window.api. Picks the transport (preload in Electron, WebSocket bridge in a
  * browser), unwraps envelopes, and throws ApiError carrying the engine's code and workaround.
  */
-import type { CutoverErrorShape } from '../../shared/domain/errors'
+import { workaroundFor, type CutoverErrorShape } from '../../shared/domain/errors'
 import type {
   CutoverTransport,
   Envelope,
@@ -24,7 +24,8 @@ export class ApiError extends Error implements CutoverErrorShape {
     this.code = shape.code
     this.stage = shape.stage
     this.retryable = shape.retryable
-    this.workaround = shape.workaround
+    // The app's own wording where the engine has one (a form field rather than a job file's).
+    this.workaround = workaroundFor(shape, 'app')
   }
 }
 
@@ -39,7 +40,10 @@ export async function call<C extends InvokeChannel>(channel: C, request: InvokeR
   return envelope.value as InvokeResponse<C>
 }
 
-export function subscribe<E extends EventChannel>(channel: E, listener: (payload: EventPayload<E>) => void): () => void {
+export function subscribe<E extends EventChannel>(
+  channel: E,
+  listener: (payload: EventPayload<E>) => void,
+): () => void {
   const on = transport.on[channel] as (l: (p: EventPayload<E>) => void) => () => void
   return on(listener)
 }

@@ -39,3 +39,8 @@ export function formatTime(iso: string | null): string {
 }
 
 export const mib = 1024 * 1024
+
+/** "1 table", "2 tables": a count with its noun. */
+export function plural(n: number, noun: string, nouns = `${noun}s`): string {
+  return `${n.toLocaleString()} ${n === 1 ? noun : nouns}`
+}

@@ -41,3 +41,14 @@ export interface ConnectionTestResult {
   sshHostKey: string | null
   error: CutoverErrorShape | null
 }
+
+/**
+ * Whether a connection is good enough before the job's type is chosen: every hop passed, or only the source's
+ * binlog reader failed. Only jobs that replicate changes read the binlog; the precheck, which knows the type,
+ * fails them on it, while an existing-data job needs no binlog privilege at all.
+ */
+export function usableBeforeJobType(result: ConnectionTestResult): boolean {
+  if (result.ok) return true
+  const failed = result.hops.filter((h) => !h.ok)
+  return result.side === 'source' && failed.length > 0 && failed.every((h) => h.hop === 'binlog')
+}

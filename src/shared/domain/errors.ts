@@ -1,12 +1,23 @@
 /** Every error that crosses a boundary (IPC, CLI output, the job log) has this shape; the renderer switches on `code`. */
 export type Stage = 'precheck' | 'schema' | 'existing' | 'incremental'
 
+/** Where a message is shown: the command line (job files, environment variables) or the app (its forms and steps). */
+export type Surface = 'cli' | 'app'
+
 export interface CutoverErrorShape {
   code: string
   stage: Stage | null
   retryable: boolean
   message: string
+  /** The fix in words that hold on every surface. */
   workaround: string
+  /** The fix as one surface words it, where that differs (a job file's field on the CLI, a form field in the app). */
+  surfaces?: Partial<Record<Surface, string>>
+}
+
+/** The fix to show on `surface`. */
+export function workaroundFor(error: Pick<CutoverErrorShape, 'workaround' | 'surfaces'>, surface: Surface): string {
+  return error.surfaces?.[surface] ?? error.workaround
 }
 
 export class CutoverError extends Error implements CutoverErrorShape {
@@ -14,6 +25,7 @@ export class CutoverError extends Error implements CutoverErrorShape {
   readonly stage: Stage | null
   readonly retryable: boolean
   readonly workaround: string
+  readonly surfaces: Partial<Record<Surface, string>> | undefined
 
   constructor(shape: Omit<CutoverErrorShape, 'stage' | 'retryable'> & Partial<CutoverErrorShape>) {
     super(shape.message)
@@ -22,6 +34,7 @@ export class CutoverError extends Error implements CutoverErrorShape {
     this.stage = shape.stage ?? null
     this.retryable = shape.retryable ?? false
     this.workaround = shape.workaround
+    this.surfaces = shape.surfaces
   }
 
   toShape(): CutoverErrorShape {
@@ -31,6 +44,7 @@ export class CutoverError extends Error implements CutoverErrorShape {
       retryable: this.retryable,
       message: this.message,
       workaround: this.workaround,
+      ...(this.surfaces ? { surfaces: this.surfaces } : {}),
     }
   }
 }

@@ -15,6 +15,25 @@ export type JobStatus = (typeof jobStatuses)[number]
 export const jobNamePattern = /^[A-Za-z][A-Za-z0-9_-]{0,58}$/
 export const jobNameRule = 'start with a letter, be under 60 characters, and use only letters, digits, _ and -'
 
+function describeCharacter(ch: string): string {
+  const names: Record<string, string> = { ' ': 'a space', '\t': 'a tab', '.': 'a dot', '/': 'a slash' }
+  return names[ch] ?? `"${ch}"`
+}
+
+/**
+ * What is wrong with a job name, naming the character or the length that breaks the rule, to follow "the name"
+ * (`is empty`, `has a space at position 5; …`); null when it is valid.
+ */
+export function jobNameProblem(name: string): string | null {
+  if (jobNamePattern.test(name)) return null
+  if (name === '') return 'is empty; it must start with a letter'
+  const chars = [...name]
+  if (!/^[A-Za-z]$/.test(chars[0]!)) return `starts with ${describeCharacter(chars[0]!)}; it must start with a letter`
+  const bad = chars.findIndex((ch) => !/^[A-Za-z0-9_-]$/.test(ch))
+  if (bad >= 0) return `has ${describeCharacter(chars[bad]!)} at position ${bad + 1}; use only letters, digits, _ and -`
+  return `is ${chars.length} characters long; it must be under 60`
+}
+
 export const startPositionSchema = z.union([
   z.literal('now'),
   z.object({ file: z.string().min(1), position: z.number().int().min(4) }).strict(),
@@ -116,7 +135,10 @@ export function contradictorySettings(config: {
 
 export const jobConfigSchema = z
   .object({
-    name: z.string().regex(jobNamePattern, `the job name must ${jobNameRule}`),
+    name: z.string().superRefine((name, ctx) => {
+      const problem = jobNameProblem(name)
+      if (problem) ctx.addIssue({ code: 'custom', message: `the job name ${problem}` })
+    }),
     source: connectionSchema,
     target: connectionSchema.extend({ port: z.number().int().min(1).max(65535).default(4000) }),
     type: z.enum(jobTypes).default('both'),

@@ -6,7 +6,8 @@ import { existsSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
-import { CutoverError } from '../../../shared/domain/errors'
+import { CutoverError, workaroundFor } from '../../../shared/domain/errors'
+import { precheckFixText } from '../../../shared/domain/fixWording'
 import type { JobConfig } from '../../../shared/domain/job'
 import type { PrecheckItem, PrecheckReport } from '../../../shared/domain/precheck'
 import { loadJobFile, passwordEnvironment } from '../../engine/jobFile/jobFile'
@@ -50,7 +51,8 @@ export function formatTable(report: PrecheckReport): string {
   lines.push(`${'STATUS'.padEnd(8)}  ${'ID'.padEnd(idWidth)}  MESSAGE`)
   for (const item of report.items) {
     lines.push(`${label[item.status].padEnd(8)}  ${item.id.padEnd(idWidth)}  ${item.message}`)
-    if (item.fix) lines.push(indent(`fix: ${item.fix}`, ' '.repeat(8 + 2 + idWidth + 2)))
+    const fix = precheckFixText(item, 'cli')
+    if (fix) lines.push(indent(`fix: ${fix}`, ' '.repeat(8 + 2 + idWidth + 2)))
   }
   const { pass, warning, failed } = report.summary
   lines.push('', `${pass} passed, ${warning} warnings, ${failed} failed.`)
@@ -61,7 +63,12 @@ export function toJson(report: PrecheckReport): string {
   return (
     JSON.stringify(
       {
-        items: report.items.map((i) => ({ id: i.id, status: i.status, message: i.message, fix: i.fix })),
+        items: report.items.map((i) => ({
+          id: i.id,
+          status: i.status,
+          message: i.message,
+          fix: precheckFixText(i, 'cli'),
+        })),
         summary: report.summary,
       },
       null,
@@ -93,7 +100,7 @@ export async function precheckCommand(path: string, options: PrecheckCommandOpti
     const storePath = resolve(options.store ?? io.env['CUTOVER_STORE'] ?? defaultStorePath())
     report = await runPrecheck(config, { ...storeContextFrom(storePath, config) })
   } catch (error) {
-    if (error instanceof CutoverError) io.err(`cutover: ${error.message}\n  fix: ${error.workaround}\n`)
+    if (error instanceof CutoverError) io.err(`cutover: ${error.message}\n  fix: ${workaroundFor(error, 'cli')}\n`)
     else io.err(`cutover: the precheck could not run: ${error instanceof Error ? error.message : String(error)}\n`)
     return 2
   }

@@ -4,16 +4,18 @@
  * message and fix printed), 2 when it could not start (bad file, failed precheck, unaccepted warnings, or another
  * process running the same job: JOB_OWNED_ELSEWHERE names its pid, host and start). SIGINT/SIGTERM end it in any
  * state: 130 before the job starts or mid-copy, 0 once it replicates (the job paused, or interrupted when it could
- * not reach a safe point within a few seconds).
+ * not reach a safe point within a few seconds); 130 as well when `cutover delete` deletes the job from another process.
  */
 import type { Command } from 'commander'
-import { CutoverError } from '../../../shared/domain/errors'
+import { CutoverError, workaroundFor } from '../../../shared/domain/errors'
 import type { JobProgress } from '../../../shared/domain/events'
+import { precheckFixText } from '../../../shared/domain/fixWording'
 import type { JobConfig } from '../../../shared/domain/job'
-import { loadJobFile, passwordEnvironment } from '../../engine/jobFile/jobFile'
+import { loadJobFile, passwordEnvironment, withPasswordEnvironment } from '../../engine/jobFile/jobFile'
 import { runPrecheck } from '../../engine/precheck/precheckRunner'
 import { precheckStoreContext, sameJobSettings } from '../../engine/precheck/storeContext'
-import { openEngine } from '../cliHost'
+import type { StoredJob } from '../../store/jobStore'
+import { openEngine, requireStoredJob } from '../cliHost'
 import { fillPasswords } from '../passwordPrompt'
 
 export interface RunCommandOptions {
@@ -59,23 +61,39 @@ function progressLine(p: JobProgress): string {
   const lag = p.lagSeconds === null ? '' : `  lag ${p.lagSeconds.toFixed(1)} s`
   return (
     `${p.stage.padEnd(11)} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${pct.toFixed(0).padStart(3)}%  ` +
-    `${formatCount(done)}/${formatCount(total)} rows  ${formatCount(p.rowsPerSecond)} rows/s  ${(p.bytesPerSecond / 1048576).toFixed(1)} MB/s` +
+    `${formatCount(done)}/${formatCount(total)} rows  ${formatCount(p.rowsPerSecond)} rows/s  ${(p.bytesPerSecond / 1048576).toFixed(1)} MiB/s` +
     (eta === null ? '' : `  ETA ${Math.floor(eta / 60)}:${String(eta % 60).padStart(2, '0')}`) +
     lag
   )
 }
 
+/** `cutover run <job.yaml>`: the job in the file, created or resumed. */
 export async function runCommand(path: string, options: RunCommandOptions, io: RunIo): Promise<number> {
-  const emit = (record: Record<string, unknown>) => io.out(JSON.stringify(record) + '\n')
   let config: JobConfig
   try {
     config = await fillPasswords(await loadJobFile(path, { env: io.env }), io.interactive, passwordEnvironment)
   } catch (error) {
     const e = error instanceof CutoverError ? error : null
-    io.err(`cutover: ${e ? `${e.message}\n  fix: ${e.workaround}` : (error as Error).message}\n`)
+    io.err(`cutover: ${e ? `${e.message}\n  fix: ${workaroundFor(e, 'cli')}` : (error as Error).message}\n`)
     return 2
   }
+  return runJob({ config }, options, io)
+}
 
+/**
+ * `cutover resume|restart <job>`: a stored job, run in this process from its checkpoints like `cutover run` of its
+ * file. The store keeps no passwords: they come from CUTOVER_SOURCE_PASSWORD / CUTOVER_TARGET_PASSWORD or a prompt.
+ */
+export function resumeCommand(job: string, options: RunCommandOptions, io: RunIo): Promise<number> {
+  return runJob({ stored: job }, options, io)
+}
+
+async function runJob(
+  from: { config: JobConfig } | { stored: string },
+  options: RunCommandOptions,
+  io: RunIo,
+): Promise<number> {
+  const emit = (record: Record<string, unknown>) => io.out(JSON.stringify(record) + '\n')
   const engine = openEngine(options.store)
   // Registered before the precheck: a signal in any state ends the run (the precheck is aborted, a job paused).
   const precheckAbort = new AbortController()
@@ -92,7 +110,15 @@ export async function runCommand(path: string, options: RunCommandOptions, io: R
     stopJob?.()
   })
   try {
-    let job = engine.store.findJobByName(config.name)
+    let job: StoredJob | null
+    let config: JobConfig
+    if ('config' in from) {
+      config = from.config
+      job = engine.store.findJobByName(config.name)
+    } else {
+      job = requireStoredJob(engine, from.stored)
+      config = await fillPasswords(withPasswordEnvironment(job.config, io.env), io.interactive, passwordEnvironment)
+    }
     if (job?.status === 'finished') {
       const message = `The job "${config.name}" has already finished.`
       if (options.json) emit({ type: 'result', status: 'finished', message })
@@ -117,7 +143,7 @@ export async function runCommand(path: string, options: RunCommandOptions, io: R
         if (options.json) emit({ type: 'precheck', item })
         else if (item.status !== 'pass')
           io.out(
-            `precheck ${item.status.toUpperCase().padEnd(7)} ${item.id}: ${item.message}\n${item.fix ? `  fix: ${item.fix}\n` : ''}`,
+            `precheck ${item.status.toUpperCase().padEnd(7)} ${item.id}: ${item.message}\n${item.fix || item.actions ? `  fix: ${precheckFixText(item, 'cli')}\n` : ''}`,
           )
       },
     })
@@ -202,12 +228,21 @@ export async function runCommand(path: string, options: RunCommandOptions, io: R
         return code
       }
       if (io.tty && !options.json) io.out('\n')
-      const finalJob = engine.store.getJob(jobId)!
+      const finalJob = engine.store.getJob(jobId)
+      if (!finalJob) {
+        const message = `Job "${config.name}" was deleted while it ran (cutover delete, or Delete in the app); its checkpoints are gone.`
+        if (options.json) emit({ type: 'result', status: 'deleted', message })
+        else io.out(`${message}\n`)
+        return 130
+      }
       if (outcome === 'finished') {
         const status = engine.jobStatus(jobId)
         const rows = status.tables.reduce((n, t) => n + t.rowsDone, 0)
         if (options.json) emit({ type: 'result', status: 'finished', rows, tables: status.tables.length })
-        else io.out(`Job "${config.name}" finished: ${rows} rows in ${status.tables.length} tables.\n`)
+        else
+          io.out(
+            `Job "${config.name}" finished: ${rows} ${rows === 1 ? 'row' : 'rows'} in ${status.tables.length} ${status.tables.length === 1 ? 'table' : 'tables'}.\n`,
+          )
         return 0
       }
       if (outcome === 'failed') {
@@ -215,7 +250,7 @@ export async function runCommand(path: string, options: RunCommandOptions, io: R
         if (options.json) emit({ type: 'result', status: 'failed', error })
         else
           io.err(
-            `cutover: job "${config.name}" failed: [${error?.code}] ${error?.message}\n  fix: ${error?.workaround}\n`,
+            `cutover: job "${config.name}" failed: [${error?.code}] ${error?.message}\n  fix: ${error ? workaroundFor(error, 'cli') : ''}\n`,
           )
         return 1
       }
@@ -237,7 +272,7 @@ export async function runCommand(path: string, options: RunCommandOptions, io: R
       const e = error instanceof CutoverError ? error : null
       if (options.json) emit({ type: 'result', status: 'failed', error: e ? e.toShape() : { message: String(error) } })
       io.err(
-        `cutover: job "${config.name}" stopped: ${e ? `${e.message}\n  fix: ${e.workaround}` : (error as Error).message}\n`,
+        `cutover: job "${config.name}" stopped: ${e ? `${e.message}\n  fix: ${workaroundFor(e, 'cli')}` : (error as Error).message}\n`,
       )
       return 1
     } finally {
@@ -248,7 +283,9 @@ export async function runCommand(path: string, options: RunCommandOptions, io: R
     // A signal during the precheck cancels it: a stop, not a failure.
     if (interrupted) return stoppedBeforeStart()
     const e = error instanceof CutoverError ? error : null
-    io.err(`cutover: ${e ? `${e.message}\n  fix: ${e.workaround}` : (error as Error).message}\n`)
+    if (options.json)
+      emit({ type: 'result', status: 'not-started', error: e ? e.toShape() : { message: (error as Error).message } })
+    io.err(`cutover: ${e ? `${e.message}\n  fix: ${workaroundFor(e, 'cli')}` : (error as Error).message}\n`)
     return 2
   } finally {
     stopInterrupt()
@@ -256,11 +293,35 @@ export async function runCommand(path: string, options: RunCommandOptions, io: R
   }
 }
 
-export function registerRun(program: Command): void {
-  program
-    .command('run')
-    .description('precheck, then create or resume the job in the file and run it (progress on the terminal)')
-    .argument('<job.yaml>', 'the job file')
+/** The process's terminal, signals and exit, for a run in this process. */
+function processIo(): RunIo {
+  return {
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+    interactive: Boolean(process.stdin.isTTY),
+    tty: Boolean(process.stdout.isTTY),
+    env: process.env,
+    onInterrupt: (handler) => {
+      process.on('SIGINT', handler)
+      process.on('SIGTERM', handler)
+      return () => {
+        process.off('SIGINT', handler)
+        process.off('SIGTERM', handler)
+      }
+    },
+    exit: (code) => process.exit(code),
+  }
+}
+
+function endWith(code: number): void {
+  process.exitCode = code
+  // Everything the run opened is closed by now, but a connect the server never answers cannot be cancelled in
+  // mysql2: its socket lives until the connect timeout (10 s). A script waiting for the exit code does not wait.
+  setTimeout(() => process.exit(code), 1000).unref()
+}
+
+function runOptions(command: Command): Command {
+  return command
     .option('--store <path>', 'job store file (default ~/.cutover/cutover.db)')
     .option('--accept-warnings', 'start even if the precheck has warnings')
     .option(
@@ -268,26 +329,29 @@ export function registerRun(program: Command): void {
       'for jobs with incremental replication: exit 0 once the existing data is done and lag reached 0',
     )
     .option('--json', 'one JSON object per line for every event')
-    .action(async (path: string, options: RunCommandOptions) => {
-      const code = await runCommand(path, options, {
-        out: (t) => process.stdout.write(t),
-        err: (t) => process.stderr.write(t),
-        interactive: Boolean(process.stdin.isTTY),
-        tty: Boolean(process.stdout.isTTY),
-        env: process.env,
-        onInterrupt: (handler) => {
-          process.on('SIGINT', handler)
-          process.on('SIGTERM', handler)
-          return () => {
-            process.off('SIGINT', handler)
-            process.off('SIGTERM', handler)
-          }
-        },
-        exit: (code) => process.exit(code),
-      })
-      process.exitCode = code
-      // Everything the run opened is closed by now, but a connect the server never answers cannot be cancelled in
-      // mysql2: its socket lives until the connect timeout (10 s). A script waiting for the exit code does not wait.
-      setTimeout(() => process.exit(code), 1000).unref()
-    })
+}
+
+export function registerRun(program: Command): void {
+  runOptions(
+    program
+      .command('run')
+      .description('precheck, then create or resume the job in the file and run it (progress on the terminal)')
+      .argument('<job.yaml>', 'the job file'),
+  ).action(async (path: string, options: RunCommandOptions) => endWith(await runCommand(path, options, processIo())))
+
+  // The app's Resume and Restart both continue from the checkpoints; so do these.
+  for (const [name, description] of [
+    ['resume', 'precheck, then resume a paused or interrupted job in this process, from its checkpoints'],
+    ['restart', 'precheck, then run a failed job again in this process, from its checkpoints'],
+  ] as const) {
+    runOptions(
+      program
+        .command(name)
+        .description(description)
+        .argument(
+          '<job>',
+          'the job name (or id); passwords from CUTOVER_SOURCE_PASSWORD / CUTOVER_TARGET_PASSWORD or a prompt',
+        ),
+    ).action(async (job: string, options: RunCommandOptions) => endWith(await resumeCommand(job, options, processIo())))
+  }
 }

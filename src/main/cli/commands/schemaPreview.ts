@@ -3,7 +3,7 @@
  * makes and why, and the objects it will not create — shown before the job starts. Reads only.
  */
 import type { Command } from 'commander'
-import { CutoverError } from '../../../shared/domain/errors'
+import { CutoverError, workaroundFor } from '../../../shared/domain/errors'
 import { openSession } from '../../engine/connect/openSession'
 import { detectServer } from '../../engine/connect/serverInfo'
 import { loadJobFile, passwordEnvironment } from '../../engine/jobFile/jobFile'
@@ -49,7 +49,9 @@ export function registerSchemaPreview(program: Command): void {
         }
       } catch (error) {
         const e = error instanceof CutoverError ? error : null
-        process.stderr.write(`cutover: ${e ? `${e.message}\n  fix: ${e.workaround}` : (error as Error).message}\n`)
+        process.stderr.write(
+          `cutover: ${e ? `${e.message}\n  fix: ${workaroundFor(e, 'cli')}` : (error as Error).message}\n`,
+        )
         process.exitCode = 2
       }
     })

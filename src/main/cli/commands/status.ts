@@ -1,6 +1,6 @@
 /** `cutover status [name]`: stage, status, per-table progress, positions and lag, read from the store. */
 import type { Command } from 'commander'
-import { CutoverError } from '../../../shared/domain/errors'
+import { CutoverError, workaroundFor } from '../../../shared/domain/errors'
 import type { JobStatusReport } from '../../../shared/domain/job'
 import { openEngine } from '../cliHost'
 
@@ -10,16 +10,22 @@ function formatStatus(s: JobStatusReport): string {
     `Job ${j.name}  (${j.type}, ${j.mode})`,
     `  ${j.source} → ${j.target}`,
     `  stage ${j.stage ?? '-'}, status ${j.status}${s.running ? ' (running in this process)' : ''}`,
+    `  spec: concurrency ${j.config.spec.concurrency}, export cap ${j.config.spec.exportMBps ? `${j.config.spec.exportMBps} MiB/s` : 'none'}`,
     `  created ${j.createdAt}${j.startedAt ? `, started ${j.startedAt}` : ''}${j.finishedAt ? `, finished ${j.finishedAt}` : ''}`,
   ]
   if (j.lagSeconds !== null) lines.push(`  lag ${j.lagSeconds.toFixed(1)} s`)
-  const pos = (p: JobStatusReport['positions']['snapshot']) => (p ? `${p.file}:${p.position}${p.gtidSet ? ` (GTID ${p.gtidSet})` : ''}` : '-')
+  const pos = (p: JobStatusReport['positions']['snapshot']) =>
+    p ? `${p.file}:${p.position}${p.gtidSet ? ` (GTID ${p.gtidSet})` : ''}` : '-'
   lines.push(`  snapshot position ${pos(s.positions.snapshot)}`, `  applied position  ${pos(s.positions.applied)}`)
-  if (j.lastError) lines.push(`  error [${j.lastError.code}] ${j.lastError.message}`, `    fix: ${j.lastError.workaround}`)
+  if (j.lastError)
+    lines.push(`  error [${j.lastError.code}] ${j.lastError.message}`, `    fix: ${workaroundFor(j.lastError, 'cli')}`)
   if (s.tables.length > 0) {
     lines.push('  tables:')
     const width = Math.max(...s.tables.map((t) => t.table.length))
-    for (const t of s.tables) lines.push(`    ${t.table.padEnd(width)}  ${String(t.rowsDone).padStart(12)} rows  ${(t.bytesDone / 1048576).toFixed(1).padStart(9)} MB`)
+    for (const t of s.tables)
+      lines.push(
+        `    ${t.table.padEnd(width)}  ${String(t.rowsDone).padStart(12)} rows  ${(t.bytesDone / 1048576).toFixed(1).padStart(9)} MiB`,
+      )
   }
   return lines.join('\n') + '\n'
 }
@@ -41,7 +47,9 @@ export function registerStatus(program: Command): void {
         else process.stdout.write(reports.map(formatStatus).join('\n'))
       } catch (error) {
         const e = error instanceof CutoverError ? error : null
-        process.stderr.write(`cutover: ${e ? `${e.message}\n  fix: ${e.workaround}` : (error as Error).message}\n`)
+        process.stderr.write(
+          `cutover: ${e ? `${e.message}\n  fix: ${workaroundFor(e, 'cli')}` : (error as Error).message}\n`,
+        )
         process.exitCode = 2
       } finally {
         engine.close()

@@ -1,7 +1,7 @@
 /** `cutover test-connection job.yaml`: the wizard's connection test from a script; exit 0 ok, 1 a hop failed, 2 bad input. */
 import type { Command } from 'commander'
 import type { ConnectionTestResult } from '../../../shared/domain/connectionTest'
-import { isCutoverErrorShape } from '../../../shared/domain/errors'
+import { isCutoverErrorShape, workaroundFor } from '../../../shared/domain/errors'
 import type { JobConfig } from '../../../shared/domain/job'
 import { testConnection } from '../../engine/connect/testConnection'
 import { loadJobFile } from '../../engine/jobFile/jobFile'
@@ -33,7 +33,8 @@ function humanReport(result: ConnectionTestResult, profile: JobConfig['source'])
       continue
     }
     lines.push(`  ${mark} ${hop.hop.padEnd(6)} ${result.error?.message ?? hop.detail}`)
-    if (result.error) lines.push(`           Fix: ${result.error.workaround}`, `           Code: ${result.error.code}`)
+    if (result.error)
+      lines.push(`           Fix: ${workaroundFor(result.error, 'cli')}`, `           Code: ${result.error.code}`)
   }
   lines.push(result.ok ? `  ${title} OK.` : `  ${title} FAILED at the ${result.hops.at(-1)?.hop ?? 'first'} hop.`)
   return lines.join('\n') + '\n'
@@ -56,11 +57,14 @@ export async function runTestConnection(
     config = await loadJobFile(jobFile)
   } catch (error) {
     if (options.json && isCutoverErrorShape(error)) {
-      const { code, message, workaround } = error
-      output.out(JSON.stringify({ ok: false, error: { code, message, workaround } }, null, 2) + '\n')
+      const { code, message } = error
+      output.out(
+        JSON.stringify({ ok: false, error: { code, message, workaround: workaroundFor(error, 'cli') } }, null, 2) +
+          '\n',
+      )
     } else {
       output.err(`cutover: ${error instanceof Error ? error.message : String(error)}\n`)
-      if (isCutoverErrorShape(error)) output.err(`Fix: ${error.workaround}\n`)
+      if (isCutoverErrorShape(error)) output.err(`Fix: ${workaroundFor(error, 'cli')}\n`)
     }
     return 2
   }

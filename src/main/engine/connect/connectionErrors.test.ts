@@ -46,6 +46,8 @@ describe('classifyConnectionError', () => {
     [{ code: 'EAI_AGAIN', message: 'getaddrinfo EAI_AGAIN db.internal' }, 'tcp', 'CONN_DNS'],
     [{ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 10.0.0.5:3306' }, 'tcp', 'CONN_REFUSED'],
     [{ code: 'ETIMEDOUT', message: 'connect ETIMEDOUT' }, 'tcp', 'CONN_TIMEOUT'],
+    [{ code: 'EHOSTUNREACH', errno: -113, message: 'connect EHOSTUNREACH 10.9.9.9:3306' }, 'tcp', 'CONN_UNREACHABLE'],
+    [{ code: 'ENETUNREACH', errno: -101, message: 'connect ENETUNREACH 10.9.9.9:3306' }, 'tcp', 'CONN_UNREACHABLE'],
     [{ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED', level: 'client-socket' }, 'ssh', 'SSH_UNREACHABLE'],
     [{ level: 'client-timeout', message: 'Timed out while waiting for handshake' }, 'ssh', 'SSH_UNREACHABLE'],
     [{ level: 'client-authentication', message: 'All configured authentication methods failed' }, 'ssh', 'SSH_AUTH'],
@@ -199,6 +201,21 @@ describe('pluginFromCreateUser', () => {
     ['CREATE USER `u`@`%`', 'mysql_native_password'],
   ])('%s → %s', (statement, plugin) => {
     expect(pluginFromCreateUser(statement)).toBe(plugin)
+  })
+})
+
+describe('an unreachable host', () => {
+  it('says there is no route to it, not that a server answered with an error', () => {
+    const error = classifyConnectionError(
+      Object.assign(new Error('connect EHOSTUNREACH 10.9.9.9:3306'), { code: 'EHOSTUNREACH', errno: -113 }),
+      { hop: 'tcp', profile: { ...profile, host: '10.9.9.9', ssh: null }, side: 'source' },
+    )
+    expect(error.code).toBe('CONN_UNREACHABLE')
+    expect(error.message).toBe(
+      'The source host 10.9.9.9 cannot be reached: this machine has no route to it (EHOSTUNREACH, -113).',
+    )
+    expect(error.message).not.toMatch(/answered/)
+    expect(error.workaround).toMatch(/VPN connected or an SSH tunnel/)
   })
 })
 

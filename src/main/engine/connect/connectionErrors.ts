@@ -4,7 +4,7 @@
  * "stalls forever without an error"). No message ever carries a password or passphrase.
  */
 import { hostNameProblem, type ConnectionProfile } from '../../../shared/domain/connection'
-import { CutoverError } from '../../../shared/domain/errors'
+import { CutoverError, type Surface } from '../../../shared/domain/errors'
 import { compareVersions } from './serverInfo'
 
 import type { ConnectionHop, ServerInfo } from '../../../shared/domain/connectionTest'
@@ -26,6 +26,7 @@ export interface ConnectionErrorContext {
 export const hopOfCode: Record<string, ConnectionHop> = {
   CONN_DNS: 'dns',
   CONN_REFUSED: 'tcp',
+  CONN_UNREACHABLE: 'tcp',
   CONN_TIMEOUT: 'tcp',
   CONN_LOST: 'tcp',
   CONN_NOT_MYSQL: 'tcp',
@@ -157,10 +158,14 @@ export function classifyConnectionError(error: unknown, context: ConnectionError
   if (error instanceof CutoverError) return error
   const classified = classify(asRaw(error), context)
   const secrets = profileSecrets(context.profile)
+  const surfaces = classified.surfaces
+    ? Object.fromEntries(Object.entries(classified.surfaces).map(([k, v]) => [k, redactSecrets(v, secrets)]))
+    : undefined
   return new CutoverError({
     ...classified,
     message: redactSecrets(classified.message, secrets),
     workaround: redactSecrets(classified.workaround, secrets),
+    ...(surfaces ? { surfaces } : {}),
   })
 }
 
@@ -168,6 +173,7 @@ interface Classified {
   code: string
   message: string
   workaround: string
+  surfaces?: Partial<Record<Surface, string>>
   retryable: boolean
 }
 
@@ -178,6 +184,22 @@ export function binlogGrantList(server: ServerInfo | null | undefined): string {
     return 'REPLICATION SLAVE, BINLOG MONITOR, SELECT'
   return 'REPLICATION SLAVE, REPLICATION CLIENT, SELECT'
 }
+
+/** Where a password that was not sent is given, on each surface. */
+function noPasswordFix(side: ConnectionErrorContext['side']): Record<Surface, string> {
+  const variable = side === 'target' ? 'CUTOVER_TARGET_PASSWORD' : 'CUTOVER_SOURCE_PASSWORD'
+  return {
+    app: 'No password was sent: enter it in the Password field.',
+    cli: `No password was sent: set ${variable}, write password: under ${side ?? 'the connection'} in the job file, or run on a terminal to be asked.`,
+  }
+}
+
+function withRest(first: Record<Surface, string>, rest: string[]): Record<Surface, string> {
+  return { app: [first.app, ...rest].join(' '), cli: [first.cli, ...rest].join(' ') }
+}
+
+/** Socket errors that mean no network path to the host (not a server's answer): the kernel's own verdicts. */
+const unreachableCodes = new Set(['EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN'])
 
 function classify(raw: RawError, { hop, profile, side, server, accountHost }: ConnectionErrorContext): Classified {
   const code = raw.code ?? ''
@@ -221,9 +243,11 @@ function classify(raw: RawError, { hop, profile, side, server, accountHost }: Co
         ? `the host name ${profile.ssh?.host} does not resolve`
         : code === 'ECONNREFUSED'
           ? 'nothing accepts SSH connections on that port'
-          : /timed out|ETIMEDOUT/i.test(raw.message) || code === 'ETIMEDOUT'
-            ? 'it did not answer in time'
-            : detail
+          : unreachableCodes.has(code)
+            ? `this machine has no route to it (${code})`
+            : /timed out|ETIMEDOUT/i.test(raw.message) || code === 'ETIMEDOUT'
+              ? 'it did not answer in time'
+              : detail
     return {
       code: 'SSH_UNREACHABLE',
       message: `${who}SSH bastion ${bastion(profile)} cannot be reached: ${reason}.`,
@@ -260,6 +284,15 @@ function classify(raw: RawError, { hop, profile, side, server, accountHost }: Co
       workaround: refused
         ? `Check the database host and port as the bastion sees them (e.g. the private address) and that the database listens on ${profile.port}.`
         : 'Check that the bastion can reach the database: its security group / firewall must allow the bastion to connect to the database port.',
+      retryable: true,
+    }
+  }
+  if (unreachableCodes.has(code)) {
+    return {
+      code: 'CONN_UNREACHABLE',
+      message: `${who}host ${profile.host}${tunnelled ? ' (via the SSH tunnel)' : ''} cannot be reached: this machine has no route to it (${code}${errno ? `, ${errno}` : ''}).`,
+      workaround:
+        'Check the host address; a private address needs the VPN connected or an SSH tunnel through a machine on its network, and a firewall may be rejecting the route.',
       retryable: true,
     }
   }
@@ -350,22 +383,23 @@ function classify(raw: RawError, { hop, profile, side, server, accountHost }: Co
     // A REQUIRE X509 / SUBJECT / ISSUER account without a client certificate gets the same "Access denied" as a
     // wrong password (MariaDB and MySQL alike), so over TLS without a certificate that cause comes first.
     const noClientCertificate = !plainTransport && !profile.tls.cert
+    const rest = [
+      "The account must exist for the host this machine connects from (e.g. 'user'@'%'), not only 'user'@'localhost'.",
+      plainTransport
+        ? 'If the account was created with REQUIRE SSL, set the TLS mode to "required" or stronger (REQUIRE X509 also needs a client certificate).'
+        : '',
+    ].filter((line) => line !== '')
+    const first = noPassword
+      ? "No password was sent: give the account's password."
+      : noClientCertificate
+        ? `No client certificate was sent: if ${account(profile)} was created with REQUIRE X509 (or SUBJECT / ISSUER), the server refuses it without one, with this same message; set the client certificate and key files. Otherwise check the user name and password.`
+        : 'Check the user name and password.'
+    // Where a missing password goes differs by surface (a form field, a job file or the environment).
     return {
       code: 'CONN_AUTH',
       message: `${who}server at ${endpoint(profile)} refused the login for ${account(profile)}: ${detail}.`,
-      workaround: [
-        noPassword
-          ? 'No password was sent: enter the password (CLI: CUTOVER_SOURCE_PASSWORD / CUTOVER_TARGET_PASSWORD).'
-          : noClientCertificate
-            ? `No client certificate was sent: if ${account(profile)} was created with REQUIRE X509 (or SUBJECT / ISSUER), the server refuses it without one, with this same message; set the client certificate and key files. Otherwise check the user name and password.`
-            : 'Check the user name and password.',
-        "The account must exist for the host this machine connects from (e.g. 'user'@'%'), not only 'user'@'localhost'.",
-        plainTransport
-          ? 'If the account was created with REQUIRE SSL, set the TLS mode to "required" or stronger (REQUIRE X509 also needs a client certificate).'
-          : '',
-      ]
-        .filter((line) => line !== '')
-        .join(' '),
+      workaround: [first, ...rest].join(' '),
+      ...(noPassword ? { surfaces: withRest(noPasswordFix(side), rest) } : {}),
       retryable: false,
     }
   }

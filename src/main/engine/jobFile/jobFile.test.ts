@@ -125,7 +125,7 @@ describe('parseJobFile', () => {
   it('rejects an empty file and a bad job name', () => {
     expect(problems('')).toEqual(['job.yaml:1: the file is empty'])
     expect(problems(good.replace('name: shop-to-tidb', 'name: 9lives'))[0]).toMatch(
-      /^job\.yaml:2: name: the job name must start with a letter/,
+      /^job\.yaml:2: name: the job name starts with "9"; it must start with a letter$/,
     )
   })
 
@@ -138,16 +138,32 @@ describe('parseJobFile', () => {
     expect(existingWithStart[0]).toBe(
       'job.yaml:17: start: a start position applies to incremental jobs only, and an existing job copies once and never replicates: remove "start" (or use type incremental)',
     )
-    expect(problems(good.replace('type: incremental', 'type: both'))[0]).toMatch(/^job\.yaml:17: start: .*from the snapshot of its copy/)
+    expect(problems(good.replace('type: incremental', 'type: both'))[0]).toMatch(
+      /^job\.yaml:17: start: .*from the snapshot of its copy/,
+    )
     const tlsOff = good.replace('    mode: verify-identity', '    mode: "off"\n    ca: /etc/ca.pem')
     expect(problems(tlsOff)).toEqual([
       'job.yaml:13: target.tls.mode: TLS is off, so ca would be ignored: set tls.mode (required, verify-ca or verify-identity), or remove the certificate files',
     ])
-    const passphraseOnly = good.replace('  user: migrator\n', '  user: migrator\n  ssh: { host: bastion, user: me, passphrase: pw }\n')
-    expect(problems(passphraseOnly)[0]).toMatch(/^job\.yaml:\d+: source\.ssh\.passphrase: a passphrase unlocks a private key/)
+    const passphraseOnly = good.replace(
+      '  user: migrator\n',
+      '  user: migrator\n  ssh: { host: bastion, user: me, passphrase: pw }\n',
+    )
+    expect(problems(passphraseOnly)[0]).toMatch(
+      /^job\.yaml:\d+: source\.ssh\.passphrase: a passphrase unlocks a private key/,
+    )
     expect(problems(passphraseOnly).join('\n')).not.toContain(': pw')
     // Coherent variants still parse.
-    expect(parseJobFile(good.replace('start:\n  file: mysql-bin.000012\n  position: 4711\n', '').replace('type: incremental', 'type: existing').replace('mode: logical', 'mode: physical'), 'job.yaml', { env: {} }).mode).toBe('physical')
+    expect(
+      parseJobFile(
+        good
+          .replace('start:\n  file: mysql-bin.000012\n  position: 4711\n', '')
+          .replace('type: incremental', 'type: existing')
+          .replace('mode: logical', 'mode: physical'),
+        'job.yaml',
+        { env: {} },
+      ).mode,
+    ).toBe('physical')
   })
 
   it('never echoes a password in an error', () => {

@@ -38,7 +38,8 @@ function invalid(path: string, problems: string[]): CutoverError {
     code: 'JOBFILE_INVALID',
     stage: 'precheck',
     message: `${path} is not a valid job file:\n${problems.map((p) => `  ${p}`).join('\n')}`,
-    workaround: 'Correct the listed lines and run the command again. `cutover precheck --help` shows an example job file.',
+    workaround:
+      'Correct the listed lines and run the command again. `cutover precheck --help` shows an example job file.',
   })
 }
 
@@ -80,10 +81,21 @@ function describe(issue: Issue, data: unknown): { path: PathKey[]; text: string 
     case 'invalid_value':
       return [{ path, text: `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` }]
     case 'unrecognized_keys':
-      return issue.keys.map((key) => ({ path: [...path, key], text: 'unknown field (check its spelling and indentation)' }))
+      return issue.keys.map((key) => ({
+        path: [...path, key],
+        text: 'unknown field (check its spelling and indentation)',
+      }))
     case 'too_small':
       if (issue.message.startsWith('Too small')) {
-        return [{ path, text: issue.origin === 'array' ? `needs at least ${issue.minimum} entries` : `must be at least ${issue.minimum}` }]
+        return [
+          {
+            path,
+            text:
+              issue.origin === 'array'
+                ? `needs at least ${issue.minimum} entries`
+                : `must be at least ${issue.minimum}`,
+          },
+        ]
       }
       return [{ path, text: issue.message }]
     case 'too_big':
@@ -156,14 +168,18 @@ export function parseJobFile(text: string, path: string, options: JobFileOptions
       problems.map((p) => `${path}:${p.line}: ${p.text}`),
     )
   }
-  const config = parsed.data
-  const env = options.env ?? process.env
+  return withPasswordEnvironment(parsed.data, options.env ?? process.env)
+}
+
+/** The passwords a config leaves out, from CUTOVER_SOURCE_PASSWORD / CUTOVER_TARGET_PASSWORD where those are set. */
+export function withPasswordEnvironment(config: JobConfig, env: Record<string, string | undefined>): JobConfig {
+  const filled = { ...config }
   for (const side of ['source', 'target'] as const) {
-    if (config[side].password !== undefined) continue
+    if (filled[side].password !== undefined) continue
     const fromEnv = env[passwordEnvironment[side]]
-    if (fromEnv !== undefined) config[side] = { ...config[side], password: fromEnv }
+    if (fromEnv !== undefined) filled[side] = { ...filled[side], password: fromEnv }
   }
-  return config
+  return filled
 }
 
 export async function loadJobFile(path: string, options: JobFileOptions = {}): Promise<JobConfig> {

@@ -3,7 +3,7 @@
  * fix), and the few phrases every check's fix text shares.
  */
 import type { JobConfig } from '../../../shared/domain/job'
-import type { PrecheckStatus } from '../../../shared/domain/precheck'
+import type { FixAction, PrecheckStatus } from '../../../shared/domain/precheck'
 import type { ServerInfo, SqlSession } from '../connect/session'
 import { versionAtLeast } from '../connect/serverInfo'
 import type { PrecheckFacts } from './precheckFacts'
@@ -11,8 +11,10 @@ import type { PrecheckFacts } from './precheckFacts'
 export interface CheckOutcome {
   status: PrecheckStatus
   message: string
-  /** The exact statement or setting; '' when there is nothing to do. */
+  /** The exact statement or server setting, worded for every surface; '' when there is nothing to do there. */
   fix: string
+  /** Job settings that fix it too, worded by each surface (see shared/domain/fixWording). */
+  actions?: FixAction[]
 }
 
 /** A query on one side, on a pooled connection; never hold it across checks. */
@@ -38,8 +40,18 @@ export interface PrecheckCheck {
 }
 
 export const pass = (message: string): CheckOutcome => ({ status: 'pass', message, fix: '' })
-export const warning = (message: string, fix: string): CheckOutcome => ({ status: 'warning', message, fix })
-export const failed = (message: string, fix: string): CheckOutcome => ({ status: 'failed', message, fix })
+export const warning = (message: string, fix: string, actions?: FixAction[]): CheckOutcome => ({
+  status: 'warning',
+  message,
+  fix,
+  ...(actions ? { actions } : {}),
+})
+export const failed = (message: string, fix: string, actions?: FixAction[]): CheckOutcome => ({
+  status: 'failed',
+  message,
+  fix,
+  ...(actions ? { actions } : {}),
+})
 
 export const readsBinlog = (config: JobConfig): boolean => config.type !== 'existing'
 export const copiesExistingData = (config: JobConfig): boolean => config.type !== 'incremental'

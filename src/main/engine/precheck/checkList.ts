@@ -24,6 +24,7 @@ import { metaPositionCheck } from './checks/metaPosition'
 import { physicalSingleJobCheck } from './checks/physicalSingleJob'
 import { replicationPrivilegeCheck } from './checks/replicationPrivilege'
 import { serverIdCheck } from './checks/serverId'
+import { sharedTargetTablesCheck } from './checks/sharedTargetTables'
 import { tableNameCaseCheck } from './checks/tableNameCase'
 import { tableSchemaCheck } from './checks/tableSchema'
 import { targetLimitsCheck } from './checks/targetLimits'
@@ -68,4 +69,5 @@ export const allChecks: readonly PrecheckCheck[] = [
   timeZoneCheck,
   downstreamTableEmptyCheck,
   physicalSingleJobCheck,
+  sharedTargetTablesCheck,
 ]

@@ -306,6 +306,40 @@ describe('MySQL-only and managed-service checks', () => {
     expect((await run('physical_single_job', facts({ job: { mode: 'physical' }, activeJobs: [{ ...other, target: { host: 'tidb', port: 4001 } }] }))).status).toBe('pass')
   })
 
+  it('shared_target_tables fails naming the other job and the shared tables; warns for unknown or running-alongside', async () => {
+    const mine = facts({ job: { objects: ['shop'] }, tables: [table('orders', [column('id')], [pk()]), table('items', [column('id')], [pk()])] })
+    const other = {
+      id: 'x',
+      name: 'other',
+      mode: 'logical' as const,
+      status: 'paused',
+      target: { host: 'tidb', port: 4000 },
+      source: { host: 'src', port: 3306 },
+      objects: ['shop.orders', 'crm'],
+      tables: [],
+    }
+    const sharing = await run('shared_target_tables', { ...mine, activeJobs: [other] })
+    expect(sharing.status).toBe('failed')
+    expect(sharing.message).toBe(
+      `Other jobs write tables this job writes on tidb:4000: "other" (paused): shop.orders. Two jobs writing one table overwrite each other's rows.`,
+    )
+    expect(sharing.fix).toMatch(/^Leave those tables out of this job/)
+    // Tables it has checkpoints for count whatever its selection says; a whole database covers its tables; any case.
+    expect((await run('shared_target_tables', { ...mine, activeJobs: [{ ...other, objects: ['crm'], tables: ['SHOP.items'] }] })).message).toContain('"other" (paused): shop.items')
+    expect((await run('shared_target_tables', { ...mine, activeJobs: [{ ...other, objects: ['Shop'] }] })).message).toContain('shop.orders, shop.items')
+    // `all` of the same source is every table; of another source, unknown.
+    expect((await run('shared_target_tables', { ...mine, activeJobs: [{ ...other, objects: 'all' as const }] })).status).toBe('failed')
+    const elsewhere = await run('shared_target_tables', { ...mine, activeJobs: [{ ...other, objects: 'all' as const, source: { host: 'other-db', port: 3306 } }] })
+    expect(elsewhere.status).toBe('warning')
+    expect(elsewhere.message).toMatch(/^"other" \(paused, all databases of other-db:3306\) also writes to tidb:4000 and may write the same tables/)
+    // Other tables: a warning only while the other job runs; finished jobs and other targets do not count.
+    const apart = { ...other, objects: ['crm'] }
+    expect((await run('shared_target_tables', { ...mine, activeJobs: [apart] })).status).toBe('pass')
+    expect((await run('shared_target_tables', { ...mine, activeJobs: [{ ...apart, status: 'running' }] })).message).toMatch(/^"other" is running against tidb:4000 too, on other tables/)
+    expect((await run('shared_target_tables', { ...mine, activeJobs: [{ ...other, status: 'finished' }] })).status).toBe('pass')
+    expect((await run('shared_target_tables', { ...mine, activeJobs: [{ ...other, target: { host: 'tidb', port: 4001 } }] })).status).toBe('pass')
+  })
+
   it('version warns on MySQL 9, TiDB as a source, and old TiDB targets', async () => {
     expect((await run('version', facts({ source: server({ ...mysql8, version: '9.1.0' }) }))).status).toBe('warning')
     expect((await run('version', facts({ source: server(tidb) }))).message).toContain('not a supported source')

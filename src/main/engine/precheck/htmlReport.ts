@@ -2,11 +2,17 @@
  * The precheck as one self-contained HTML page a consultant can hand to a customer: inline CSS, no
  * scripts, no external resources, every server-provided string escaped. Never contains a password.
  */
+import { precheckFixText } from '../../../shared/domain/fixWording'
 import type { JobConfig } from '../../../shared/domain/job'
 import type { PrecheckReport, PrecheckStatus } from '../../../shared/domain/precheck'
 
 export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;')
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;')
 }
 
 const statusLabel: Record<PrecheckStatus, string> = { pass: 'Pass', warning: 'Warning', failed: 'Failed' }
@@ -27,7 +33,10 @@ pre{white-space:pre-wrap;word-break:break-word;background:#f6f8fa;padding:.5rem;
 @media print{body{margin:0}pre{background:none;border:1px solid #d1d9e0}}
 `
 
-export function renderPrecheckHtml(report: PrecheckReport, config: Pick<JobConfig, 'type' | 'mode' | 'objects'>): string {
+export function renderPrecheckHtml(
+  report: PrecheckReport,
+  config: Pick<JobConfig, 'type' | 'mode' | 'objects'>,
+): string {
   const e = escapeHtml
   const server = (s: PrecheckReport['source']) => (s ? `${e(s.endpoint)} — ${e(s.versionString)}` : 'not reached')
   const objects = config.objects === 'all' ? 'all databases' : config.objects.join(', ')
@@ -36,12 +45,13 @@ export function renderPrecheckHtml(report: PrecheckReport, config: Pick<JobConfi
       (i) => `<tr>
 <td><span class="badge ${i.status}">${statusLabel[i.status]}</span></td>
 <td><strong>${e(i.title)}</strong><div class="id"><code>${e(i.id)}</code> · ${i.durationMs} ms</div></td>
-<td>${e(i.message)}${i.fix ? `<pre>${e(i.fix)}</pre>` : ''}</td>
+<td>${e(i.message)}${precheckFixText(i, 'cli') ? `<pre>${e(precheckFixText(i, 'cli'))}</pre>` : ''}</td>
 </tr>`,
     )
     .join('\n')
   const { pass, warning, failed } = report.summary
-  const verdict = failed > 0 ? 'Not ready: fix the failed items.' : warning > 0 ? 'Ready, with warnings to review.' : 'Ready.'
+  const verdict =
+    failed > 0 ? 'Not ready: fix the failed items.' : warning > 0 ? 'Ready, with warnings to review.' : 'Ready.'
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

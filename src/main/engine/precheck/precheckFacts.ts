@@ -101,6 +101,11 @@ export interface ActiveJob {
   mode: JobMode
   status: string
   target: { host: string; port: number }
+  source?: { host: string; port: number }
+  /** What the job selects (`all`, or `db` / `db.table` entries) on its own source. */
+  objects?: JobConfig['objects']
+  /** `db.table` of every table it has chunk checkpoints for: tables it has certainly written. */
+  tables?: string[]
 }
 
 export interface TargetLimits {
@@ -193,7 +198,8 @@ export function selectionFilter(
 }
 
 type Row = Record<string, unknown>
-const str = (v: unknown): string => (v === null || v === undefined ? '' : Buffer.isBuffer(v) ? v.toString('utf8') : String(v))
+const str = (v: unknown): string =>
+  v === null || v === undefined ? '' : Buffer.isBuffer(v) ? v.toString('utf8') : String(v)
 const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : str(v))
 const num = (v: unknown): number => (v === null || v === undefined || v === '' ? 0 : Number(v))
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v))
@@ -205,7 +211,10 @@ export async function readVariables(query: SideQuery): Promise<Map<string, strin
   return variables
 }
 
-async function readAccountAndGrants(query: SideQuery, info: ServerInfo): Promise<Pick<ServerFacts, 'account' | 'grants'>> {
+async function readAccountAndGrants(
+  query: SideQuery,
+  info: ServerInfo,
+): Promise<Pick<ServerFacts, 'account' | 'grants'>> {
   const [userRow] = await query<{ u: unknown }>('SELECT CURRENT_USER() AS u')
   const current = str(userRow?.u)
   const at = current.lastIndexOf('@')
@@ -220,7 +229,14 @@ async function readAccountAndGrants(query: SideQuery, info: ServerInfo): Promise
       const extra =
         info.flavor === 'mysql' && versionAtLeast(info, '8.0.0')
           ? await query<Row>(`SHOW GRANTS FOR CURRENT_USER() USING ${roles.join(', ')}`)
-          : (await Promise.all(roles.flatMap((r) => r.split(/\s*,\s*/)).filter(Boolean).map((r) => query<Row>(`SHOW GRANTS FOR ${r}`)))).flat()
+          : (
+              await Promise.all(
+                roles
+                  .flatMap((r) => r.split(/\s*,\s*/))
+                  .filter(Boolean)
+                  .map((r) => query<Row>(`SHOW GRANTS FOR ${r}`)),
+              )
+            ).flat()
       for (const row of extra) {
         const line = str(Object.values(row)[0])
         if (!grants.includes(line)) grants.push(line)
@@ -237,7 +253,10 @@ async function readServerFacts(query: SideQuery, info: ServerInfo, endpoint: str
   return { info, endpoint, variables, ...access }
 }
 
-async function readTables(query: SideQuery, filter: (schema: string, table: string | null) => Filter): Promise<TableFacts[]> {
+async function readTables(
+  query: SideQuery,
+  filter: (schema: string, table: string | null) => Filter,
+): Promise<TableFacts[]> {
   const t = filter('TABLE_SCHEMA', 'TABLE_NAME')
   const k = filter('k.TABLE_SCHEMA', 'k.TABLE_NAME')
   const [tableRows, columnRows, indexRows, fkRows] = await Promise.all([
@@ -333,12 +352,17 @@ export function collationCharset(collation: string): string {
   return collation.split('_')[0] ?? collation
 }
 
-async function readStoredObjects(query: SideQuery, objects: JobConfig['objects'], hidden: string[]): Promise<StoredObjectFacts[]> {
+async function readStoredObjects(
+  query: SideQuery,
+  objects: JobConfig['objects'],
+  hidden: string[],
+): Promise<StoredObjectFacts[]> {
   // Triggers belong to tables; routines and events to whole schemas, so they count only when a schema is selected.
   const trig = selectionFilter(objects, 'EVENT_OBJECT_SCHEMA', 'EVENT_OBJECT_TABLE', hidden)
-  const wholeSchemas: JobConfig['objects'] =
-    objects === 'all' ? 'all' : objects.filter((o) => !o.includes('.'))
-  const parts = [`SELECT 'TRIGGER' AS kind, TRIGGER_SCHEMA AS s, TRIGGER_NAME AS n FROM information_schema.TRIGGERS WHERE ${trig.sql}`]
+  const wholeSchemas: JobConfig['objects'] = objects === 'all' ? 'all' : objects.filter((o) => !o.includes('.'))
+  const parts = [
+    `SELECT 'TRIGGER' AS kind, TRIGGER_SCHEMA AS s, TRIGGER_NAME AS n FROM information_schema.TRIGGERS WHERE ${trig.sql}`,
+  ]
   const params = [...trig.params]
   if (wholeSchemas === 'all' || wholeSchemas.length > 0) {
     const r = selectionFilter(wholeSchemas, 'ROUTINE_SCHEMA', null, hidden)
@@ -348,10 +372,19 @@ async function readStoredObjects(query: SideQuery, objects: JobConfig['objects']
     params.push(...r.params, ...e.params)
   }
   const rows = await query<Row>(parts.join(' UNION ALL '), params)
-  return rows.map((r) => ({ kind: str(r['kind']) as StoredObjectFacts['kind'], schema: str(r['s']), name: str(r['n']) }))
+  return rows.map((r) => ({
+    kind: str(r['kind']) as StoredObjectFacts['kind'],
+    schema: str(r['s']),
+    name: str(r['n']),
+  }))
 }
 
-async function readCheckConstraints(query: SideQuery, info: ServerInfo, objects: JobConfig['objects'], hidden: string[]): Promise<CheckConstraintFacts[]> {
+async function readCheckConstraints(
+  query: SideQuery,
+  info: ServerInfo,
+  objects: JobConfig['objects'],
+  hidden: string[],
+): Promise<CheckConstraintFacts[]> {
   let sql: string
   let filter: Filter
   if (info.flavor === 'mariadb') {
@@ -380,7 +413,10 @@ async function readCheckConstraints(query: SideQuery, info: ServerInfo, objects:
   }
 }
 
-async function readTargetCharsets(query: SideQuery, info: ServerInfo): Promise<Pick<PrecheckFacts, 'targetCollations' | 'targetCharsets' | 'targetCatalog'>> {
+async function readTargetCharsets(
+  query: SideQuery,
+  info: ServerInfo,
+): Promise<Pick<PrecheckFacts, 'targetCollations' | 'targetCharsets' | 'targetCatalog'>> {
   const catalog = await readCharsetCatalog((sql) => query<Row>(sql), info)
   const targetCharsets = new Map<string, { maxLen: number; defaultCollation: string }>()
   for (const [charset, defaultCollation] of catalog.defaultCollationByCharset) {
@@ -435,7 +471,14 @@ export interface GatherInput {
   resumedJob?: string | null
 }
 
-export async function gatherFacts({ config, source, target, activeJobs, resumedTables, resumedJob }: GatherInput): Promise<PrecheckFacts> {
+export async function gatherFacts({
+  config,
+  source,
+  target,
+  activeJobs,
+  resumedTables,
+  resumedJob,
+}: GatherInput): Promise<PrecheckFacts> {
   const hidden = systemSchemas(source.info)
   const selection = (schema: string, table: string | null) => selectionFilter(config.objects, schema, table, hidden)
   const schemaFilter = selection('SCHEMA_NAME', null)

@@ -7,7 +7,12 @@ import { setMaxListeners } from 'node:events'
 import type { ConnectionProfile } from '../../../shared/domain/connection'
 import { CutoverError } from '../../../shared/domain/errors'
 import type { JobConfig } from '../../../shared/domain/job'
-import { summarize, type PrecheckItem, type PrecheckReport, type PrecheckServerSummary } from '../../../shared/domain/precheck'
+import {
+  summarize,
+  type PrecheckItem,
+  type PrecheckReport,
+  type PrecheckServerSummary,
+} from '../../../shared/domain/precheck'
 import { openRoute, openSessionOnRoute, type ConnectRoute, type Side } from '../connect/openSession'
 import { detectServer } from '../connect/serverInfo'
 import type { ServerInfo, SqlSession } from '../connect/session'
@@ -22,7 +27,7 @@ export interface RunPrecheckOptions {
   onItem?: (item: PrecheckItem) => void
   /** Per check; DM uses 30 s per query. */
   timeoutMs?: number
-  /** Other jobs of the store, for physical_single_job; none when run without a store. */
+  /** Other jobs of the store, for physical_single_job and shared_target_tables; none when run without a store. */
   activeJobs?: ActiveJob[]
   /** For a job being resumed: the `db.table` names it already started loading (see PrecheckFacts). */
   resumedTables?: readonly string[]
@@ -52,7 +57,12 @@ function cancelled(): CutoverError {
 }
 
 /** Resolves with the check's outcome, or a failed outcome on throw, timeout or abort — never rejects. */
-async function runBounded(check: PrecheckCheck, run: () => Promise<CheckOutcome>, timeoutMs: number, signal: AbortSignal): Promise<CheckOutcome> {
+async function runBounded(
+  check: PrecheckCheck,
+  run: () => Promise<CheckOutcome>,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<CheckOutcome> {
   let timer: NodeJS.Timeout | undefined
   let onAbort: (() => void) | undefined
   const limits = new Promise<CheckOutcome>((resolve) => {
@@ -70,16 +80,14 @@ async function runBounded(check: PrecheckCheck, run: () => Promise<CheckOutcome>
   })
   try {
     return await Promise.race([
-      run().catch(
-        (error: unknown): CheckOutcome => ({
-          status: 'failed',
-          message: `The ${check.id} check could not run: ${error instanceof Error ? error.message : String(error)}`,
-          fix:
-            error instanceof CutoverError
-              ? error.workaround
-              : 'Check that the user can run the statement named above, then run the precheck again.',
-        }),
-      ),
+      run().catch((error: unknown): CheckOutcome => ({
+        status: 'failed',
+        message: `The ${check.id} check could not run: ${error instanceof Error ? error.message : String(error)}`,
+        fix:
+          error instanceof CutoverError
+            ? error.workaround
+            : 'Check that the user can run the statement named above, then run the precheck again.',
+      })),
       limits,
     ])
   } finally {
@@ -122,14 +130,21 @@ export async function runPrecheck(config: JobConfig, options: RunPrecheckOptions
 
   try {
     if (signal.aborted) throw cancelled()
-    const [sourceRoute, targetRoute] = await settleBoth(routes, openRoute(config.source, { signal }), openRoute(config.target, { signal }))
+    const [sourceRoute, targetRoute] = await settleBoth(
+      routes,
+      openRoute(config.source, { signal }),
+      openRoute(config.target, { signal }),
+    )
     const open = (route: ConnectRoute, side: Side) => () => openSessionOnRoute(route, side, { signal })
     const [source, target] = await settleBoth(
       pools,
       createSessionPool(open(sourceRoute, 'source'), poolSize),
       createSessionPool(open(targetRoute, 'target'), poolSize),
     )
-    const [sourceInfo, targetInfo] = await Promise.all([source.withSession(detectServer), target.withSession(detectServer)])
+    const [sourceInfo, targetInfo] = await Promise.all([
+      source.withSession(detectServer),
+      target.withSession(detectServer),
+    ])
     if (signal.aborted) throw cancelled()
 
     let facts
@@ -149,7 +164,8 @@ export async function runPrecheck(config: JobConfig, options: RunPrecheckOptions
         stage: 'precheck',
         retryable: true,
         message: `Could not read the servers' settings and schema: ${error instanceof Error ? error.message : String(error)}`,
-        workaround: 'The users need to read information_schema and run SHOW GLOBAL VARIABLES and SHOW GRANTS; check the connection and run the precheck again.',
+        workaround:
+          'The users need to read information_schema and run SHOW GLOBAL VARIABLES and SHOW GRANTS; check the connection and run the precheck again.',
       })
     }
 

@@ -3,6 +3,7 @@
  * not "foreign rows", and the fix offered for rows that are foreign is one the job accepts.
  */
 import { describe, expect, it } from 'vitest'
+import { precheckFixText } from '../../../shared/domain/fixWording'
 import { jobConfigSchema } from '../../../shared/domain/job'
 import { openJobStore } from '../../store/jobStore'
 import type { CheckContext } from './check'
@@ -100,7 +101,10 @@ describe('downstream_table_empty', () => {
     const item = await downstreamTableEmptyCheck.run(facts({}), everyTableHasRows)
     expect(item.status).toBe('failed')
     expect(item.fix).toContain('TRUNCATE TABLE `shop`.`orders`;')
-    expect(item.fix).toContain('or set mode: logical in the job file')
+    // The mode change is worded by the surface: the job file on the CLI, step 2 in the app.
+    expect(precheckFixText(item, 'cli')).toContain('or set mode: logical in the job file')
+    expect(precheckFixText(item, 'app')).toContain('or choose Logical mode in step 2, Job type')
+    expect(item.fix).not.toMatch(/job file|mode:/)
   })
 
   it('a resumed job with rows it did not write: names the job, and does not offer a mode change it would refuse', async () => {
@@ -112,7 +116,7 @@ describe('downstream_table_empty', () => {
     expect(item.message).toContain('shop.events already has rows that job "shop-physical" did not write')
     expect(item.fix).toContain('TRUNCATE TABLE `shop`.`events`;')
     expect(item.fix).not.toContain('orders')
-    expect(item.fix).not.toContain('or set mode: logical in the job file')
+    expect(precheckFixText(item, 'cli')).not.toContain('or set mode: logical in the job file')
     expect(item.fix).toContain('give the job file a new name')
   })
 })

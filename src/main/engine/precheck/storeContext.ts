@@ -14,7 +14,7 @@ export function jobResumedBy(store: JobStore, config: JobConfig): StoredJob | nu
 }
 
 /**
- * What the precheck must know from the job store: the other jobs (for physical_single_job) and, for a job
+ * What the precheck must know from the job store: the other jobs (physical_single_job, shared_target_tables) and, for a job
  * being resumed, the tables it planned or loaded (their rows are its own, not a reason to refuse).
  */
 export function precheckStoreContext(
@@ -30,6 +30,9 @@ export function precheckStoreContext(
       mode: j.config.mode,
       status: j.status,
       target: { host: j.config.target.host, port: j.config.target.port },
+      source: { host: j.config.source.host, port: j.config.source.port },
+      objects: j.config.objects,
+      tables: [...new Set(store.listChunks(j.id).map((c) => c.table))],
     }))
   // Every table with a chunk checkpoint, pending ones included: a physical job stores its plan only after it found
   // those target tables empty, so whatever rows they hold now were written by this job.

@@ -1,13 +1,18 @@
 import { useState } from 'react'
-import type { PrecheckItem, PrecheckStatus } from '../../../shared/domain/precheck'
+import { fixActionLine, settingStep } from '../../../shared/domain/fixWording'
+import type { FixAction, PrecheckItem, PrecheckStatus } from '../../../shared/domain/precheck'
 import { CopyButton } from './CopyButton'
+import { sqlOfFix } from './fixSql'
 
 const order: Record<PrecheckStatus, number> = { failed: 0, warning: 1, pass: 2 }
 const labels: Record<PrecheckStatus, string> = { failed: 'Failed', warning: 'Warning', pass: 'Pass' }
 const marks: Record<PrecheckStatus, string> = { failed: '✗', warning: '!', pass: '✓' }
 
-/** Precheck items as they arrive: problems first, each with its message and the fix to copy. */
-export function PrecheckList({ items }: { items: PrecheckItem[] }) {
+/**
+ * Precheck items as they arrive: problems first, each with its message, the fix to copy (its SQL only, when it has
+ * some) and the job settings that fix it too, each with a button to its wizard step when `onGoToStep` is given.
+ */
+export function PrecheckList({ items, onGoToStep }: { items: PrecheckItem[]; onGoToStep?: (step: 2 | 3) => void }) {
   const [showPassed, setShowPassed] = useState(false)
   const sorted = [...items].sort((a, b) => order[a.status] - order[b.status] || a.title.localeCompare(b.title))
   const problems = sorted.filter((i) => i.status !== 'pass')
@@ -28,13 +33,28 @@ export function PrecheckList({ items }: { items: PrecheckItem[] }) {
                 <code className="precheck-id">{item.id}</code>
               </div>
               <p className="precheck-message">{item.message}</p>
-              {item.fix && item.status !== 'pass' && (
+              {(item.fix || item.actions) && item.status !== 'pass' && (
                 <div className="fix">
                   <div className="fix-head">
                     <span className="fix-label">Fix</span>
-                    <CopyButton text={item.fix} label={`Copy the fix for ${item.title}`} />
+                    {item.fix && (
+                      <CopyButton
+                        text={sqlOfFix(item.fix) ?? item.fix}
+                        label={`Copy the fix for ${item.title}`}
+                        caption={sqlOfFix(item.fix) ? 'Copy SQL' : 'Copy'}
+                      />
+                    )}
                   </div>
-                  <pre className="fix-text">{item.fix}</pre>
+                  {item.fix && <pre className="fix-text">{item.fix}</pre>}
+                  {item.actions?.map((action, index) => (
+                    <FixActionRow
+                      key={index}
+                      action={action}
+                      first={!item.fix && index === 0}
+                      title={item.title}
+                      onGoToStep={onGoToStep}
+                    />
+                  ))}
                 </div>
               )}
             </div>
@@ -42,10 +62,45 @@ export function PrecheckList({ items }: { items: PrecheckItem[] }) {
         ))}
       </ul>
       {passed.length > 0 && (
-        <button type="button" className="button ghost small" aria-expanded={showPassed} onClick={() => setShowPassed((v) => !v)}>
+        <button
+          type="button"
+          className="button ghost small"
+          aria-expanded={showPassed}
+          onClick={() => setShowPassed((v) => !v)}
+        >
           {showPassed ? 'Hide passed items' : `Show ${passed.length} passed items`}
         </button>
       )}
     </div>
+  )
+}
+
+/** A job setting that fixes an item, in the app's words, with a button to the wizard step that holds it. */
+function FixActionRow({
+  action,
+  first,
+  title,
+  onGoToStep,
+}: {
+  action: FixAction
+  first: boolean
+  title: string
+  onGoToStep?: (step: 2 | 3) => void
+}) {
+  const where = action.kind === 'setting' ? settingStep[action.setting] : null
+  return (
+    <p className="fix-action">
+      {fixActionLine(action, 'app', first)}
+      {where && onGoToStep && (
+        <button
+          type="button"
+          className="button secondary small"
+          aria-label={`Go to step ${where.step}, ${where.label}, to fix ${title}`}
+          onClick={() => onGoToStep(where.step)}
+        >
+          Go to step {where.step}
+        </button>
+      )}
+    </p>
   )
 }

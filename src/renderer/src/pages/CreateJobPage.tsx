@@ -1,4 +1,5 @@
-import { useEffect, useRef } from 'react'
+import { useEffect, useRef, useState } from 'react'
+import { Dialog } from '../components/Dialog'
 import { useStore } from '../stores/store'
 import type { WizardStep } from '../stores/wizardSlice'
 import { ConnectionStep } from './wizard/ConnectionStep'
@@ -20,8 +21,16 @@ export function CreateJobPage() {
   const setStep = useStore((s) => s.setStep)
   const resetWizard = useStore((s) => s.resetWizard)
   const navigate = useStore((s) => s.navigate)
+  const name = useStore((s) => s.draft.name)
+  const reached = useStore((s) => s.reached)
+  const precheckPassed = useStore((s) => s.precheck?.report != null && s.precheck.report.summary.failed === 0)
   const headingRef = useRef<HTMLHeadingElement>(null)
   const first = useRef(true)
+  const [confirmingCancel, setConfirmingCancel] = useState(false)
+  const discard = () => {
+    resetWizard()
+    navigate({ page: 'jobs' })
+  }
 
   // Each step is a new screen: move focus to its heading so keyboard and screen-reader users start at the top.
   useEffect(() => {
@@ -49,18 +58,40 @@ export function CreateJobPage() {
         <button
           type="button"
           className="button ghost"
-          onClick={() => {
-            resetWizard()
-            navigate({ page: 'jobs' })
-          }}
+          // A draft past its first step holds tested connections and choices: ask before throwing them away.
+          onClick={() => (step > 1 ? setConfirmingCancel(true) : discard())}
         >
           Cancel
         </button>
       </div>
+      <Dialog
+        title="Discard this job draft?"
+        open={confirmingCancel}
+        tone="danger"
+        onClose={() => setConfirmingCancel(false)}
+        footer={
+          <>
+            <button type="button" className="button ghost" autoFocus onClick={() => setConfirmingCancel(false)}>
+              Keep editing
+            </button>
+            <button type="button" className="button danger" onClick={discard}>
+              Discard draft
+            </button>
+          </>
+        }
+      >
+        <p>
+          The connections, type, objects{step > 3 ? ', precheck' : ''} and spec of {name ? `“${name}”` : 'this job'} are
+          not kept. No job has been created yet.
+        </p>
+      </Dialog>
       <nav aria-label="Wizard steps">
         <ol className="stepper">
           {steps.map((s) => {
-            const state = s.step < step ? 'done' : s.step === step ? 'current' : 'todo'
+            // Going back keeps the later steps open until something on an earlier step changes (see `reached`);
+            // the spec step only after a precheck with nothing failed.
+            const open = s.step <= (s.step === 5 && !precheckPassed ? Math.min(reached, 4) : reached)
+            const state = s.step === step ? 'current' : open ? 'done' : 'todo'
             return (
               <li key={s.step} className={`stepper-item stepper-${state}`}>
                 <button

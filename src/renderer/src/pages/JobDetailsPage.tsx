@@ -100,7 +100,8 @@ export function JobDetailsPage({ id }: { id: string }) {
               <div>
                 <dt>Spec</dt>
                 <dd>
-                  {job.config.spec.concurrency} workers{job.config.spec.exportMBps > 0 ? `, ≤ ${job.config.spec.exportMBps} MB/s` : ''}
+                  {job.config.spec.concurrency} workers
+                  {job.config.spec.exportMBps > 0 ? `, ≤ ${job.config.spec.exportMBps} MiB/s` : ''}
                 </dd>
               </div>
               <div>

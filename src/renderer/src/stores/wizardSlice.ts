@@ -5,11 +5,13 @@
 import type { StateCreator } from 'zustand'
 import type { ConnectionProfileInput, TlsMode } from '../../../shared/domain/connection'
 import type { ConnectionTestResult } from '../../../shared/domain/connectionTest'
+import { usableBeforeJobType } from '../../../shared/domain/connectionTest'
 import type { JobConfigInput, JobMode, JobSpec, JobType } from '../../../shared/domain/job'
 import type { PrecheckItem, PrecheckReport } from '../../../shared/domain/precheck'
 import type { DiscoveredObjects } from '../../../shared/domain/sourceObjects'
 import { call } from '../api'
 import { describeProblem, type ProblemText } from './jobsSlice'
+import { reachedAfterEdit } from './wizardSteps'
 import type { Store } from './store'
 import { newRunId } from '../runId'
 
@@ -66,6 +68,11 @@ export interface WizardPrecheck {
 
 export interface WizardSlice {
   step: WizardStep
+  /**
+   * The furthest step the draft is valid up to: the stepper opens every step up to it. Going back keeps it; a change
+   * on a step brings it back to that step, whose Next checks the change.
+   */
+  reached: WizardStep
   draft: WizardDraft
   tests: Partial<Record<Side, SideTest>>
   validating: boolean
@@ -175,6 +182,7 @@ export function toConfig(d: WizardDraft): JobConfigInput {
 type WizardState = Pick<
   WizardSlice,
   | 'step'
+  | 'reached'
   | 'draft'
   | 'tests'
   | 'validating'
@@ -190,6 +198,7 @@ type WizardState = Pick<
 function freshWizard(): WizardState {
   return {
     step: 1,
+    reached: 1,
     draft: emptyDraft(),
     tests: {},
     validating: false,
@@ -206,7 +215,7 @@ export const createWizardSlice: StateCreator<Store, [], [], WizardSlice> = (set,
   ...freshWizard(),
   setStep: (step) => {
     if (get().step === 4 && step !== 4) get().cancelPrecheck()
-    set({ step })
+    set((s) => ({ step, reached: Math.max(s.reached, step) as WizardStep }))
   },
   editDraft: (patch) =>
     set((s) => {
@@ -215,10 +224,11 @@ export const createWizardSlice: StateCreator<Store, [], [], WizardSlice> = (set,
       if (draft.type === 'incremental') draft.mode = 'logical'
       // Anything that changes what the precheck looked at makes its result stale.
       const stale = ['type', 'mode', 'objectsMode', 'selected', 'start'].some((k) => k in patch)
-      return { draft, ...(stale ? { precheck: null } : {}) }
+      return { draft, reached: reachedAfterEdit(s.reached, patch), ...(stale ? { precheck: null } : {}) }
     }),
   editConnection: (side, patch) =>
     set((s) => ({
+      reached: 1,
       draft: { ...s.draft, [side]: { ...s.draft[side], ...patch } },
       // A changed profile invalidates its test and everything read through it.
       tests: { ...s.tests, [side]: undefined },
@@ -237,7 +247,8 @@ export const createWizardSlice: StateCreator<Store, [], [], WizardSlice> = (set,
     }
     const [source, target] = await Promise.all([test('source'), test('target')])
     set({ validating: false, tests: { source, target } })
-    return Boolean(source.result?.ok && target.result?.ok)
+    // A source whose binlog reader failed is enough here: the precheck decides once the type is known.
+    return Boolean(source.result && usableBeforeJobType(source.result) && target.result?.ok)
   },
   loadObjects: async () => {
     if (get().objectsLoading) return
@@ -298,6 +309,7 @@ export function selectedTotals(
   draft: Pick<WizardDraft, 'objectsMode' | 'selected'>,
 ) {
   let bytes = 0
+  let dataBytes = 0
   let rows = 0
   let tables = 0
   for (const db of objects?.databases ?? []) {
@@ -308,10 +320,11 @@ export function selectedTotals(
         draft.selected.includes(`${db.name}.${t.name}`)
       ) {
         bytes += t.dataBytes + t.indexBytes
+        dataBytes += t.dataBytes
         rows += t.rowsEstimate
         tables++
       }
     }
   }
-  return { bytes, rows, tables }
+  return { bytes, dataBytes, rows, tables }
 }

@@ -47,7 +47,8 @@ export const charsetCollationCheck: PrecheckCheck = {
     return warning(
       `${outcomes.map(describe).join(' ')} The schema stage rewrites ${outcomes.length === 1 ? 'it' : 'them'} to the nearest collation the target has; comparisons and sorting of some characters may differ.`,
       outcomes.map((o) => `${o.use.collation} → ${o.to}: ${collationChange(o.use.collation, o.to!)}.`).join('\n') +
-        '\nApplied automatically when the tables are created (see cutover schema-preview). To keep the exact collation, pre-create the tables on the target or use a target that has it (TiDB 7.4+ has utf8mb4_0900_ai_ci).',
+        '\nApplied automatically when the tables are created. To keep the exact collation, pre-create the tables on the target or use a target that has it (TiDB 7.4+ has utf8mb4_0900_ai_ci).',
+      [{ kind: 'rewrites' }],
     )
   },
 }

@@ -46,7 +46,16 @@ export const downstreamTableEmptyCheck: PrecheckCheck = {
     }
     return failed(
       `Physical mode needs empty target tables, and ${listSome(nonEmpty)} already ${have} rows.`,
-      `${truncate}\nor set mode: logical in the job file (it replaces target rows that have the same key).`,
+      truncate,
+      [
+        {
+          kind: 'setting',
+          setting: 'mode',
+          value: 'logical',
+          join: 'or',
+          note: 'it replaces target rows that have the same key',
+        },
+      ],
     )
   },
 }

@@ -57,14 +57,16 @@ export const tableSchemaCheck: PrecheckCheck = {
     if (facts.unmatchedObjects.length > 0) {
       return failed(
         `${listSome(facts.unmatchedObjects)} ${facts.unmatchedObjects.length === 1 ? 'matches' : 'match'} nothing on the source, or the source user cannot see ${facts.unmatchedObjects.length === 1 ? 'it' : 'them'}.`,
-        'Correct the names under objects: in the job file (they are case-sensitive), or GRANT SELECT on them to the source user.',
+        'If the names are right, GRANT SELECT on them to the source user.',
+        [{ kind: 'setting', setting: 'objects', join: 'or', note: 'names are case-sensitive' }],
       )
     }
     const tables = facts.tables.filter((t) => t.kind === 'table')
     if (facts.tables.length === 0) {
       return failed(
         'No tables are selected: the source has no user tables the source user can see.',
-        "Check objects: in the job file and the source user's SELECT grants.",
+        "Check the source user's SELECT grants.",
+        [{ kind: 'setting', setting: 'objects', join: 'then' }],
       )
     }
     const findings: string[] = []
@@ -102,7 +104,7 @@ export const tableSchemaCheck: PrecheckCheck = {
       )
       fixes.push(
         outside.length > 0
-          ? `Add ${listSome([...new Set(outside)])} to objects: in the job file.`
+          ? `Add ${listSome([...new Set(outside)])} to the job's objects.`
           : '-- No change needed if the target is TiDB 6.6 or later.',
       )
     }

@@ -7,7 +7,15 @@ import { describeProblem, type ProblemText } from '../../stores/jobsSlice'
 import { useStore } from '../../stores/store'
 
 /** Changes concurrency and the export cap; as in the console it restarts a running job. */
-export function RescaleDialog({ report, open, onClose }: { report: JobStatusReport; open: boolean; onClose: () => void }) {
+export function RescaleDialog({
+  report,
+  open,
+  onClose,
+}: {
+  report: JobStatusReport
+  open: boolean
+  onClose: () => void
+}) {
   const job = report.job
   const [concurrency, setConcurrency] = useState(job.config.spec.concurrency)
   const [cap, setCap] = useState(job.config.spec.exportMBps)
@@ -71,11 +79,25 @@ export function RescaleDialog({ report, open, onClose }: { report: JobStatusRepo
       <div className="grid grid-2">
         <div className="field">
           <label htmlFor="rescale-concurrency">Concurrency</label>
-          <input id="rescale-concurrency" type="number" min={1} max={64} autoFocus value={concurrency} onChange={(e) => setConcurrency(Math.max(1, Math.min(64, Number(e.target.value) || 1)))} />
+          <input
+            id="rescale-concurrency"
+            type="number"
+            min={1}
+            max={64}
+            autoFocus
+            value={concurrency}
+            onChange={(e) => setConcurrency(Math.max(1, Math.min(64, Number(e.target.value) || 1)))}
+          />
         </div>
         <div className="field">
-          <label htmlFor="rescale-cap">Export cap (MB/s, 0 = no cap)</label>
-          <input id="rescale-cap" type="number" min={0} value={cap} onChange={(e) => setCap(Math.max(0, Number(e.target.value) || 0))} />
+          <label htmlFor="rescale-cap">Export cap (MiB/s, 0 = no cap)</label>
+          <input
+            id="rescale-cap"
+            type="number"
+            min={0}
+            value={cap}
+            onChange={(e) => setCap(Math.max(0, Number(e.target.value) || 0))}
+          />
         </div>
       </div>
       <p className="callout callout-warn">
@@ -88,7 +110,8 @@ export function RescaleDialog({ report, open, onClose }: { report: JobStatusRepo
         <p className="muted">Checking the job&apos;s tables for primary keys…</p>
       ) : keyless.length > 0 ? (
         <p className="callout callout-warn">
-          {keyless.length} table{keyless.length === 1 ? ' has' : 's have'} no primary key or NOT NULL unique key ({keyless.slice(0, 5).join(', ')}
+          {keyless.length} table{keyless.length === 1 ? ' has' : 's have'} no primary key or NOT NULL unique key (
+          {keyless.slice(0, 5).join(', ')}
           {keyless.length > 5 ? ', …' : ''}): rows replayed after the restart may be duplicated on the target.
         </p>
       ) : (

@@ -1,6 +1,8 @@
 import type { TlsMode } from '../../../../shared/domain/connection'
 import { tlsModes } from '../../../../shared/domain/connection'
+import { workaroundFor } from '../../../../shared/domain/errors'
 import type { ConnectionTestResult } from '../../../../shared/domain/connectionTest'
+import { usableBeforeJobType } from '../../../../shared/domain/connectionTest'
 import { FilePathField } from '../../components/FilePathField'
 import { TextField } from '../../components/TextField'
 import { useStore } from '../../stores/store'
@@ -26,6 +28,7 @@ function fieldOfProblem(code: string, hop: string | null, draft: ConnectionDraft
     case 'SSH_KEY_FILE':
       return 'sshKeyPath'
     case 'CONN_DNS':
+    case 'CONN_UNREACHABLE':
       return 'host'
     case 'CONN_REFUSED':
     case 'CONN_TIMEOUT':
@@ -38,7 +41,13 @@ function fieldOfProblem(code: string, hop: string | null, draft: ConnectionDraft
     case 'CONN_PRIVILEGE':
       return 'user'
   }
-  const byHop: Record<string, FieldName> = { dns: 'host', ssh: 'sshHost', tcp: 'port', tls: 'tlsMode', auth: 'password' }
+  const byHop: Record<string, FieldName> = {
+    dns: 'host',
+    ssh: 'sshHost',
+    tcp: 'port',
+    tls: 'tlsMode',
+    auth: 'password',
+  }
   return hop ? (byHop[hop] ?? null) : null
 }
 
@@ -48,6 +57,8 @@ function failedHop(result: ConnectionTestResult | null): string | null {
 
 export function fieldErrors(test: SideTest | undefined, draft: ConnectionDraft): Partial<Record<FieldName, string>> {
   if (!test) return {}
+  // The binlog reader is not a field's fault, and not needed before the type is chosen.
+  if (test.result && usableBeforeJobType(test.result)) return {}
   const problem = test.problem ?? test.result?.error ?? null
   if (!problem) return {}
   const field = fieldOfProblem(problem.code, failedHop(test.result), draft)
@@ -100,11 +111,34 @@ export function ConnectionForm({ side, showLocalErrors }: { side: Side; showLoca
         )}
       </div>
       <div className="grid grid-host">
-        <TextField id={id('host')} label="Hostname or IP address" value={draft.host} onValue={(host) => edit({ host })} error={errors.host} autoComplete="off" spellCheck={false} />
-        <TextField id={id('port')} label="Port" value={draft.port} onValue={(port) => edit({ port })} error={errors.port} inputMode="numeric" />
+        <TextField
+          id={id('host')}
+          label="Hostname or IP address"
+          value={draft.host}
+          onValue={(host) => edit({ host })}
+          error={errors.host}
+          autoComplete="off"
+          spellCheck={false}
+        />
+        <TextField
+          id={id('port')}
+          label="Port"
+          value={draft.port}
+          onValue={(port) => edit({ port })}
+          error={errors.port}
+          inputMode="numeric"
+        />
       </div>
       <div className="grid grid-2">
-        <TextField id={id('user')} label="Username" value={draft.user} onValue={(user) => edit({ user })} error={errors.user} autoComplete="off" spellCheck={false} />
+        <TextField
+          id={id('user')}
+          label="Username"
+          value={draft.user}
+          onValue={(user) => edit({ user })}
+          error={errors.user}
+          autoComplete="off"
+          spellCheck={false}
+        />
         <TextField
           id={id('password')}
           label="Password"
@@ -142,9 +176,31 @@ export function ConnectionForm({ side, showLocalErrors }: { side: Side; showLoca
         </div>
         {draft.tlsMode !== 'off' && (
           <div className="grid">
-            <FilePathField purpose="tlsCa" id={id('ca')} label="CA certificate file" value={draft.ca} onValue={(ca) => edit({ ca })} placeholder="/path/to/ca.pem" hint="Empty: the system's trusted CAs." />
-            <FilePathField purpose="tlsCert" id={id('cert')} label="Client certificate file" value={draft.cert} onValue={(cert) => edit({ cert })} placeholder="optional" />
-            <FilePathField purpose="tlsKey" id={id('key')} label="Client key file" value={draft.key} onValue={(key) => edit({ key })} placeholder="optional" />
+            <FilePathField
+              purpose="tlsCa"
+              id={id('ca')}
+              label="CA certificate file"
+              value={draft.ca}
+              onValue={(ca) => edit({ ca })}
+              placeholder="/path/to/ca.pem"
+              hint="Empty: the system's trusted CAs."
+            />
+            <FilePathField
+              purpose="tlsCert"
+              id={id('cert')}
+              label="Client certificate file"
+              value={draft.cert}
+              onValue={(cert) => edit({ cert })}
+              placeholder="optional"
+            />
+            <FilePathField
+              purpose="tlsKey"
+              id={id('key')}
+              label="Client key file"
+              value={draft.key}
+              onValue={(key) => edit({ key })}
+              placeholder="optional"
+            />
           </div>
         )}
       </fieldset>
@@ -152,31 +208,85 @@ export function ConnectionForm({ side, showLocalErrors }: { side: Side; showLoca
       <fieldset className="subsection">
         <legend>SSH tunnel</legend>
         <div className="check-row">
-          <input id={id('ssh')} type="checkbox" checked={draft.sshEnabled} onChange={(e) => edit({ sshEnabled: e.target.checked })} />
+          <input
+            id={id('ssh')}
+            type="checkbox"
+            checked={draft.sshEnabled}
+            onChange={(e) => edit({ sshEnabled: e.target.checked })}
+          />
           <label htmlFor={id('ssh')}>Connect through an SSH bastion</label>
         </div>
         {draft.sshEnabled && (
           <>
             <div className="grid grid-host">
-              <TextField id={id('ssh-host')} label="SSH host" value={draft.sshHost} onValue={(sshHost) => edit({ sshHost })} error={errors.sshHost} spellCheck={false} />
-              <TextField id={id('ssh-port')} label="SSH port" value={draft.sshPort} onValue={(sshPort) => edit({ sshPort })} error={errors.sshPort} inputMode="numeric" />
+              <TextField
+                id={id('ssh-host')}
+                label="SSH host"
+                value={draft.sshHost}
+                onValue={(sshHost) => edit({ sshHost })}
+                error={errors.sshHost}
+                spellCheck={false}
+              />
+              <TextField
+                id={id('ssh-port')}
+                label="SSH port"
+                value={draft.sshPort}
+                onValue={(sshPort) => edit({ sshPort })}
+                error={errors.sshPort}
+                inputMode="numeric"
+              />
             </div>
             <div className="grid grid-2">
-              <TextField id={id('ssh-user')} label="SSH user" value={draft.sshUser} onValue={(sshUser) => edit({ sshUser })} error={errors.sshUser} spellCheck={false} />
+              <TextField
+                id={id('ssh-user')}
+                label="SSH user"
+                value={draft.sshUser}
+                onValue={(sshUser) => edit({ sshUser })}
+                error={errors.sshUser}
+                spellCheck={false}
+              />
               <div className="field">
                 <label htmlFor={id('ssh-auth')}>SSH authentication</label>
-                <select id={id('ssh-auth')} value={draft.sshAuth} onChange={(e) => edit({ sshAuth: e.target.value as 'password' | 'key' })}>
+                <select
+                  id={id('ssh-auth')}
+                  value={draft.sshAuth}
+                  onChange={(e) => edit({ sshAuth: e.target.value as 'password' | 'key' })}
+                >
                   <option value="password">Password</option>
                   <option value="key">Private key file</option>
                 </select>
               </div>
             </div>
             {draft.sshAuth === 'password' ? (
-              <TextField id={id('ssh-password')} label="SSH password" type="password" value={draft.sshPassword} onValue={(sshPassword) => edit({ sshPassword })} error={errors.sshPassword} autoComplete="new-password" />
+              <TextField
+                id={id('ssh-password')}
+                label="SSH password"
+                type="password"
+                value={draft.sshPassword}
+                onValue={(sshPassword) => edit({ sshPassword })}
+                error={errors.sshPassword}
+                autoComplete="new-password"
+              />
             ) : (
               <div className="grid grid-key">
-                <FilePathField purpose="sshKey" id={id('ssh-key')} label="Private key file" value={draft.sshKeyPath} onValue={(sshKeyPath) => edit({ sshKeyPath })} error={errors.sshKeyPath} placeholder="~/.ssh/id_ed25519" />
-                <TextField id={id('ssh-passphrase')} label="Key passphrase" type="password" value={draft.sshPassphrase} onValue={(sshPassphrase) => edit({ sshPassphrase })} placeholder="if the key has one" autoComplete="new-password" />
+                <FilePathField
+                  purpose="sshKey"
+                  id={id('ssh-key')}
+                  label="Private key file"
+                  value={draft.sshKeyPath}
+                  onValue={(sshKeyPath) => edit({ sshKeyPath })}
+                  error={errors.sshKeyPath}
+                  placeholder="~/.ssh/id_ed25519"
+                />
+                <TextField
+                  id={id('ssh-passphrase')}
+                  label="Key passphrase"
+                  type="password"
+                  value={draft.sshPassphrase}
+                  onValue={(sshPassphrase) => edit({ sshPassphrase })}
+                  placeholder="if the key has one"
+                  autoComplete="new-password"
+                />
               </div>
             )}
           </>
@@ -201,10 +311,17 @@ function TestResult({ side, test }: { side: Side; test: SideTest | undefined }) 
   if (!test) return null
   const result = test.result
   const problem = test.problem ?? result?.error ?? null
+  // Connected, but the binlog reader could not attach: a warning until the type says whether the job reads it.
+  const binlogOnly = result !== null && !result.ok && usableBeforeJobType(result)
+  const state = result?.ok ? 'ok' : binlogOnly ? 'warning' : 'failed'
   return (
-    <div className={`test-result ${result?.ok ? 'test-ok' : 'test-failed'}`} id={`${side}-test`} tabIndex={-1} aria-live="polite">
+    <div className={`test-result test-${state}`} id={`${side}-test`} tabIndex={-1} aria-live="polite">
       <div className="test-title">
-        {result?.ok ? '✓ Connected' : '✗ Connection failed'}
+        {state === 'ok'
+          ? '✓ Connected'
+          : state === 'warning'
+            ? '✓ Connected, without a binlog reader'
+            : '✗ Connection failed'}
         {result?.server && (
           <span className="muted">
             {' '}
@@ -216,12 +333,14 @@ function TestResult({ side, test }: { side: Side; test: SideTest | undefined }) 
       {result && result.hops.length > 0 && (
         <ol className="hops" aria-label={`${side} connection hops`}>
           {result.hops.map((h) => (
-            <li key={h.hop} className={h.ok ? 'hop-ok' : 'hop-failed'}>
+            <li key={h.hop} className={h.ok ? 'hop-ok' : binlogOnly ? 'hop-warning' : 'hop-failed'}>
               <span className="hop-mark" aria-hidden="true">
-                {h.ok ? '✓' : '✗'}
+                {h.ok ? '✓' : binlogOnly ? '!' : '✗'}
               </span>
               <span className="hop-name">{hopLabels[h.hop] ?? h.hop}</span>
-              <span className="hop-detail">{!h.ok && problem ? 'failed: see below' : h.detail}</span>
+              <span className="hop-detail">
+                {!h.ok && problem ? (binlogOnly ? 'not available: see below' : 'failed: see below') : h.detail}
+              </span>
               <span className="hop-ms">{h.ms.toFixed(0)} ms</span>
             </li>
           ))}
@@ -229,13 +348,19 @@ function TestResult({ side, test }: { side: Side; test: SideTest | undefined }) 
       )}
       {problem && (
         <div className="problem compact">
+          {binlogOnly && (
+            <p className="problem-lead">
+              Needed only to replicate changes (the types with incremental). An existing-data job does not read the
+              binlog; for the others the precheck fails on this until it is fixed.
+            </p>
+          )}
           <div className="problem-head">
             <strong>{problem.message}</strong>
             <code className="problem-code">{problem.code}</code>
           </div>
           {problem.workaround && (
             <p className="problem-fix">
-              <span className="fix-label">Fix</span> {problem.workaround}
+              <span className="fix-label">Fix</span> {workaroundFor(problem, 'app')}
             </p>
           )}
         </div>

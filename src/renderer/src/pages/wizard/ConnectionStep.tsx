@@ -1,12 +1,13 @@
 import { useState } from 'react'
-import { jobNamePattern, jobNameRule } from '../../../../shared/domain/job'
+import { jobNameProblem, jobNameRule } from '../../../../shared/domain/job'
 import { TextField } from '../../components/TextField'
 import { useStore } from '../../stores/store'
 import { ConnectionForm, localErrors } from './ConnectionForm'
 
 export function nameError(name: string, taken: boolean): string | null {
   if (name === '') return 'Enter a job name.'
-  if (!jobNamePattern.test(name)) return `The name must ${jobNameRule}.`
+  const problem = jobNameProblem(name)
+  if (problem) return `The name ${problem}.`
   if (taken) return 'A job with this name already exists.'
   return null
 }
@@ -14,7 +15,9 @@ export function nameError(name: string, taken: boolean): string | null {
 /** Moves focus to the first field the user has to fix, after React has painted the errors. */
 function focusFirstProblem() {
   requestAnimationFrame(() => {
-    const target = document.querySelector<HTMLElement>('.wizard [aria-invalid="true"]') ?? document.querySelector<HTMLElement>('.test-failed')
+    const target =
+      document.querySelector<HTMLElement>('.wizard [aria-invalid="true"]') ??
+      document.querySelector<HTMLElement>('.test-failed')
     target?.focus()
   })
 }
@@ -71,7 +74,9 @@ export function ConnectionStep() {
         <ConnectionForm side="target" showLocalErrors={submitted} />
       </div>
       <div className="step-footer">
-        <span className="muted">Both connections are tested hop by hop: DNS, SSH, TCP, TLS, login, server and binlog.</span>
+        <span className="muted">
+          Both connections are tested hop by hop: DNS, SSH, TCP, TLS, login, server and binlog.
+        </span>
         <button type="submit" className="button primary" disabled={validating}>
           {validating ? 'Validating…' : 'Validate connection and next'}
         </button>

@@ -5,19 +5,42 @@ import { ProblemBox } from '../../components/ProblemBox'
 import { VirtualList } from '../../components/VirtualList'
 import { useStore } from '../../stores/store'
 import { selectedTotals } from '../../stores/wizardSlice'
-import { formatBytes, formatCount } from '../../units'
+import { formatBytes, formatCount, plural } from '../../units'
+import { filterObjects } from './objectFilter'
 
 type Row = { kind: 'db'; db: DiscoveredDatabase } | { kind: 'table'; db: DiscoveredDatabase; table: DiscoveredTable }
 
 const dbBytes = (db: DiscoveredDatabase) => db.tables.reduce((n, t) => n + t.dataBytes + t.indexBytes, 0)
 const dbRows = (db: DiscoveredDatabase) => db.tables.reduce((n, t) => n + t.rowsEstimate, 0)
 
-function Checkbox({ id, checked, mixed, label, onToggle }: { id: string; checked: boolean; mixed: boolean; label: string; onToggle: () => void }) {
+function Checkbox({
+  id,
+  checked,
+  mixed,
+  label,
+  onToggle,
+}: {
+  id: string
+  checked: boolean
+  mixed: boolean
+  label: string
+  onToggle: () => void
+}) {
   const ref = useRef<HTMLInputElement>(null)
   useEffect(() => {
     if (ref.current) ref.current.indeterminate = mixed
   }, [mixed])
-  return <input ref={ref} id={id} type="checkbox" checked={checked} aria-checked={mixed ? 'mixed' : checked} aria-label={label} onChange={onToggle} />
+  return (
+    <input
+      ref={ref}
+      id={id}
+      type="checkbox"
+      checked={checked}
+      aria-checked={mixed ? 'mixed' : checked}
+      aria-label={label}
+      onChange={onToggle}
+    />
+  )
 }
 
 /** The selection after toggling one database or table; a whole database is kept as `db` so later tables come too. */
@@ -33,27 +56,29 @@ function toggle(selected: string[], db: DiscoveredDatabase, table: string | null
 }
 
 export function ObjectsStep() {
-  const { objectsMode, selected } = useStore(useShallow((s) => ({ objectsMode: s.draft.objectsMode, selected: s.draft.selected })))
-  const { objects, problem, loading } = useStore(useShallow((s) => ({ objects: s.objects, problem: s.objectsProblem, loading: s.objectsLoading })))
+  const { objectsMode, selected } = useStore(
+    useShallow((s) => ({ objectsMode: s.draft.objectsMode, selected: s.draft.selected })),
+  )
+  const { objects, problem, loading } = useStore(
+    useShallow((s) => ({ objects: s.objects, problem: s.objectsProblem, loading: s.objectsLoading })),
+  )
   const editDraft = useStore((s) => s.editDraft)
   const loadObjects = useStore((s) => s.loadObjects)
   const setStep = useStore((s) => s.setStep)
   const [query, setQuery] = useState('')
   const [expanded, setExpanded] = useState<Set<string>>(new Set())
+  /** Said once a table is unticked out of a whole database, which turns it into a list of its other tables. */
+  const [splitNote, setSplitNote] = useState<string | null>(null)
 
   useEffect(() => {
     if (!useStore.getState().objects) void loadObjects()
   }, [loadObjects])
 
   const rows = useMemo(() => {
-    const q = query.trim().toLowerCase()
     const out: Row[] = []
-    for (const db of objects?.databases ?? []) {
-      const dbMatch = q === '' || db.name.toLowerCase().includes(q)
-      const tables = dbMatch ? db.tables : db.tables.filter((t) => t.name.toLowerCase().includes(q))
-      if (!dbMatch && tables.length === 0) continue
+    for (const { db, dbMatch, tables } of filterObjects(objects?.databases ?? [], query)) {
       out.push({ kind: 'db', db })
-      if (expanded.has(db.name) || (q !== '' && !dbMatch)) for (const table of tables) out.push({ kind: 'table', db, table })
+      if (expanded.has(db.name) || !dbMatch) for (const table of tables) out.push({ kind: 'table', db, table })
     }
     return out
   }, [objects, query, expanded])
@@ -74,11 +99,23 @@ export function ObjectsStep() {
         <legend className="card-legend">Objects to migrate</legend>
         <div className="radio-row">
           <div className="check-row">
-            <input id="objects-all" type="radio" name="objects-mode" checked={objectsMode === 'all'} onChange={() => editDraft({ objectsMode: 'all' })} />
+            <input
+              id="objects-all"
+              type="radio"
+              name="objects-mode"
+              checked={objectsMode === 'all'}
+              onChange={() => editDraft({ objectsMode: 'all' })}
+            />
             <label htmlFor="objects-all">All databases (system schemas excluded)</label>
           </div>
           <div className="check-row">
-            <input id="objects-custom" type="radio" name="objects-mode" checked={objectsMode === 'custom'} onChange={() => editDraft({ objectsMode: 'custom' })} />
+            <input
+              id="objects-custom"
+              type="radio"
+              name="objects-mode"
+              checked={objectsMode === 'custom'}
+              onChange={() => editDraft({ objectsMode: 'custom' })}
+            />
             <label htmlFor="objects-custom">Customize</label>
           </div>
         </div>
@@ -86,7 +123,7 @@ export function ObjectsStep() {
           {loading
             ? 'Reading the source’s databases and tables…'
             : objects
-              ? `${totals.tables} tables · ${formatCount(totals.rows)} rows (estimate) · ${formatBytes(totals.bytes)} selected`
+              ? `${plural(totals.tables, 'table')} · ${formatCount(totals.rows)} rows (estimate) · ${formatBytes(totals.bytes)} selected`
               : ''}
         </p>
         {problem && <ProblemBox problem={problem} />}
@@ -97,11 +134,18 @@ export function ObjectsStep() {
           <section className="card" aria-labelledby="source-objects-title">
             <div className="card-head">
               <h3 id="source-objects-title">Source database</h3>
-              <span className="muted">{objects.databases.length} databases</span>
+              <span className="muted">{plural(objects.databases.length, 'database')}</span>
             </div>
             <div className="field">
               <label htmlFor="object-search">Search databases and tables</label>
-              <input id="object-search" type="search" value={query} onChange={(e) => setQuery(e.target.value)} placeholder="Filter by name" spellCheck={false} />
+              <input
+                id="object-search"
+                type="search"
+                value={query}
+                onChange={(e) => setQuery(e.target.value)}
+                placeholder="Filter by name"
+                spellCheck={false}
+              />
             </div>
             <div className="tree-head" aria-hidden="true">
               <span>Name</span>
@@ -145,10 +189,16 @@ export function ObjectsStep() {
                           label={`Database ${r.db.name}`}
                           checked={selected.includes(r.db.name)}
                           mixed={some && !selected.includes(r.db.name)}
-                          onToggle={() => editDraft({ selected: toggle(selected, r.db, null) })}
+                          onToggle={() => {
+                            setSplitNote(null)
+                            editDraft({ selected: toggle(selected, r.db, null) })
+                          }}
                         />
                         <span className="tree-name">
-                          {r.db.name} <span className="muted">({r.db.tables.length})</span>
+                          <span className="clip" title={r.db.name}>
+                            {r.db.name}
+                          </span>
+                          <span className="muted">({r.db.tables.length})</span>
                         </span>
                         <span className="tree-num">{formatCount(dbRows(r.db))}</span>
                         <span className="tree-num">{formatBytes(dbBytes(r.db))}</span>
@@ -164,12 +214,25 @@ export function ObjectsStep() {
                         label={`Table ${key}`}
                         checked={selected.includes(r.db.name) || selected.includes(key)}
                         mixed={false}
-                        onToggle={() => editDraft({ selected: toggle(selected, r.db, r.table.name) })}
+                        onToggle={() => {
+                          if (selected.includes(r.db.name)) {
+                            const others = r.db.tables.length - 1
+                            setSplitNote(
+                              `Unticking ${key} turned the whole database ${r.db.name} into a list of its other ${others === 1 ? 'table' : `${others} tables`}: tables created in ${r.db.name} later are not included. Tick the database again to include them.`,
+                            )
+                          } else if (!selected.some((e) => e.startsWith(`${r.db.name}.`))) setSplitNote(null)
+                          editDraft({ selected: toggle(selected, r.db, r.table.name) })
+                        }}
                       />
                       <span className="tree-name">
-                        {r.table.name}
+                        <span className="clip" title={key}>
+                          {r.table.name}
+                        </span>
                         {keyless && (
-                          <span className="tag warn" title="No primary key or NOT NULL unique key: replay after an interruption may duplicate rows">
+                          <span
+                            className="tag warn"
+                            title="No primary key or NOT NULL unique key: replay after an interruption may duplicate rows"
+                          >
                             no key
                           </span>
                         )}
@@ -186,18 +249,34 @@ export function ObjectsStep() {
             <div className="card-head">
               <h3 id="selected-title">Selected objects</h3>
               {selected.length > 0 && (
-                <button type="button" className="button ghost small" onClick={() => editDraft({ selected: [] })}>
+                <button
+                  type="button"
+                  className="button ghost small"
+                  onClick={() => {
+                    setSplitNote(null)
+                    editDraft({ selected: [] })
+                  }}
+                >
                   Clear
                 </button>
               )}
             </div>
+            {splitNote && selected.length > 0 && (
+              <p className="callout callout-warn" role="status" id="objects-split-note">
+                {splitNote}
+              </p>
+            )}
             {selected.length === 0 ? (
-              <p className="muted">Tick databases or tables on the left. A ticked database includes the tables created in it later.</p>
+              <p className="muted">
+                Tick databases or tables on the left. A ticked database includes the tables created in it later.
+              </p>
             ) : (
               <ul className="selected-list" aria-label="Selected objects">
                 {selected.map((entry) => (
                   <li key={entry}>
-                    <span className="mono">{entry}</span>
+                    <span className="mono clip" title={entry}>
+                      {entry}
+                    </span>
                     <span className="muted">{entry.includes('.') ? 'table' : 'database'}</span>
                     <button
                       type="button"

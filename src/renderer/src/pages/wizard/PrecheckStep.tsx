@@ -4,6 +4,7 @@ import type { PrecheckReport } from '../../../../shared/domain/precheck'
 import { PrecheckList } from '../../components/PrecheckList'
 import { ProblemBox } from '../../components/ProblemBox'
 import { useStore } from '../../stores/store'
+import { failedBanner } from './precheckAdvice'
 
 /**
  * Saves the report through a Blob URL and an <a download>: no navigation and no remote content, so it works
@@ -54,7 +55,9 @@ export function PrecheckStep() {
         </div>
         <div className="precheck-summary" aria-live="polite">
           {running && <span className="spinner" aria-hidden="true" />}
-          <span>{running ? `Checking… ${items.length} items done` : done ? 'Precheck finished' : 'Precheck stopped'}</span>
+          <span>
+            {running ? `Checking… ${items.length} items done` : done ? 'Precheck finished' : 'Precheck stopped'}
+          </span>
           <span className="count count-pass">{summary.pass} passed</span>
           <span className="count count-warning">
             {summary.warning} {summary.warning === 1 ? 'warning' : 'warnings'}
@@ -63,20 +66,26 @@ export function PrecheckStep() {
         </div>
         {precheck?.problem && <ProblemBox problem={precheck.problem} />}
         {done && summary.failed > 0 && (
-          <p className="callout callout-fail">Fix the failed items on the servers, then choose Check again. The job cannot start while an item fails.</p>
+          <p className="callout callout-fail">{failedBanner(items.filter((i) => i.status === 'failed'))}</p>
         )}
         {done && summary.failed === 0 && summary.warning > 0 && (
-          <p className="callout callout-warn">Nothing failed. Review the warnings: you may continue if the risk is acceptable.</p>
+          <p className="callout callout-warn">
+            Nothing failed. Review the warnings: you may continue if the risk is acceptable.
+          </p>
         )}
-        {done && summary.failed === 0 && summary.warning === 0 && <p className="callout callout-ok">Every item passed.</p>}
-        <PrecheckList items={items} />
+        {done && summary.failed === 0 && summary.warning === 0 && (
+          <p className="callout callout-ok">Every item passed.</p>
+        )}
+        <PrecheckList items={items} onGoToStep={setStep} />
       </section>
       <div className="step-footer">
         <button type="button" className="button ghost" onClick={() => setStep(3)}>
           Back
         </button>
         <button type="button" className="button primary" disabled={!canContinue} onClick={() => setStep(5)}>
-          {summary.warning > 0 && canContinue ? `Continue with ${summary.warning} ${summary.warning === 1 ? 'warning' : 'warnings'}` : 'Next'}
+          {summary.warning > 0 && canContinue
+            ? `Continue with ${summary.warning} ${summary.warning === 1 ? 'warning' : 'warnings'}`
+            : 'Next'}
         </button>
       </div>
     </div>

@@ -2,9 +2,9 @@ import { useShallow } from 'zustand/react/shallow'
 import { ProblemBox } from '../../components/ProblemBox'
 import { useStore } from '../../stores/store'
 import { selectedTotals, toProfile } from '../../stores/wizardSlice'
-import { formatBytes, formatCount, formatDuration } from '../../units'
+import { formatBytes, formatCount, formatDuration, mib, plural } from '../../units'
 
-/** TiDB Cloud DM's published export speeds and source regression per spec (the seed's table). */
+/** TiDB Cloud DM's published export speeds and source regression per spec: a reference, never this job's figure. */
 export const referenceSpecs = [
   { rcu: 2, mibps: 80.84, regression: 15.6 },
   { rcu: 4, mibps: 214.2, regression: 20.0 },
@@ -12,28 +12,12 @@ export const referenceSpecs = [
   { rcu: 16, mibps: 424.6, regression: 46.7 },
 ] as const
 
-function interpolate(points: readonly (readonly [number, number])[], x: number): number {
-  const first = points[0]!
-  const last = points[points.length - 1]!
-  if (x <= first[0]) return (first[1] * x) / Math.max(first[0], 1e-9)
-  if (x >= last[0]) return last[1]
-  for (let i = 1; i < points.length; i++) {
-    const [x0, y0] = points[i - 1]!
-    const [x1, y1] = points[i]!
-    if (x <= x1) return y0 + ((y1 - y0) * (x - x0)) / (x1 - x0)
-  }
-  return last[1]
-}
-
-/** Reads concurrency as RCUs against the reference table; a cap lowers both the speed and the impact. */
-export function estimate(concurrency: number, capMBps: number, bytes: number) {
-  const reference = interpolate(
-    referenceSpecs.map((r) => [r.rcu, r.mibps] as const),
-    concurrency,
-  )
-  const speed = capMBps > 0 ? Math.min(capMBps, reference) : reference
-  const regression = interpolate([[0, 0], ...referenceSpecs.map((r) => [r.mibps, r.regression] as const)], speed)
-  return { speed, regression, seconds: bytes > 0 ? bytes / (speed * 1024 * 1024) : null }
+/**
+ * What can be known before the job runs: the selected data's size from the source's statistics and, with a cap,
+ * the least time reading it can take. The speed itself is measured once the job runs (its page shows it).
+ */
+export function knownFigures(dataBytes: number, capMiBps: number) {
+  return { dataBytes, cap: capMiBps, leastSeconds: capMiBps > 0 && dataBytes > 0 ? dataBytes / (capMiBps * mib) : null }
 }
 
 const typeText = {
@@ -57,8 +41,8 @@ export function SpecStep() {
   const createAndStart = useStore((s) => s.createAndStart)
   const navigate = useStore((s) => s.navigate)
   const totals = selectedTotals(objects, draft)
-  const { speed, regression, seconds } = estimate(draft.concurrency, draft.exportMBps, totals.bytes)
-  const nearest = referenceSpecs.reduce((a, b) => (Math.abs(b.mibps - speed) < Math.abs(a.mibps - speed) ? b : a))
+  const known = knownFigures(totals.dataBytes, draft.exportMBps)
+  const copies = draft.type !== 'incremental'
   const summary = precheck?.report?.summary
   const endpoint = (side: 'source' | 'target') => {
     const p = toProfile(draft[side])
@@ -109,7 +93,7 @@ export function SpecStep() {
             </div>
           </div>
           <div className="field">
-            <label htmlFor="spec-cap">Export cap (MB/s, 0 = no cap)</label>
+            <label htmlFor="spec-cap">Export cap (MiB/s, 0 = no cap)</label>
             <input
               id="spec-cap"
               type="number"
@@ -147,48 +131,70 @@ export function SpecStep() {
               </div>
             </div>
           )}
-          <div className="estimate" aria-live="polite">
+          <div className="estimate" aria-live="polite" aria-label="What is known before the job runs">
             <div>
-              <span className="estimate-label">Expected export speed</span>
-              <span className="estimate-value">≈ {speed.toFixed(0)} MiB/s</span>
+              <span className="estimate-label">Selected data (source statistics)</span>
+              <span className="estimate-value">
+                {!copies ? 'No existing data to copy' : objects ? formatBytes(known.dataBytes) : '—'}
+              </span>
+              {copies && objects && (
+                <span className="estimate-note">
+                  {plural(totals.tables, 'table')}, ≈ {formatCount(totals.rows)} rows
+                  {totals.bytes > totals.dataBytes && `, indexes ${formatBytes(totals.bytes - totals.dataBytes)} more`}
+                </span>
+              )}
             </div>
             <div>
-              <span className="estimate-label">Expected duration (existing data)</span>
-              <span className="estimate-value">
-                {draft.type === 'incremental'
-                  ? 'No existing data'
-                  : seconds === null
-                    ? '—'
-                    : `≈ ${formatDuration(seconds)}`}
+              <span className="estimate-label">Export cap</span>
+              <span className="estimate-value">{draft.exportMBps > 0 ? `${draft.exportMBps} MiB/s` : 'None'}</span>
+              <span className="estimate-note">
+                {draft.exportMBps > 0 ? 'the most the job reads from the source' : 'the servers and the network decide'}
               </span>
             </div>
             <div>
-              <span className="estimate-label">Source impact (QPS/TPS regression)</span>
-              <span className="estimate-value">≈ {regression.toFixed(1)} %</span>
+              <span className="estimate-label">Reading the data at the cap</span>
+              <span className="estimate-value">
+                {!copies || known.leastSeconds === null
+                  ? '—'
+                  : known.leastSeconds < 1
+                    ? 'under 1 s'
+                    : `at least ${formatDuration(known.leastSeconds)}`}
+              </span>
+              <span className="estimate-note">
+                {copies && known.leastSeconds !== null
+                  ? 'a bound from the cap, not a prediction'
+                  : 'no bound without a cap'}
+              </span>
             </div>
           </div>
-          <table className="table compact reference" aria-label="Reference export speeds">
-            <caption className="muted">
-              Reference: TiDB Cloud DM&apos;s published figures (concurrency read as RCUs). Your network, disks and
-              servers decide the real speed.
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">Spec</th>
-                <th scope="col">Max export speed</th>
-                <th scope="col">Source regression</th>
-              </tr>
-            </thead>
-            <tbody>
-              {referenceSpecs.map((r) => (
-                <tr key={r.rcu} className={r === nearest ? 'row-highlight' : ''}>
-                  <td>{r.rcu} RCUs</td>
-                  <td>{r.mibps} MiB/s</td>
-                  <td>{r.regression} %</td>
+          <p className="field-hint">
+            Once the job runs, its page shows the measured export rate, rows per second and lag.
+          </p>
+          <details className="reference">
+            <summary>Reference figures (TiDB Cloud DM), not a prediction for this job</summary>
+            <table className="table compact" aria-label="Reference export speeds">
+              <caption className="muted">
+                TiDB Cloud DM&apos;s published export speed and source regression per RCU spec, measured on its own
+                servers. Your network, disks and servers decide this job&apos;s speed.
+              </caption>
+              <thead>
+                <tr>
+                  <th scope="col">Spec</th>
+                  <th scope="col">Max export speed</th>
+                  <th scope="col">Source regression</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {referenceSpecs.map((r) => (
+                  <tr key={r.rcu}>
+                    <td>{r.rcu} RCUs</td>
+                    <td>{r.mibps} MiB/s</td>
+                    <td>{r.regression} %</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </details>
         </section>
 
         <section className="card" aria-labelledby="summary-title">
@@ -214,7 +220,7 @@ export function SpecStep() {
               {objects && (
                 <span className="muted">
                   {' '}
-                  · {totals.tables} tables, {formatCount(totals.rows)} rows, {formatBytes(totals.bytes)}
+                  · {plural(totals.tables, 'table')}, ≈ {formatCount(totals.rows)} rows, {formatBytes(totals.bytes)}
                 </span>
               )}
             </dd>
@@ -227,7 +233,7 @@ export function SpecStep() {
             <dt>Spec</dt>
             <dd>
               Concurrency {draft.concurrency},{' '}
-              {draft.exportMBps > 0 ? `export capped at ${draft.exportMBps} MB/s` : 'no export cap'}
+              {draft.exportMBps > 0 ? `export capped at ${draft.exportMBps} MiB/s` : 'no export cap'}
             </dd>
           </dl>
         </section>
