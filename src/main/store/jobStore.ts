@@ -51,9 +51,11 @@ export interface PrecheckResultRow {
 
 /**
  * `snapshot`: where the existing data was read (the incremental stage starts there); `resume`: the snapshot
- * of a resumed copy, up to which replay runs in safe mode; `applied`: the last position committed on the target.
+ * of a resumed copy, up to which replay runs in safe mode; `applied`: the last position committed on the target;
+ * `copied:db.table`: the later snapshot a table without a key was copied from (by a resumed or retried copy):
+ * replication skips that table's changes up to it, since replaying them cannot be made idempotent.
  */
-export type PositionKind = 'snapshot' | 'resume' | 'applied'
+export type PositionKind = 'snapshot' | 'resume' | 'applied' | `copied:${string}`
 
 /** What the incremental stage keeps between runs (migration 3). */
 export interface ReplicationState {
@@ -178,6 +180,9 @@ function openStoreFile(path: string) {
     ),
     position: db.prepare<[string, string], { file: string; position: number; gtid_set: string | null }>(
       'SELECT file, position, gtid_set FROM replication_positions WHERE job_id = ? AND kind = ?',
+    ),
+    copiedPositions: db.prepare<[string], { kind: string; file: string; position: number; gtid_set: string | null }>(
+      "SELECT kind, file, position, gtid_set FROM replication_positions WHERE job_id = ? AND kind LIKE 'copied:%'",
     ),
     deletePrecheck: db.prepare('DELETE FROM precheck_results WHERE job_id = ?'),
     insertPrecheck: db.prepare(
@@ -362,6 +367,15 @@ function openStoreFile(path: string) {
     getPosition(jobId: string, kind: PositionKind): BinlogPosition | null {
       const row = statements.position.get(jobId, kind)
       return row ? { file: row.file, position: row.position, gtidSet: row.gtid_set } : null
+    },
+
+    /** The `copied:` positions by table name (`db.table`). */
+    copiedPositions(jobId: string): Map<string, BinlogPosition> {
+      return new Map(
+        statements.copiedPositions
+          .all(jobId)
+          .map((r) => [r.kind.slice('copied:'.length), { file: r.file, position: r.position, gtidSet: r.gtid_set }]),
+      )
     },
 
     /** The job's replication state, created with `serverId` on first use (the id then stays the job's). */

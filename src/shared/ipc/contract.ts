@@ -5,7 +5,7 @@
  */
 import { z } from 'zod'
 import type { CutoverErrorShape } from '../domain/errors'
-import type { JobLogEntry, JobProgress, JobStageChanged } from '../domain/events'
+import type { JobLogEntry, JobProgress, JobReconnecting, JobStageChanged } from '../domain/events'
 import { logLevels } from '../domain/events'
 import type { JobDetail, JobStatusReport, JobSummary } from '../domain/job'
 import { jobConfigSchema, jobSecretsSchema, specSchema } from '../domain/job'
@@ -87,7 +87,10 @@ export const invokeContract = {
   ),
   /** The source's databases and tables for the object picker. */
   'source:objects': invoke<DiscoveredObjects>()(
-    z.union([z.object({ profile: connectionSchema }).strict(), z.object({ jobId: z.string().min(1).max(200) }).strict()]),
+    z.union([
+      z.object({ profile: connectionSchema }).strict(),
+      z.object({ jobId: z.string().min(1).max(200) }).strict(),
+    ]),
   ),
   /** The OS file picker for a certificate or key path; `path` is null when the user cancels. Desktop only. */
   'dialog:openFile': invoke<{ path: string | null }>()(z.object({ purpose: z.enum(filePurposes) }).strict()),
@@ -97,6 +100,8 @@ export const eventContract = {
   'job:progress': event<JobProgress>(),
   'job:stageChanged': event<JobStageChanged>(),
   'job:log': event<JobLogEntry>(),
+  /** A running job lost a server and waits for its next attempt; `retry: null` once it moves again. */
+  'job:reconnecting': event<JobReconnecting>(),
   'jobs:changed': event<{ jobId: string; change: 'created' | 'deleted' | 'updated' }>(),
   'precheck:item': event<{ runId: string; item: PrecheckItem }>(),
 } as const

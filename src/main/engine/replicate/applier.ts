@@ -10,13 +10,14 @@
  * target, written at most every few hundred ms (and at every DDL and at the end), never ahead of the target.
  */
 import { CutoverError } from '../../../shared/domain/errors'
+import { isTransient } from '../retryPolicy'
 import type { LogLevel } from '../../../shared/domain/events'
 import type { BinlogPosition } from '../../../shared/domain/position'
 import type { JobStore } from '../../store/jobStore'
 import { executeRaw } from '../connect/rawQuery'
 import { replicatedWarningsError, warningsFailure } from '../load/targetWarnings'
 import { entryTooLargeErrno, entryTooLargeWorkaround, isEntryTooLarge } from '../load/entryTooLarge'
-import type { SqlSession } from '../connect/session'
+import { markSide, type SqlSession } from '../connect/session'
 import { quoteIdentifier } from '../dump/identifierQuoting'
 import type { TableRef } from '../dump/types'
 import type { TargetCapabilities } from '../schema/ddlRewriter'
@@ -26,8 +27,9 @@ import { createCausality, rowKeys } from './causality'
 import type { PlannerInput } from './statementPlanner'
 import { planStatements } from './statementPlanner'
 import type { SafeMode } from './safeMode'
-import type { UniqueKey } from './schemaTracker'
-import { readUniqueKeys } from './schemaTracker'
+import { comparePositions } from './safeMode'
+import type { TrackedTable, UniqueKey } from './schemaTracker'
+import { ddlMarks, marksShown, readUniqueKeys } from './schemaTracker'
 
 export interface ApplierOptions {
   jobId: string
@@ -46,6 +48,10 @@ export interface ApplierOptions {
   checkpointEveryMs?: number
   /** The position replication starts from: everything before it is already on the target. */
   initial: BinlogPosition
+  /** The schema history at `initial` (JSON): what the target had before a DDL that directly follows it. */
+  initialSchema?: string
+  /** Tables (`db.table`) whose changes up to a position are skipped: copied from a later snapshot, without a key. */
+  copiedAt?: Map<string, BinlogPosition>
   /** Called after a DDL with the unique keys the target now has, so the schema history follows them. */
   keysChanged(ref: TableRef, keys: UniqueKey[]): void
   /** Called when a commit leaves nothing dispatched uncommitted (the stage then checks whether it caught up). */
@@ -80,6 +86,9 @@ interface TxnRecord {
 }
 
 const duplicateKeyErrnos = new Set([1062, 1586])
+
+/** How long `close()` waits for batches in flight to commit. */
+const closeWaitMs = 5000
 
 export function createApplier(options: ApplierOptions): Applier {
   const batchRows = options.batchRows ?? 2000
@@ -160,7 +169,7 @@ export function createApplier(options: ApplierOptions): Applier {
     if (w.busy || w.queue.length === 0 || failure || closed) return
     w.busy = true
     try {
-      while (w.queue.length > 0 && !failure) {
+      while (w.queue.length > 0 && !failure && !closed) {
         const batch = w.queue.slice(0, batchRows)
         if (!w.session) {
           const session = await options.openWriter()
@@ -181,7 +190,7 @@ export function createApplier(options: ApplierOptions): Applier {
         if (records.size === 0) options.idle?.()
       }
     } catch (error) {
-      failure ??= applyError(error, lastDispatchedEnd)
+      failure ??= markSide(applyError(error, lastDispatchedEnd), 'target')
       // Other workers may have committed later changes than the checkpoint: the replay runs in safe mode up to
       // the last dispatched transaction, whatever stopped this one.
       if (lastDispatchedEnd) options.store.saveSafeUntil(options.jobId, lastDispatchedEnd)
@@ -264,6 +273,20 @@ export function createApplier(options: ApplierOptions): Applier {
   // -------------------------------------------------------------------------------------------------------------
   // DDL
 
+  /**
+   * A DDL right after the checkpoint this run started from may have run on the target already: a lost connection
+   * cut it after the target applied it, or the job stopped before its checkpoint. True when the target shows
+   * everything the DDL changes (ddlMarks); a DDL whose effect cannot be seen that way is run again.
+   */
+  async function alreadyApplied(item: Extract<ReaderItem, { kind: 'ddl' }>): Promise<boolean> {
+    if (dispatchedAny || !options.initialSchema) return false
+    const before = JSON.parse(options.initialSchema) as TrackedTable[]
+    const after = JSON.parse(item.trackedSchema) as TrackedTable[]
+    const marks = ddlMarks(before, after, item.effect.statement, item.defaultSchema)
+    if (marks.length === 0) return false
+    return (await marksShown(options.control, marks)).every(Boolean)
+  }
+
   async function applyDdl(item: Extract<ReaderItem, { kind: 'ddl' }>): Promise<void> {
     const { effect } = item
     let sql = effect.statement
@@ -276,9 +299,30 @@ export function createApplier(options: ApplierOptions): Applier {
     const control = options.control
     if (item.defaultSchema) await control.query(`USE ${quoteIdentifier(item.defaultSchema)}`).catch(() => undefined)
     try {
+      if (await alreadyApplied(item)) {
+        options.log(
+          'warning',
+          `DDL already applied on the target (its tables, columns and indexes are there as the DDL leaves them), skipped: ${effect.statement.slice(0, 200)}`,
+          'REPLICATE_DDL_ALREADY_APPLIED',
+        )
+      }
       // A replicated ALTER may rebuild a large table: no query timeout.
-      await control.runLong(sql)
+      else await control.runLong(sql)
     } catch (error) {
+      // Cut by a lost connection: the target may or may not have applied it, which the next run checks first.
+      if (isTransient(error)) {
+        throw markSide(
+          new CutoverError({
+            code: 'REPLICATE_DDL_INTERRUPTED',
+            stage: 'incremental',
+            retryable: true,
+            message: `The connection to the target was lost while it ran a DDL from the binlog (${(error as Error).message}); whether it took effect is checked before it runs again. Statement: ${sql.slice(0, 300)}`,
+            workaround:
+              'Cutover reconnects by itself; if this persists, check the network path to the target, then resume the job.',
+          }),
+          'target',
+        )
+      }
       const errno = (error as { errno?: number }).errno ?? 0
       // Replayed after a crash between the DDL and its checkpoint: the target already has it.
       const alreadyDone = new Set([1050, 1060, 1061, 1068, 1091, 1051, 1146, 1007, 1008])
@@ -317,6 +361,20 @@ export function createApplier(options: ApplierOptions): Applier {
     return void (pendingSchema = trackedSchema)
   }
   let pendingSchema: string | undefined
+  /** Whether anything after the start position was dispatched (a DDL then no longer follows the checkpoint). */
+  let dispatchedAny = false
+
+  /**
+   * A change the copy of its table already holds (`copiedAt`). A part of a large transaction does not know its end
+   * yet: it is judged by where the transaction began (snapshots are taken between transactions).
+   */
+  function inCopy(ref: TableRef, end: BinlogPosition | null): boolean {
+    const copied = options.copiedAt?.get(`${ref.schema}.${ref.name}`)
+    if (copied === undefined) return false
+    if (end) return comparePositions(end, copied) <= 0
+    const began = lastDispatchedEnd ?? options.initial
+    return began.file !== '' && comparePositions(began, copied) < 0
+  }
 
   return {
     async dispatch(item, signal) {
@@ -339,6 +397,7 @@ export function createApplier(options: ApplierOptions): Applier {
         const seq = nextSeq++
         records.set(seq, { end: item.end, remaining: 1, timestamp: item.timestamp })
         await applyDdl(item)
+        dispatchedAny = true
         const r = records.get(seq)!
         r.remaining = 0
         r.trackedSchema = pendingSchema
@@ -349,10 +408,12 @@ export function createApplier(options: ApplierOptions): Applier {
         return
       }
       const seq = nextSeq++
+      dispatchedAny = true
       const safe = options.safeMode.appliesTo(item.end)
-      records.set(seq, { end: item.end, remaining: item.changes.length, timestamp: item.timestamp })
+      const changes = options.copiedAt?.size ? item.changes.filter((c) => !inCopy(c.ref, item.end)) : item.changes
+      records.set(seq, { end: item.end, remaining: changes.length, timestamp: item.timestamp })
       if (item.end) lastDispatchedEnd = item.end
-      for (const change of item.changes) {
+      for (const change of changes) {
         const beforeKeys = rowKeys(change.ref, change.columns, change.table.uniqueKeys, change.before)
         const afterKeys = rowKeys(change.ref, change.columns, change.table.uniqueKeys, change.after)
         const keys =
@@ -387,6 +448,11 @@ export function createApplier(options: ApplierOptions): Applier {
     async close() {
       closed = true
       clearInterval(checkpointTimer)
+      // A batch in flight (the stage stopped for the source's sake, say) commits first, so that the checkpoint
+      // covers it: replayed, it would duplicate the rows of a table without a key. Bounded: its target may be gone.
+      const deadline = Date.now() + closeWaitMs
+      while (workers.some((w) => w.busy) && Date.now() < deadline)
+        await Promise.race([changed(), new Promise((r) => setTimeout(r, 100))])
       try {
         advance()
         saveCheckpoint()
@@ -424,23 +490,10 @@ function applyError(error: unknown, lastEnd: BinlogPosition | null): CutoverErro
     })
   }
   // A statement timed out (a target that stopped answering) counts as lost: its connection is gone.
-  const lost = [
-    'PROTOCOL_CONNECTION_LOST',
-    'PROTOCOL_SEQUENCE_TIMEOUT',
-    'ECONNRESET',
-    'ECONNREFUSED',
-    'ETIMEDOUT',
-    'EPIPE',
-  ]
   return new CutoverError({
     code: 'REPLICATE_APPLY_FAILED',
     stage: 'incremental',
-    retryable:
-      (e.code !== undefined && lost.includes(e.code)) ||
-      e.errno === 1213 ||
-      e.errno === 1205 ||
-      e.errno === 2013 ||
-      e.errno === 2006,
+    retryable: isTransient(e),
     message: `Applying changes to ${table} failed on the target: ${text}${e.errno ? ` (error ${e.errno})` : ''}.`,
     workaround: 'Fix the cause named above and resume the job; it continues from its last checkpoint.',
   })
