@@ -87,10 +87,7 @@ export const invokeContract = {
   ),
   /** The source's databases and tables for the object picker. */
   'source:objects': invoke<DiscoveredObjects>()(
-    z.union([
-      z.object({ profile: connectionSchema }).strict(),
-      z.object({ jobId: z.string().min(1).max(200) }).strict(),
-    ]),
+    z.union([z.object({ profile: connectionSchema }).strict(), z.object({ jobId: z.string().min(1).max(200) }).strict()]),
   ),
   /** The OS file picker for a certificate or key path; `path` is null when the user cancels. Desktop only. */
   'dialog:openFile': invoke<{ path: string | null }>()(z.object({ purpose: z.enum(filePurposes) }).strict()),
