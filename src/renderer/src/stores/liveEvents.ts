@@ -8,7 +8,10 @@ export function connectLiveEvents(): () => void {
     subscribe('job:progress', (p) => getState().receiveProgress(p)),
     subscribe('job:log', (entry) => getState().receiveLog(entry)),
     subscribe('precheck:item', ({ runId, item }) => getState().receivePrecheckItem(runId, item)),
-    subscribe('job:stageChanged', ({ jobId }) => {
+    subscribe('job:reconnecting', ({ jobId, retry }) => getState().receiveRetry(jobId, retry)),
+    subscribe('job:stageChanged', ({ jobId, status }) => {
+      // A job that stopped waits for nothing.
+      if (status !== 'running') getState().receiveRetry(jobId, null)
       if (getState().detailId === jobId) void getState().refreshDetail()
     }),
     subscribe('jobs:changed', ({ jobId, change }) => {
