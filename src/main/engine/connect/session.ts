@@ -55,7 +55,12 @@ export function createSession(
       const options = queryTimeoutMs === undefined ? { sql } : { sql, timeout: queryTimeoutMs }
       // Without parameters the SQL goes as it is: formatting would scan a 1 MiB batch statement for `?`.
       const [rows] = (await (params === undefined ? raw.query(options) : raw.query(options, params)).catch(
-        (error: unknown) => Promise.reject(markSide(error, side)),
+        (error: unknown) => {
+          // mysql2 answers a timed-out query but keeps it as the connection's current command: every later one
+          // (a ROLLBACK after the failure, say) would queue behind it for as long as the server stays silent.
+          if ((error as { code?: string }).code === 'PROTOCOL_SEQUENCE_TIMEOUT') raw.destroy()
+          return Promise.reject(markSide(error, side))
+        },
       )) as [RowDataPacket[] | unknown, FieldPacket[]]
       return (Array.isArray(rows) ? rows : [rows]) as T[]
     },
