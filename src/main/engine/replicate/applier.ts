@@ -407,10 +407,15 @@ export function createApplier(options: ApplierOptions): Applier {
         saveCheckpoint()
         return
       }
+      const changes = options.copiedAt?.size ? item.changes.filter((c) => !inCopy(c.ref, item.end)) : item.changes
+      // A change to a table without a key cannot be replayed idempotently: it is applied alone, after everything
+      // before it is committed and checkpointed, and checkpointed before anything after it is dispatched. A replay
+      // from the checkpoint then never meets it again (other workers committing past a failed one would).
+      const keyless = changes.some((c) => c.table.uniqueKeys.length === 0)
+      if (keyless) await drain()
       const seq = nextSeq++
       dispatchedAny = true
       const safe = options.safeMode.appliesTo(item.end)
-      const changes = options.copiedAt?.size ? item.changes.filter((c) => !inCopy(c.ref, item.end)) : item.changes
       records.set(seq, { end: item.end, remaining: changes.length, timestamp: item.timestamp })
       if (item.end) lastDispatchedEnd = item.end
       for (const change of changes) {
@@ -430,6 +435,7 @@ export function createApplier(options: ApplierOptions): Applier {
       }
       advance()
       for (const w of workers) if (w.queue.length >= batchRows / 4 || !w.busy) void runWorker(w)
+      if (keyless) await drain()
     },
     drain,
     get applied() {
