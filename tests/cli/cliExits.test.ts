@@ -46,7 +46,11 @@ describe('cutover run exits', () => {
     name: string,
     type: 'existing' | 'both',
     rows: number,
-    { exportMBps, through = 'target' }: { exportMBps?: number; through?: 'source' | 'target' } = {},
+    {
+      exportMBps,
+      through = 'target',
+      retryMinutes,
+    }: { exportMBps?: number; through?: 'source' | 'target'; retryMinutes?: number } = {},
   ) {
     const db = uniqueName(`exits_${name.replace(/-/g, '_')}`)
     dbs.push(db)
@@ -66,7 +70,7 @@ describe('cutover run exits', () => {
         `target: { host: ${targetAt.host}, port: ${targetAt.port}, user: ${t.user} }`,
         `type: ${type}`,
         `objects: [${db}]`,
-        `spec: { concurrency: 2${exportMBps ? `, exportMBps: ${exportMBps}` : ''} }`,
+        `spec: { concurrency: 2${exportMBps ? `, exportMBps: ${exportMBps}` : ''}${retryMinutes !== undefined ? `, retryMinutes: ${retryMinutes}` : ''} }`,
       ].join('\n'),
     )
     const storePath = join(dir, `${name}.db`)
@@ -162,7 +166,7 @@ describe('cutover run exits', () => {
     { timeout: 240_000 },
     async () => {
       // Each reconnect opens its target session before its source ones: a failed attempt must close it.
-      const { run, job, proxy } = await setUp('budget', 'both', 1000, { through: 'source' })
+      const { run, job, proxy } = await setUp('budget', 'both', 1000, { through: 'source', retryMinutes: 0.25 })
       const child = run()
       await until(() => /Caught up/.test(child.output()), 'the job to catch up', 60_000)
       proxy.refuse()
@@ -171,8 +175,12 @@ describe('cutover run exits', () => {
       const code = await Promise.race([child.exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 180_000))])
       if (code === 'hung') child.kill('SIGKILL')
       expect(code, child.output()).toBe(1)
-      expect(child.output()).toMatch(/Gave up after \d+ reconnects/)
+      expect(child.output()).toMatch(
+        /\[RETRY_BUDGET_EXHAUSTED\] Lost the connection to the source \(127\.0\.0\.1:\d+\) and could not get it back in \d+ s/,
+      )
+      expect(child.output()).toMatch(/fix: Check the network path to the source .*then Resume the job/)
       expect(job()?.status).toBe('failed')
+      expect(job()?.lastError?.code).toBe('RETRY_BUDGET_EXHAUSTED')
       console.log(`retry budget spent and exited ${Date.now() - at} ms after the source became unreachable`)
     },
   )

@@ -25,6 +25,8 @@ test.beforeAll(async () => {
           source: { host: '127.0.0.1', port: 9, user: 'migrator' },
           target: { host: '127.0.0.1', port: 9, user: 'root' },
           type: 'existing',
+          // No retries: the refused connection fails the job at once.
+          spec: { retryMinutes: 0 },
         }),
       )
       store.recordUnsealedSecrets(job.id, ['source.password', 'target.password'])

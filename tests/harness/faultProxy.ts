@@ -3,6 +3,9 @@
  * forwards each accepted connection to the upstream host:port. Controls:
  * - `pass()`: forward everything, accept new connections (the start state); connections one side closed during a
  *   black hole are closed on the other side too;
+ * - `resetAfter(text)`: when a client chunk containing `text` (say, a statement) arrives, forwards it and cuts that
+ *   connection: the client gets an RST at once and never the answer, the server gets the chunk and then a FIN (it
+ *   reads and runs the whole statement); every other connection is reset;
  * - `reset()`: end every open connection with an RST on both sides (`resetAndDestroy`);
  * - `refuse()`: new connections are reset at once (the port stays open, so the client sees ECONNRESET), open ones
  *   are left as they are;
@@ -28,18 +31,23 @@ export interface FaultProxy {
   reset(): void
   refuse(): void
   blackHole(direction?: BlackHoleDirection): void
+  /** Resolves once a client chunk containing `text` was forwarded and its connection cut, every other reset. */
+  resetAfter(text: string): Promise<void>
   close(): Promise<void>
 }
 
 interface Pair {
   client: Socket
   server: Socket
+  /** Cut by `resetAfter`: the server's answer is dropped. */
+  cut?: boolean
 }
 
 export async function startFaultProxy(upstream: { host: string; port: number }): Promise<FaultProxy> {
   let mode: ProxyMode = { kind: 'pass' }
   let accepted = 0
   const pairs = new Set<Pair>()
+  let trigger: { text: Buffer; fire: (pair: Pair) => void } | null = null
 
   const drops = (direction: 'toServer' | 'toClient') =>
     mode.kind === 'blackHole' && (mode.direction === direction || mode.direction === 'both')
@@ -47,7 +55,8 @@ export async function startFaultProxy(upstream: { host: string; port: number }):
   const destroy = (pair: Pair) => {
     pairs.delete(pair)
     if (!pair.client.destroyed) pair.client.resetAndDestroy()
-    if (!pair.server.destroyed) pair.server.resetAndDestroy()
+    // A cut connection's server side ends by itself, after the FIN that follows the statement.
+    if (!pair.server.destroyed && !pair.cut) pair.server.resetAndDestroy()
   }
 
   const server: Server = createServer((client) => {
@@ -60,11 +69,13 @@ export async function startFaultProxy(upstream: { host: string; port: number }):
     const pair: Pair = { client, server: upstreamSocket }
     pairs.add(pair)
     // Bytes are forwarded by hand (not pipe) so that a black hole can drop them without closing anything.
-    client.on('data', (chunk) => {
-      if (!drops('toServer')) upstreamSocket.write(chunk)
+    client.on('data', (chunk: Buffer) => {
+      if (drops('toServer')) return
+      upstreamSocket.write(chunk)
+      if (trigger && chunk.includes(trigger.text)) trigger.fire(pair)
     })
     upstreamSocket.on('data', (chunk) => {
-      if (!drops('toClient')) client.write(chunk)
+      if (!drops('toClient') && !pair.cut) client.write(chunk)
     })
     // A FIN from one side is passed on unless the path is black-holed; an error resets the other side.
     client.on('end', () => {
@@ -119,6 +130,23 @@ export async function startFaultProxy(upstream: { host: string; port: number }):
     },
     blackHole(direction = 'both') {
       mode = { kind: 'blackHole', direction }
+    },
+    resetAfter(text) {
+      return new Promise<void>((resolve) => {
+        trigger = {
+          text: Buffer.from(text, 'utf8'),
+          fire: (cut) => {
+            trigger = null
+            cut.cut = true
+            pairs.delete(cut)
+            cut.client.resetAndDestroy()
+            // After the statement's bytes: the server reads all of it before it sees the connection end.
+            cut.server.end()
+            for (const pair of [...pairs]) destroy(pair)
+            resolve()
+          },
+        }
+      })
     },
     async close() {
       for (const pair of [...pairs]) destroy(pair)

@@ -61,9 +61,16 @@ describe('dropped connections during incremental sync', () => {
     }
     await new Promise((r) => setTimeout(r, 500))
     expect(await killConnections(source, `COMMAND LIKE 'Binlog Dump%'`)).toBe(1)
-    // The target kill must find the sessions of the reconnected stage, not the ones the reconnect closes.
+    // The target kill must find the writers of the reconnected stage (opened at its first write), not the sessions
+    // the reconnect closes: it waits until a row written after the restart is on the target.
     await started(2)
-    await new Promise((r) => setTimeout(r, 1000))
+    const marker = 10_000 + round + 1
+    for (let waited = 0; ; waited += 100) {
+      const [rows] = (await target.query(`SELECT 1 FROM \`${db}\`.t WHERE id = ?`, [marker])) as unknown as [unknown[]]
+      if (rows.length > 0) break
+      if (waited > 60_000) throw new Error(`row ${marker} never reached the target:\n${job.logs.join('\n')}`)
+      await new Promise((r) => setTimeout(r, 100))
+    }
     // The applier's writers and its control session: every target connection but the test's own.
     expect(await killConnections(target, `USER = '${targetServer().user}'`)).toBeGreaterThan(0)
     await new Promise((r) => setTimeout(r, 2500))

@@ -261,6 +261,7 @@ export function createEngine({ store, secrets }: EngineOptions) {
             events.emit('jobs:changed', { jobId, change: 'updated' })
           },
           progress: (progress) => events.emit('job:progress', progress),
+          reconnecting: (jobId, retry) => events.emit('job:reconnecting', { jobId, retry }),
           ownsJob: () => owned,
         },
         options,
@@ -769,6 +770,7 @@ export function createEngine({ store, secrets }: EngineOptions) {
         tables: [...tables.values()],
         positions: { snapshot: store.getPosition(job.id, 'snapshot'), applied: store.getPosition(job.id, 'applied') },
         running: running.has(job.id),
+        retry: running.get(job.id)?.retry ?? null,
       }
     },
 

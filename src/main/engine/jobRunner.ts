@@ -1,16 +1,18 @@
 /**
  * The orchestrator: the job type picks the stages (existing: schema → existing data; both: … → incremental),
  * run as a straight line with an abort check between steps and all teardown in one place. Stage progress is
- * persisted as it goes, so a paused, failed or killed job resumes where it stopped.
+ * persisted as it goes, so a paused, failed or killed job resumes where it stopped. A transient failure in any stage
+ * (a lost, refused or silent server) runs the stages again from those checkpoints after a backoff, within the job's
+ * retry budget (retryPolicy.ts).
  */
 import type { Stage } from '../../shared/domain/errors'
 import { CutoverError } from '../../shared/domain/errors'
-import type { JobProgress, LogLevel } from '../../shared/domain/events'
-import type { JobConfig, JobStatus } from '../../shared/domain/job'
+import type { JobProgress, JobRetry, LogLevel } from '../../shared/domain/events'
+import { defaultRetryMinutes, type JobConfig, type JobStatus } from '../../shared/domain/job'
 import type { JobStore, StoredJob } from '../store/jobStore'
 import type { ConnectRoute } from './connect/openSession'
 import { openRoute, openSessionOnRoute } from './connect/openSession'
-import type { SqlSession } from './connect/session'
+import { markSide, sideOf, type SqlSession } from './connect/session'
 import { detectServer } from './connect/serverInfo'
 import { prepareRawReads } from './dump/chunkReader'
 import { quoteTable } from './dump/identifierQuoting'
@@ -37,6 +39,7 @@ import { createSafeMode } from './replicate/safeMode'
 import type { SafeMode } from './replicate/safeMode'
 import { readTrackedTables } from './replicate/schemaTracker'
 import { requireTargetTables, resolveStart } from './replicate/startPosition'
+import { backoff, budgetExhausted, clockTime, createRetryPolicy, isTransient } from './retryPolicy'
 
 export type JobOutcome = 'finished' | 'paused' | 'failed'
 
@@ -52,6 +55,11 @@ export interface RunnerHooks {
    */
   caughtUp?(jobId: string): void
   /**
+   * The job lost a server and waits for its next attempt (also logged, with the error's code); null once it moves
+   * again or stops.
+   */
+  reconnecting?(jobId: string, retry: JobRetry | null): void
+  /**
    * False once another process has taken the job over (this run's lease lapsed): the run then stops without
    * writing the job's stage or status, which are the new owner's. Absent: the run always owns the job.
    */
@@ -65,6 +73,8 @@ export interface RunningJob {
   pause(): void
   /** Changes concurrency (down, or up to the snapshot's sessions) and the export cap while running. */
   setSpec(spec: JobConfig['spec']): void
+  /** Set while the job waits to reconnect to a lost server. */
+  readonly retry: JobRetry | null
 }
 
 /** Snapshots taken in a row, each followed by a DDL on its tables, before the job gives up. */
@@ -80,6 +90,8 @@ export interface RunOptions {
   safeMode?: boolean
   /** Seconds between the source's heartbeats while idle (lag reads 0 within this). */
   heartbeatSeconds?: number
+  /** The backoff after a lost connection: first wait and longest wait (retryPolicy.ts); tests shorten them. */
+  retry?: { baseMs?: number; capMs?: number }
 }
 
 /** Replication server ids are drawn from the top half of the range, far from the small ids servers are given. */
@@ -111,6 +123,26 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
   let concurrency = config.spec.concurrency
   const throttler: Throttler = createThrottler(config.spec.exportMBps)
   const log = (level: LogLevel, message: string, code?: string) => hooks.log(job.id, level, message, code)
+  // Kept across the retries of this run: a reconnect turns it on for the replay from the checkpoint.
+  const safeMode: SafeMode = createSafeMode({ always: options.safeMode })
+  const retry = createRetryPolicy({
+    budgetMs: (config.spec.retryMinutes ?? defaultRetryMinutes) * 60_000,
+    baseMs: options.retry?.baseMs,
+    capMs: options.retry?.capMs,
+  })
+  let waiting: JobRetry | null = null
+  const announce = (next: JobRetry | null) => {
+    waiting = next
+    hooks.reconnecting?.(job.id, next)
+  }
+  /** Stages call this when they move forward: an outage in progress is over. */
+  const recovered = () => {
+    if (!retry.recovered()) return
+    log('info', 'Reconnected: the job moves forward again.', 'JOB_RECONNECTED')
+    if (waiting) announce(null)
+  }
+  /** True once both servers answered in this run: a name that no longer resolves then means a dropped VPN. */
+  let reachedServers = false
 
   const setStage = (stage: Stage | null, status: JobStatus, error: CutoverError | null = null) => {
     if (hooks.ownsJob?.() === false) return
@@ -133,12 +165,17 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
       return s
     }
     try {
-      const sourceRoute = await openRoute(config.source, { signal })
+      const sourceRoute = await openRoute(config.source, { signal }).catch((e: unknown) =>
+        Promise.reject(markSide(e, 'source')),
+      )
       routes.push(sourceRoute)
-      const targetRoute = await openRoute(config.target, { signal })
+      const targetRoute = await openRoute(config.target, { signal }).catch((e: unknown) =>
+        Promise.reject(markSide(e, 'target')),
+      )
       routes.push(targetRoute)
       const control = await open(sourceRoute, 'source')
       const targetControl = await open(targetRoute, 'target')
+      reachedServers = true
       const sourceInfo = await detectServer(control)
       const targetInfo = await detectServer(targetControl)
       const objects = await selectSchemaObjects(control, sourceInfo, config.objects)
@@ -269,6 +306,7 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
               created: created.includes(qualified(t)),
             })),
           )
+          recovered()
           log(
             'info',
             `Schema created: ${plan.statements.filter((s) => s.kind === 'table').length} tables, ${plan.statements.filter((s) => s.kind === 'view').length} views, ${plan.rewrites.length} rewrites.`,
@@ -345,6 +383,7 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
             analyze: statistics.analyze,
             log,
             progress: hooks.progress,
+            recovered,
           },
           signal,
         )
@@ -372,7 +411,6 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
         }
       }
       setStage('incremental', 'running')
-      const safeMode: SafeMode = createSafeMode({ always: options.safeMode })
       if (previousStatus === 'running' || previousStatus === 'interrupted')
         safeMode.enableFor(60_000, 'the previous run stopped abruptly')
       const resume = hooks.store.getPosition(job.id, 'resume')
@@ -429,6 +467,7 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
           },
           heartbeatSeconds: options.heartbeatSeconds,
           sourceCollations: await readDefaultCollations(control),
+          recovered,
         },
         signal,
       )
@@ -439,12 +478,75 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
     }
   }
 
+  const endpoint = (side: 'source' | 'target') => `the ${side} (${config[side].host}:${config[side].port})`
+  const lostServer = (error: unknown): string => {
+    const side = sideOf(error)
+    return side ? endpoint(side) : `${endpoint('source')} or ${endpoint('target')}`
+  }
+  const codedError = (error: unknown, stage: Stage | null): CutoverError =>
+    error instanceof CutoverError
+      ? error
+      : new CutoverError({
+          code: 'JOB_FAILED',
+          stage,
+          retryable: isTransient(error),
+          message: `${isTransient(error) ? `Lost the connection to ${lostServer(error)}: ` : ''}${error instanceof Error ? error.message : String(error)}`,
+          workaround: 'Fix the cause and resume the job; committed work is kept.',
+        })
+
+  /**
+   * Runs the stages; a transient failure (a lost, refused or silent server) waits with backoff and runs them again
+   * from their checkpoints, until the outage has lasted the job's retry budget.
+   */
+  async function runWithRetries(signal: AbortSignal): Promise<JobOutcome> {
+    for (;;) {
+      try {
+        return await run(signal)
+      } catch (error) {
+        const stage = hooks.store.getJob(job.id)?.stage ?? null
+        const cause = codedError(error, stage)
+        if (signal.aborted) throw error
+        if (!cause.retryable && !(reachedServers && cause.code === 'CONN_DNS')) throw error
+        const decision = retry.failed()
+        if (!decision.retry) {
+          const { attempts, spentMs } = decision
+          throw budgetExhausted({
+            cause,
+            stage,
+            server: lostServer(error),
+            attempts,
+            spentMs,
+            budgetMs: retry.budgetMs,
+          })
+        }
+        const replay = stage === 'incremental' ? ', in safe mode for 60 s' : ''
+        log(
+          'warning',
+          `${cause.message} Reconnecting in ${Math.ceil(decision.delayMs / 1000)} s from the last checkpoint${replay} (attempt ${decision.attempt}, at ${clockTime(decision.nextAttemptAt)}; gives up at ${clockTime(decision.givesUpAt)}).`,
+          cause.code,
+        )
+        announce({
+          stage,
+          server: lostServer(error),
+          error: cause.toShape(),
+          attempt: decision.attempt,
+          nextAttemptAt: new Date(decision.nextAttemptAt).toISOString(),
+          givesUpAt: new Date(decision.givesUpAt).toISOString(),
+        })
+        safeMode.enableFor(decision.delayMs + 60_000, 'reconnecting after a lost connection')
+        await backoff(decision.delayMs, signal)
+        if (signal.aborted) return 'paused'
+      }
+    }
+  }
+
   const done = (async (): Promise<JobOutcome> => {
     const before = hooks.store.getJob(job.id)
     previousStatus = before?.status ?? null
     setStage(before?.stage ?? null, 'running')
     try {
-      const outcome = await run(controller.signal)
+      const outcome = await runWithRetries(controller.signal)
+      if (waiting) announce(null)
       const stage = hooks.store.getJob(job.id)?.stage ?? null
       if (outcome === 'finished') setStage(stage, 'finished')
       else {
@@ -453,20 +555,15 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
       }
       return outcome
     } catch (error) {
+      if (waiting) announce(null)
       const stage = hooks.store.getJob(job.id)?.stage ?? null
-      if (controller.signal.aborted && !(error instanceof CutoverError)) {
+      const coded = codedError(error, stage)
+      // A pause ends what was connecting or in flight (CONN_ABORTED, a dropped connection): the job pauses, it
+      // does not fail, and resumes from its checkpoints.
+      if (controller.signal.aborted && (!(error instanceof CutoverError) || coded.retryable)) {
         setStage(stage, 'paused')
         return 'paused'
       }
-      const coded =
-        error instanceof CutoverError
-          ? error
-          : new CutoverError({
-              code: 'JOB_FAILED',
-              stage,
-              message: error instanceof Error ? error.message : String(error),
-              workaround: 'Fix the cause and resume the job; committed work is kept.',
-            })
       setStage(stage, 'failed', coded)
       log('error', `${coded.message} Fix: ${coded.workaround}`, coded.code)
       return 'failed'
@@ -480,6 +577,9 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
     setSpec(spec) {
       concurrency = spec.concurrency
       throttler.setRate(spec.exportMBps)
+    },
+    get retry() {
+      return waiting
     },
   }
 }

@@ -38,3 +38,22 @@ export interface JobStageChanged {
   status: JobStatus
   error: CutoverErrorShape | null
 }
+
+/** A job waiting to try again after losing a server (`job:reconnecting`). */
+export interface JobRetry {
+  stage: Stage | null
+  /** The server that was lost: "the source (host:port)", or both when the error does not say which. */
+  server: string
+  error: CutoverErrorShape
+  /** 1 for the first retry of this outage. */
+  attempt: number
+  /** ISO times: when the next attempt starts, and when the job fails if the server is still lost then. */
+  nextAttemptAt: string
+  givesUpAt: string
+}
+
+/** `retry` null: the job reached its server again (or stopped), and is no longer waiting. */
+export interface JobReconnecting {
+  jobId: string
+  retry: JobRetry | null
+}

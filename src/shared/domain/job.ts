@@ -62,6 +62,9 @@ export const objectsSchema = z.union([
     .min(1, 'choose at least one database or table'),
 ])
 
+/** The retry budget of a job whose spec does not set one (and of jobs stored before the setting existed). */
+export const defaultRetryMinutes = 15
+
 export const specSchema = z
   .object({
     concurrency: z.number().int().min(1).max(64).default(4),
@@ -78,6 +81,11 @@ export const specSchema = z
      * ANALYZE there costs seconds of TiDB CPU per million rows, in the copy's time).
      */
     analyze: z.union([z.boolean(), z.literal('auto')]).default('auto'),
+    /**
+     * How long the job keeps trying to get a lost source or target back (reconnecting with backoff from its
+     * checkpoints) before it fails; 0 fails at the first lost connection. Covers a VPN reconnect or a laptop wake-up.
+     */
+    retryMinutes: z.number().min(0).max(10_080).default(defaultRetryMinutes),
   })
   .strict()
 export type JobSpec = z.infer<typeof specSchema>
@@ -145,7 +153,13 @@ export const jobConfigSchema = z
     mode: z.enum(jobModes).default('logical'),
     objects: objectsSchema.default('all'),
     start: startPositionSchema.nullable().default(null),
-    spec: specSchema.default({ concurrency: 4, exportMBps: 0, deferIndexes: 'auto', analyze: 'auto' }),
+    spec: specSchema.default({
+      concurrency: 4,
+      exportMBps: 0,
+      deferIndexes: 'auto',
+      analyze: 'auto',
+      retryMinutes: defaultRetryMinutes,
+    }),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -205,4 +219,6 @@ export interface JobStatusReport {
     applied: import('./position').BinlogPosition | null
   }
   running: boolean
+  /** Set while the job (run by this process) waits to reconnect to a lost server. */
+  retry: import('./events').JobRetry | null
 }

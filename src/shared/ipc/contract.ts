@@ -5,7 +5,7 @@
  */
 import { z } from 'zod'
 import type { CutoverErrorShape } from '../domain/errors'
-import type { JobLogEntry, JobProgress, JobStageChanged } from '../domain/events'
+import type { JobLogEntry, JobProgress, JobReconnecting, JobStageChanged } from '../domain/events'
 import { logLevels } from '../domain/events'
 import type { JobDetail, JobStatusReport, JobSummary } from '../domain/job'
 import { jobConfigSchema, jobSecretsSchema, specSchema } from '../domain/job'
@@ -117,6 +117,8 @@ export const eventContract = {
   'job:progress': event<JobProgress>(),
   'job:stageChanged': event<JobStageChanged>(),
   'job:log': event<JobLogEntry>(),
+  /** A running job lost a server and waits for its next attempt; `retry: null` once it moves again. */
+  'job:reconnecting': event<JobReconnecting>(),
   'jobs:changed': event<{ jobId: string; change: 'created' | 'deleted' | 'updated' }>(),
   'precheck:item': event<{ runId: string; item: PrecheckItem }>(),
   'validation:progress': event<ValidationProgress>(),

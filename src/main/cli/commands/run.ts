@@ -201,6 +201,9 @@ async function runJob(
         return
       }
       if (channel === 'job:stageChanged' && options.json) emit({ type: 'stage', ...(payload as object) })
+      // The text output has the same in the log line that announces each reconnect.
+      if (channel === 'job:reconnecting' && options.json && (payload as { jobId: string }).jobId === jobId)
+        emit({ type: 'reconnecting', ...(payload as object) })
     })
     let overdue: (value: 'overdue') => void = () => undefined
     const stopOverdue = new Promise<'overdue'>((resolve) => (overdue = resolve))

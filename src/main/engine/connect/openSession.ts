@@ -9,7 +9,7 @@ import type { ConnectionProfile } from '../../../shared/domain/connection'
 import { CutoverError } from '../../../shared/domain/errors'
 import { classifyConnectionError, type ConnectionHop } from './connectionErrors'
 import { explainMissingGreeting, foreignService, watchGreeting } from './foreignGreeting'
-import { createSession, type SqlSession } from './session'
+import { createSession, markSide, type SqlSession } from './session'
 import { openSshTunnel, type SshTunnel } from './sshTunnel'
 import { loadTlsMaterial, type TlsMaterial } from './tlsFiles'
 
@@ -222,7 +222,9 @@ export async function openSessionOnRoute(
   side: Side,
   options: OpenSessionOptions & { closeRouteWithSession?: boolean } = {},
 ): Promise<SqlSession> {
-  const raw = await connectOverRoute(route, side, options)
+  const raw = await connectOverRoute(route, side, options).catch((error: unknown) =>
+    Promise.reject(markSide(error, side)),
+  )
   // Without a handler a server-side disconnect while idle would crash the process.
   raw.on('error', () => undefined)
   const session = createSession(
@@ -235,7 +237,7 @@ export async function openSessionOnRoute(
     await prepareSession(session, route.profile)
   } catch (error) {
     await session.close()
-    throw error
+    throw markSide(error, side)
   }
   return session
 }

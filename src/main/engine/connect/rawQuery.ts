@@ -18,7 +18,7 @@
  * header when that capability was negotiated), a column count, column definitions, EOF, rows, EOF; or an OK
  * or ERR packet. CLIENT_DEPRECATE_EOF is never negotiated by mysql2, so the EOF packets are always there.
  */
-import type { SqlSession } from './session'
+import { markSide, type SqlSession } from './session'
 
 /** The parts of a mysql2 packet these commands read: the bytes and where the packet sits in them. */
 interface ProtocolPacket {
@@ -176,6 +176,8 @@ class StreamRowsCommand extends RawCommand {
   private columnsLeft = 0
   rows = 0
   cancelled = false
+  /** When the last packet of the answer arrived (or the wait for it began). */
+  heardAt = Date.now()
 
   constructor(
     sql: string,
@@ -187,6 +189,7 @@ class StreamRowsCommand extends RawCommand {
   }
 
   protected next(packet: ProtocolPacket): boolean {
+    this.heardAt = Date.now()
     const { buffer } = packet
     const payload = packet.start + 4
     const payloadLength = packet.end - payload
@@ -264,10 +267,22 @@ export function streamRawRows(session: SqlSession, sql: string, onRow: RawRowHan
   let paused = false
   let settled = false
   const done = new Promise<number>((resolve, reject) => {
-    command = new StreamRowsCommand(sql, onRow, resolve, reject)
+    command = new StreamRowsCommand(sql, onRow, resolve, (error) => reject(markSide(error, session.side)))
   })
+  // A route that drops packets (no FIN, no RST) would leave the read waiting for ever: the server silent for the
+  // session's query timeout while the reader wants rows counts as a lost connection. Time paused does not count.
+  const timeoutMs = session.queryTimeoutMs
+  const watchdog = timeoutMs
+    ? setInterval(
+        () => {
+          if (!paused && Date.now() - command!.heardAt > timeoutMs) command!.timeOut(timeoutMs, connection)
+        },
+        Math.min(1000, timeoutMs),
+      )
+    : undefined
   const settle = () => {
     settled = true
+    clearInterval(watchdog)
     if (paused) {
       paused = false
       connection.resume()
@@ -287,6 +302,7 @@ export function streamRawRows(session: SqlSession, sql: string, onRow: RawRowHan
     resume() {
       if (!paused) return
       paused = false
+      command!.heardAt = Date.now()
       connection.resume()
     },
     cancel() {
@@ -323,7 +339,7 @@ function execute(session: SqlSession, body: Buffer, kind: 'query' | 'packet'): P
       body,
       kind,
       (warnings) => (settle(), resolve(warnings)),
-      (error) => (settle(), reject(error)),
+      (error) => (settle(), reject(markSide(error, session.side))),
     )
     connection.addCommand(command)
     if (timeoutMs) timer = setTimeout(() => command.timeOut(timeoutMs, connection), timeoutMs)
@@ -354,8 +370,20 @@ class LoadLocalCommand extends RawCommand<WriteAnswer> {
     private readonly settledPromise: Promise<void>,
     resolve: (answer: WriteAnswer) => void,
     reject: (error: Error) => void,
+    /** The session's query timeout, for the two waits on the server: its request for the file, its answer. */
+    private readonly timeoutMs?: number,
   ) {
     super(Buffer.from(sql, 'utf8'), 'query', resolve, reject)
+  }
+
+  private timer: ReturnType<typeof setTimeout> | undefined
+
+  /** Fails the statement unless the server speaks within the query timeout (a route that drops every packet). */
+  awaitServer(connection: ProtocolConnection): void {
+    clearTimeout(this.timer)
+    const ms = this.timeoutMs
+    if (ms) this.timer = setTimeout(() => this.timeOut(ms, connection), ms)
+    void this.settledPromise.then(() => clearTimeout(this.timer))
   }
 
   protected next(packet: ProtocolPacket, connection: ProtocolConnection): boolean {
@@ -368,6 +396,7 @@ class LoadLocalCommand extends RawCommand<WriteAnswer> {
         return true
       }
       this.asked = true
+      clearTimeout(this.timer)
       void this.send(connection)
       return false
     }
@@ -424,6 +453,7 @@ class LoadLocalCommand extends RawCommand<WriteAnswer> {
     }
     if (!this.settled) {
       connection.writePacket(framed(Buffer.alloc(infileHeadroom)))
+      this.awaitServer(connection)
     }
     await this.settledPromise
     // The server answered (it had read everything) or the connection is gone: no piece is in use any more.
@@ -448,16 +478,17 @@ export function loadLocalRaw(
   let markSettled!: () => void
   const settled = new Promise<void>((resolve) => (markSettled = resolve))
   return new Promise<WriteAnswer>((resolve, reject) => {
-    connection.addCommand(
-      new LoadLocalCommand(
-        sql,
-        pieces,
-        written,
-        settled,
-        (answer) => (markSettled(), resolve(answer)),
-        (error) => (markSettled(), reject(error)),
-      ),
+    const command = new LoadLocalCommand(
+      sql,
+      pieces,
+      written,
+      settled,
+      (answer) => (markSettled(), resolve(answer)),
+      (error) => (markSettled(), reject(markSide(error, session.side))),
+      session.queryTimeoutMs,
     )
+    connection.addCommand(command)
+    command.awaitServer(connection)
   })
 }
 
@@ -498,13 +529,16 @@ class PrepareCommand extends RawCommand {
 /** Prepares `sql` on the session; resolves with the statement's id and its number of parameters. */
 export function prepareRaw(session: SqlSession, sql: string): Promise<{ id: number; parameters: number }> {
   const connection = protocolConnection(session)
+  const timeoutMs = session.queryTimeoutMs
   return new Promise((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout> | undefined
     const command: PrepareCommand = new PrepareCommand(
       Buffer.from(sql, 'utf8'),
       'prepare',
-      (id) => resolve({ id, parameters: command.parameters }),
-      reject,
+      (id) => (clearTimeout(timer), resolve({ id, parameters: command.parameters })),
+      (error) => (clearTimeout(timer), reject(markSide(error, session.side))),
     )
     connection.addCommand(command)
+    if (timeoutMs) timer = setTimeout(() => command.timeOut(timeoutMs, connection), timeoutMs)
   })
 }

@@ -22,6 +22,21 @@ export interface SqlSession {
 
 export type { ServerFlavor, ServerInfo } from '../../../shared/domain/connectionTest'
 
+const sideKey = Symbol('cutoverSide')
+
+/** Records which server an error came from (the first record stands), for messages that must name it. */
+export function markSide<T>(error: T, side: 'source' | 'target' | null): T {
+  if (side && typeof error === 'object' && error !== null && !(sideKey in error))
+    Object.defineProperty(error, sideKey, { value: side, enumerable: false })
+  return error
+}
+
+/** The server an error came from, when the session or stage that saw it said so. */
+export function sideOf(error: unknown): 'source' | 'target' | null {
+  if (typeof error !== 'object' || error === null) return null
+  return ((error as { [sideKey]?: 'source' | 'target' })[sideKey] ?? null) as 'source' | 'target' | null
+}
+
 /** How long `close()` lets the server take to close the connection after QUIT before the socket is destroyed. */
 const closeGraceMs = 2000
 
@@ -39,14 +54,18 @@ export function createSession(
     async query<T>(sql: string, params?: unknown[]): Promise<T[]> {
       const options = queryTimeoutMs === undefined ? { sql } : { sql, timeout: queryTimeoutMs }
       // Without parameters the SQL goes as it is: formatting would scan a 1 MiB batch statement for `?`.
-      const [rows] = (await (params === undefined ? raw.query(options) : raw.query(options, params))) as [
-        RowDataPacket[] | unknown,
-        FieldPacket[],
-      ]
+      const [rows] = (await (params === undefined ? raw.query(options) : raw.query(options, params)).catch(
+        (error: unknown) => {
+          // mysql2 answers a timed-out query but keeps it as the connection's current command: every later one
+          // (a ROLLBACK after the failure, say) would queue behind it for as long as the server stays silent.
+          if ((error as { code?: string }).code === 'PROTOCOL_SEQUENCE_TIMEOUT') raw.destroy()
+          return Promise.reject(markSide(error, side))
+        },
+      )) as [RowDataPacket[] | unknown, FieldPacket[]]
       return (Array.isArray(rows) ? rows : [rows]) as T[]
     },
     async runLong(sql: string): Promise<void> {
-      await raw.query({ sql })
+      await raw.query({ sql }).catch((error: unknown) => Promise.reject(markSide(error, side)))
     },
     async close() {
       // QUIT waits behind a statement in flight, and the socket stays open until the server closes it: on a lost

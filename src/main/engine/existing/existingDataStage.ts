@@ -7,7 +7,7 @@ import type { ServerFlavor } from '../../../shared/domain/connectionTest'
 import type { JobMode, JobSpec } from '../../../shared/domain/job'
 import type { JobProgress, LogLevel, TableProgress } from '../../../shared/domain/events'
 import { CutoverError } from '../../../shared/domain/errors'
-import type { SqlSession } from '../connect/session'
+import { markSide, sideOf, type SqlSession } from '../connect/session'
 import type { JobStore } from '../../store/jobStore'
 import type { RawRowHandler } from '../connect/rawQuery'
 import { readChunk } from '../dump/chunkReader'
@@ -16,6 +16,7 @@ import { encodeKeyValues } from '../dump/keyBounds'
 import { writeChunkLogical, writeChunkPhysical } from '../load/chunkWriter'
 import { entryTooLargeErrno, entryTooLargeWorkaround, isEntryTooLarge } from '../load/entryTooLarge'
 import { createLoadRouting } from '../load/loadRouting'
+import { isTransient } from '../retryPolicy'
 import type { Throttler } from '../throttle/throttler'
 import type { PlannedChunk, PlannedTable } from './chunkPlan'
 import { tableName } from './chunkPlan'
@@ -42,6 +43,8 @@ export interface ExistingDataContext {
   analyze: boolean
   log(level: LogLevel, message: string, code?: string): void
   progress(progress: JobProgress): void
+  /** Called when a chunk commits rows: the copy moves forward (ends a retry outage). */
+  recovered?(): void
 }
 
 interface TableCounters {
@@ -67,13 +70,18 @@ function stageError(error: unknown, table: string, chunk: PlannedChunk): Cutover
       workaround: entryTooLargeWorkaround(text),
     })
   }
-  return new CutoverError({
-    code: 'LOAD_CHUNK_FAILED',
-    stage: 'existing',
-    retryable: e.code === 'PROTOCOL_CONNECTION_LOST' || e.code === 'ECONNRESET' || e.errno === 1213 || e.errno === 1205,
-    message: `Copying ${table} (chunk ${chunk.index}) failed: ${e.sqlMessage ?? e.message ?? String(error)}${e.errno ? ` (error ${e.errno})` : ''}.`,
-    workaround: 'Fix the cause named above and resume the job: chunks already committed are kept, this one is redone.',
-  })
+  const side = sideOf(error)
+  return markSide(
+    new CutoverError({
+      code: 'LOAD_CHUNK_FAILED',
+      stage: 'existing',
+      retryable: isTransient(error),
+      message: `Copying ${table} (chunk ${chunk.index}) failed${side ? ` on the ${side}` : ''}: ${e.sqlMessage ?? e.message ?? String(error)}${e.errno ? ` (error ${e.errno})` : ''}.`,
+      workaround:
+        'Fix the cause named above and resume the job: chunks already committed are kept, this one is redone.',
+    }),
+    side,
+  )
 }
 
 export async function runExistingData(ctx: ExistingDataContext, signal: AbortSignal): Promise<void> {
@@ -231,6 +239,7 @@ export async function runExistingData(ctx: ExistingDataContext, signal: AbortSig
         committedRows += r
         c.rowsDone += r
         c.bytesDone += b
+        ctx.recovered?.()
       },
     }
     try {
@@ -240,6 +249,7 @@ export async function runExistingData(ctx: ExistingDataContext, signal: AbortSig
           : await writeChunkLogical(writer, { ...options, maxAllowedPacket: ctx.maxAllowedPacket })
       if (workerSignal.aborted) return
       checkpoint('done', result.rows, result.bytes)
+      ctx.recovered?.()
       const left = chunksLeft.get(table)! - 1
       chunksLeft.set(table, left)
       if (left === 0) finisher?.add(table)
@@ -263,8 +273,8 @@ export async function runExistingData(ctx: ExistingDataContext, signal: AbortSig
       while (!workerSignal.aborted && index < Math.min(ctx.concurrency(), ctx.readers.length)) {
         const next = queue.shift()
         if (!next) return
-        writer ??= await ctx.openWriter()
         try {
+          writer ??= await ctx.openWriter()
           await runChunk(reader, writer, next.table, next.chunk)
         } catch (error) {
           if (workerSignal.aborted && !firstError) return
@@ -344,6 +354,8 @@ async function finishTable(ctx: ExistingDataContext, writer: SqlSession, table: 
     try {
       await writer.runLong(d.statement)
     } catch (error) {
+      // A lost connection is retried with the job (retryPolicy.ts); the build runs again then.
+      if (isTransient(error)) throw error
       // 1061: a duplicate key name — built by an earlier run that stopped before recording it.
       if ((error as { errno?: number }).errno !== 1061) {
         throw new CutoverError({

@@ -13,13 +13,14 @@
  * Changes a table's copy already holds (copied from a later snapshot, copiedTables.ts) are not applied.
  */
 import { CutoverError } from '../../../shared/domain/errors'
+import { isTransient } from '../retryPolicy'
 import type { LogLevel } from '../../../shared/domain/events'
 import type { BinlogPosition } from '../../../shared/domain/position'
 import type { JobStore } from '../../store/jobStore'
 import { executeRaw } from '../connect/rawQuery'
 import { replicatedWarningsError, warningsFailure } from '../load/targetWarnings'
 import { entryTooLargeErrno, entryTooLargeWorkaround, isEntryTooLarge } from '../load/entryTooLarge'
-import type { SqlSession } from '../connect/session'
+import { markSide, type SqlSession } from '../connect/session'
 import { quoteIdentifier } from '../dump/identifierQuoting'
 import { withSourceCollations } from './ddlCollations'
 import { toTidbDialect, type TargetIndex } from './tidbDialect'
@@ -36,8 +37,8 @@ import type { BinlogPoint, SafeMode } from './safeMode'
 import { comparePositions } from './safeMode'
 import { createCopyFilter } from './copiedTables'
 import { createKeylessCheckpointTable, keylessCheckpointStatement } from './keylessCheckpoint'
-import type { UniqueKey } from './schemaTracker'
-import { readUniqueKeys } from './schemaTracker'
+import type { TrackedTable, UniqueKey } from './schemaTracker'
+import { ddlMarks, marksShown, readUniqueKeys } from './schemaTracker'
 
 export interface ApplierOptions {
   jobId: string
@@ -60,6 +61,8 @@ export interface ApplierOptions {
   copiedAt?: ReadonlyMap<string, BinlogPoint>
   /** The target's checkpoint of key-less changes (keylessCheckpoint.ts), read before the start; null: none yet. */
   keylessApplied?: BinlogPoint | null
+  /** The schema history at `initial` (JSON): what the target had before a DDL that directly follows it. */
+  initialSchema?: string
   /** Called after a DDL with the unique keys the target now has, so the schema history follows them. */
   keysChanged(ref: TableRef, keys: UniqueKey[]): void
   /** Called when a commit leaves nothing dispatched uncommitted (the stage then checks whether it caught up). */
@@ -98,6 +101,9 @@ interface TxnRecord {
 }
 
 const duplicateKeyErrnos = new Set([1062, 1586])
+
+/** How long `close()` waits for batches in flight to commit. */
+const closeWaitMs = 5000
 
 export function createApplier(options: ApplierOptions): Applier {
   const batchRows = options.batchRows ?? 2000
@@ -184,7 +190,7 @@ export function createApplier(options: ApplierOptions): Applier {
     if (w.busy || w.queue.length === 0 || failure || closed) return
     w.busy = true
     try {
-      while (w.queue.length > 0 && !failure) {
+      while (w.queue.length > 0 && !failure && !closed) {
         let size = Math.min(batchRows, w.queue.length)
         // A key-less transaction's changes commit together with its checkpoint: never split over two batches.
         while (size < w.queue.length && w.queue[size]!.keylessEnd && w.queue[size]!.seq === w.queue[size - 1]!.seq)
@@ -219,7 +225,7 @@ export function createApplier(options: ApplierOptions): Applier {
         if (records.size === 0) options.idle?.()
       }
     } catch (error) {
-      failure ??= applyError(error, lastDispatchedEnd)
+      failure ??= markSide(applyError(error, lastDispatchedEnd), 'target')
       // Other workers may have committed later changes than the checkpoint: the replay runs in safe mode up to
       // the last dispatched transaction, whatever stopped this one.
       if (lastDispatchedEnd) options.store.saveSafeUntil(options.jobId, lastDispatchedEnd)
@@ -381,11 +387,39 @@ export function createApplier(options: ApplierOptions): Applier {
     })
   }
 
+  /**
+   * A DDL right after the checkpoint this run started from may have run on the target already: a lost connection
+   * cut it after the target applied it, or the job stopped before its checkpoint. True when the target shows
+   * everything the DDL changes (ddlMarks); a DDL whose effect cannot be seen that way is run again.
+   */
+  async function alreadyApplied(item: Extract<ReaderItem, { kind: 'ddl' }>): Promise<boolean> {
+    if (dispatchedAny || !options.initialSchema) return false
+    const before = JSON.parse(options.initialSchema) as TrackedTable[]
+    const after = JSON.parse(item.trackedSchema) as TrackedTable[]
+    const marks = ddlMarks(before, after, item.effect.statement, item.defaultSchema)
+    if (marks.length === 0) return false
+    return (await marksShown(options.control, marks)).every(Boolean)
+  }
+
   async function executeDdl(sql: string, end: BinlogPosition): Promise<void> {
     try {
       // A replicated ALTER may rebuild a large table: no query timeout.
       await options.control.runLong(sql)
     } catch (error) {
+      // Cut by a lost connection: the target may or may not have applied it, which the next run checks first.
+      if (isTransient(error)) {
+        throw markSide(
+          new CutoverError({
+            code: 'REPLICATE_DDL_INTERRUPTED',
+            stage: 'incremental',
+            retryable: true,
+            message: `The connection to the target was lost while it ran a DDL from the binlog (${(error as Error).message}); whether it took effect is checked before it runs again. Statement: ${sql.slice(0, 300)}`,
+            workaround:
+              'Cutover reconnects by itself; if this persists, check the network path to the target, then resume the job.',
+          }),
+          'target',
+        )
+      }
       const errno = (error as { errno?: number }).errno ?? 0
       // Replayed after a crash between the DDL and its checkpoint: the target already has it.
       const alreadyDone = new Set([1050, 1060, 1061, 1068, 1091, 1051, 1146, 1007, 1008])
@@ -418,6 +452,12 @@ export function createApplier(options: ApplierOptions): Applier {
         `DDL at ${item.end.file}:${item.end.position} skipped on the target: ${effect.tables.map((t) => `${t.schema}.${t.name}`).join(', ')} ${effect.tables.length === 1 ? 'was' : 'were'} copied after it, with its effect. ${effect.statement.slice(0, 200)}`,
         'REPLICATE_DDL_IN_COPY',
       )
+    } else if (await alreadyApplied(item)) {
+      options.log(
+        'warning',
+        `DDL already applied on the target (its tables, columns and indexes are there as the DDL leaves them), skipped: ${effect.statement.slice(0, 200)}`,
+        'REPLICATE_DDL_ALREADY_APPLIED',
+      )
     } else for (const sql of statements) await executeDdl(sql, item.end)
     let trackedSchema = item.trackedSchema
     if (effect.keysChanged.length > 0) {
@@ -438,6 +478,8 @@ export function createApplier(options: ApplierOptions): Applier {
     return void (pendingSchema = trackedSchema)
   }
   let pendingSchema: string | undefined
+  /** Whether anything after the start position was dispatched (a DDL then no longer follows the checkpoint). */
+  let dispatchedAny = false
 
   return {
     async dispatch(item, signal) {
@@ -460,6 +502,7 @@ export function createApplier(options: ApplierOptions): Applier {
         const seq = nextSeq++
         records.set(seq, { end: item.end, remaining: 1, timestamp: item.timestamp })
         await applyDdl(item)
+        dispatchedAny = true
         const r = records.get(seq)!
         r.remaining = 0
         r.trackedSchema = pendingSchema
@@ -471,6 +514,7 @@ export function createApplier(options: ApplierOptions): Applier {
         return
       }
       const seq = nextSeq++
+      dispatchedAny = true
       const safe = options.safeMode.appliesTo(item.end)
       // Changes a table's copy already holds (it was read at a later snapshot) are not applied again.
       let changes = copy.active
@@ -517,6 +561,11 @@ export function createApplier(options: ApplierOptions): Applier {
     async close() {
       closed = true
       clearInterval(checkpointTimer)
+      // A batch in flight (the stage stopped for the source's sake, say) commits first, so that the checkpoint
+      // covers it: replayed, it would duplicate the rows of a table without a key. Bounded: its target may be gone.
+      const deadline = Date.now() + closeWaitMs
+      while (workers.some((w) => w.busy) && Date.now() < deadline)
+        await Promise.race([changed(), new Promise((r) => setTimeout(r, 100))])
       try {
         advance()
         saveCheckpoint()
@@ -557,26 +606,10 @@ function applyError(error: unknown, lastEnd: BinlogPosition | null): CutoverErro
     })
   }
   // A statement timed out (a target that stopped answering) counts as lost: its connection is gone.
-  const lost = [
-    'PROTOCOL_CONNECTION_LOST',
-    'PROTOCOL_SEQUENCE_TIMEOUT',
-    'ECONNRESET',
-    'ECONNREFUSED',
-    'ETIMEDOUT',
-    'EPIPE',
-  ]
   return new CutoverError({
     code: 'REPLICATE_APPLY_FAILED',
     stage: 'incremental',
-    // mysql2 marks an error that ended the connection fatal; a session killed while idle fails its next statement
-    // with "Can't add new command when connection is in closed state", fatal and without a code.
-    retryable:
-      (e.code !== undefined && lost.includes(e.code)) ||
-      (error as { fatal?: boolean }).fatal === true ||
-      e.errno === 1213 ||
-      e.errno === 1205 ||
-      e.errno === 2013 ||
-      e.errno === 2006,
+    retryable: isTransient(e),
     message: `Applying changes to ${table} failed on the target: ${text}${e.errno ? ` (error ${e.errno})` : ''}.`,
     workaround: 'Fix the cause named above and resume the job; it continues from its last checkpoint.',
   })

@@ -14,6 +14,7 @@
 import ZongJi, { GtidSet, MariadbGtidPosition } from '@vlasky/zongji'
 import type { AnyBinlogEvent, TableMapEvent } from '@vlasky/zongji'
 import { CutoverError } from '../../../shared/domain/errors'
+import { isTransient } from '../retryPolicy'
 import type { BinlogPosition } from '../../../shared/domain/position'
 import type { ConnectRoute } from '../connect/openSession'
 import type { ColumnInfo, TableRef } from '../dump/types'
@@ -167,23 +168,8 @@ export function classifyReaderError(error: unknown): CutoverError {
         'GRANT REPLICATION SLAVE, REPLICATION CLIENT (BINLOG MONITOR on MariaDB ≥ 10.5) ON *.* to the migration user.',
     })
   }
-  const lost = [
-    'PROTOCOL_CONNECTION_LOST',
-    'ECONNRESET',
-    'ECONNREFUSED',
-    'ETIMEDOUT',
-    'EPIPE',
-    'EHOSTUNREACH',
-    'ENOTFOUND',
-    'PROTOCOL_SEQUENCE_TIMEOUT',
-  ]
-  if (
-    (e.code && lost.includes(e.code)) ||
-    e.errno === 1053 ||
-    e.errno === 2013 ||
-    e.errno === 2006 ||
-    e.errno === 1927
-  ) {
+  // ENOTFOUND too: the source's name resolved when the job started, so a VPN that dropped took the resolver away.
+  if (isTransient(e) || e.code === 'ENOTFOUND') {
     return new CutoverError({
       code: 'REPLICATE_CONNECTION_LOST',
       stage: 'incremental',

@@ -1,8 +1,9 @@
 /**
  * The incremental stage: binlog reader → applier, from the job's checkpoint, until the job is paused. A lost
- * connection (source or target) restarts both from the checkpoint with exponential backoff and safe mode for 60 s;
- * anything else stops the job with its coded error. Lag (seconds and bytes behind) is measured here and emitted
- * as `job:progress`; `caughtUp` fires each time the target has everything the source's binlog holds.
+ * connection (source or target) ends the stage with a retryable error, and the job runner starts it again from the
+ * checkpoint after a backoff, in safe mode (retryPolicy.ts); anything else stops the job with its coded error. Lag
+ * (seconds and bytes behind) is measured here and emitted as `job:progress`; `caughtUp` fires each time the target
+ * has everything the source's binlog holds.
  */
 import { CutoverError } from '../../../shared/domain/errors'
 import type { JobProgress, LogLevel } from '../../../shared/domain/events'
@@ -10,8 +11,9 @@ import type { JobConfig } from '../../../shared/domain/job'
 import type { BinlogPosition } from '../../../shared/domain/position'
 import type { JobStore } from '../../store/jobStore'
 import type { ConnectRoute } from '../connect/openSession'
-import type { SqlSession } from '../connect/session'
+import { markSide, sideOf, type SqlSession } from '../connect/session'
 import type { TargetCapabilities } from '../schema/ddlRewriter'
+import { isTransient } from '../retryPolicy'
 import { createApplier } from './applier'
 import { classifyReaderError, openBinlogReader } from './binlogReader'
 import type { SafeMode } from './safeMode'
@@ -46,20 +48,8 @@ export interface IncrementalContext {
   heartbeatSeconds?: number
   /** The source's default collation of each character set (replicated DDL naming a character set alone gets it). */
   sourceCollations?: ReadonlyMap<string, string>
-}
-
-const maxAttempts = 8
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms)
-    function done() {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    signal.addEventListener('abort', done, { once: true })
-  })
+  /** Called once the stage reads and applies again after a start: a retry outage is over. */
+  recovered?(): void
 }
 
 /** Bytes from `from` to the end of the source's binlog, given SHOW BINARY LOGS. */
@@ -71,34 +61,29 @@ export function bytesBehind(from: BinlogPosition, logs: { name: string; size: nu
   return bytes
 }
 
+/**
+ * Runs until the job is paused. A lost connection ends it with a retryable error: the job runner waits (the job's
+ * retry policy, retryPolicy.ts) and runs the stage again from the checkpoint, in safe mode.
+ */
 export async function runIncremental(ctx: IncrementalContext, signal: AbortSignal): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await runOnce(ctx, signal)
-      return
-    } catch (error) {
-      const coded = error instanceof CutoverError ? error : classifyReaderError(error)
-      // A pause ends what was connecting or in flight (CONN_ABORTED, a dropped connection): the job pauses, it does
-      // not fail, and resumes from its checkpoint.
-      if (signal.aborted && coded.retryable) return
-      if (!coded.retryable || signal.aborted) throw coded
-      if (attempt + 1 >= maxAttempts) {
-        throw new CutoverError({
-          ...coded.toShape(),
-          retryable: false,
-          message: `${coded.message} Gave up after ${maxAttempts} reconnects.`,
-        })
-      }
-      const delay = Math.min(30_000, 1000 * 2 ** attempt)
-      ctx.log(
-        'warning',
-        `${coded.message} Reconnecting in ${Math.round(delay / 1000)} s from the last checkpoint, in safe mode for 60 s.`,
-        coded.code,
+  try {
+    await runOnce(ctx, signal)
+  } catch (error) {
+    if (error instanceof CutoverError) throw error
+    // A target session's failure outside the applier's statements (a key look-up after a DDL, say).
+    if (sideOf(error) === 'target') {
+      throw markSide(
+        new CutoverError({
+          code: 'REPLICATE_APPLY_FAILED',
+          stage: 'incremental',
+          retryable: isTransient(error),
+          message: `A statement on the target failed: ${(error as Error).message}.`,
+          workaround: 'Fix the cause named above and resume the job; it continues from its last checkpoint.',
+        }),
+        'target',
       )
-      ctx.safeMode.enableFor(delay + 60_000, 'reconnecting after a lost connection')
-      await sleep(delay, signal)
-      if (signal.aborted) return
     }
+    throw markSide(classifyReaderError(error), 'source')
   }
 }
 
@@ -163,6 +148,7 @@ async function runOnce(ctx: IncrementalContext, signal: AbortSignal): Promise<vo
     initial: start,
     copiedAt: ctx.copiedAt,
     keylessApplied,
+    initialSchema: state.trackedSchema ?? undefined,
     keysChanged: (ref, keys) => tracker.setUniqueKeys(ref, keys),
     // Everything dispatched is committed: look now whether that is the source's end (caught up), not a second later.
     idle: () => requestSample(),
@@ -225,6 +211,7 @@ async function runOnce(ctx: IncrementalContext, signal: AbortSignal): Promise<vo
     )
   }
 
+  let moving = false
   try {
     await sample()
     for (;;) {
@@ -236,8 +223,12 @@ async function runOnce(ctx: IncrementalContext, signal: AbortSignal): Promise<vo
         if (signal.aborted) break
         throw new Error('binlog reader stopped')
       }
-      if (item.kind === 'error') throw item.error
+      if (item.kind === 'error') throw markSide(item.error, 'source')
       await applier.dispatch(item, signal)
+      if (!moving) {
+        moving = true
+        ctx.recovered?.()
+      }
       if (state.safeUntil && applier.applied.file && comparePositions(applier.applied, state.safeUntil) > 0) {
         ctx.store.saveSafeUntil(ctx.jobId, null)
         state.safeUntil = null

@@ -484,6 +484,148 @@ async function readUniqueKeysBatch(
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Whether a DDL took effect on the target.
+
+/** One thing the target shows once a DDL took effect: a table, a column, an index or a database there or gone. */
+export type DdlMark =
+  | { kind: 'database'; name: string; exists: boolean }
+  | { kind: 'table'; ref: TableRef; exists: boolean }
+  | { kind: 'column'; ref: TableRef; name: string; exists: boolean }
+  | { kind: 'index'; ref: TableRef; name: string; exists: boolean }
+
+/**
+ * What the target must show once `statement` took effect: the tables and columns the history has after it and not
+ * before (or before and not after), and the named indexes it adds, drops or renames. Empty when none of these
+ * change (a type change, TRUNCATE, an unnamed index): the statement then cannot be told applied from not applied.
+ */
+export function ddlMarks(
+  before: TrackedTable[],
+  after: TrackedTable[],
+  statement: string,
+  defaultSchema: string,
+): DdlMark[] {
+  const marks: DdlMark[] = []
+  const tokens = tokenize(statement).filter(isSignificant)
+  const words = (i: number, ...w: string[]) => isWord(tokens[i], ...w)
+  const first = tokens[0]?.text.toUpperCase() ?? ''
+  if ((first === 'CREATE' || first === 'DROP') && words(1, 'DATABASE', 'SCHEMA')) {
+    let i = 2
+    while (words(i, 'IF', 'NOT', 'EXISTS')) i++
+    if (tokens[i]) marks.push({ kind: 'database', name: identifierName(tokens[i]!), exists: first === 'CREATE' })
+    return marks
+  }
+  const was = new Map(before.map((t) => [tableKey(t.ref), t]))
+  const now = new Map(after.map((t) => [tableKey(t.ref), t]))
+  for (const [key, t] of now) {
+    const old = was.get(key)
+    if (!old) {
+      marks.push({ kind: 'table', ref: t.ref, exists: true })
+      continue
+    }
+    if (old.version === t.version) continue
+    const names = (list: ColumnInfo[]) => new Set(list.map((c) => c.name.toLowerCase()))
+    const oldNames = names(old.columns)
+    const newNames = names(t.columns)
+    for (const c of t.columns)
+      if (!oldNames.has(c.name.toLowerCase())) marks.push({ kind: 'column', ref: t.ref, name: c.name, exists: true })
+    for (const c of old.columns)
+      if (!newNames.has(c.name.toLowerCase())) marks.push({ kind: 'column', ref: t.ref, name: c.name, exists: false })
+  }
+  for (const [key, t] of was) if (!now.has(key)) marks.push({ kind: 'table', ref: t.ref, exists: false })
+  marks.push(...indexMarks(tokens, defaultSchema))
+  return marks
+}
+
+/** The named indexes an ALTER TABLE, CREATE INDEX or DROP INDEX adds, drops or renames. */
+function indexMarks(tokens: Token[], defaultSchema: string): DdlMark[] {
+  const marks: DdlMark[] = []
+  const first = tokens[0]?.text.toUpperCase() ?? ''
+  const named = (spec: Token[], k: number): string | null => {
+    if (isWord(spec[k], 'IF')) k += isWord(spec[k + 1], 'NOT') ? 3 : 2
+    const t = spec[k]
+    if (!t || isPunct(t, '(') || isWord(t, 'USING')) return null
+    return identifierName(t)
+  }
+  if (first === 'CREATE' || (first === 'DROP' && isWord(tokens[1], 'INDEX'))) {
+    const at = tokens.findIndex((t) => isWord(t, 'INDEX'))
+    const on = tokens.findIndex((t) => isWord(t, 'ON'))
+    if (at < 0 || on < 0) return marks
+    const name = named(tokens, at + 1)
+    const [ref] = readName(tokens, on + 1, defaultSchema)
+    if (name) marks.push({ kind: 'index', ref, name, exists: first === 'CREATE' })
+    return marks
+  }
+  if (first !== 'ALTER') return marks
+  let i = 1
+  while (isWord(tokens[i], 'ONLINE', 'IGNORE')) i++
+  if (!isWord(tokens[i], 'TABLE')) return marks
+  i++
+  if (isWord(tokens[i], 'IF') && isWord(tokens[i + 1], 'EXISTS')) i += 2
+  const [named0, next] = readName(tokens, i, defaultSchema)
+  let ref = named0
+  const specs = splitTopLevel(tokens, next, tokens.length)
+  // A RENAME TO in the same statement: the indexes are looked for under the new name.
+  for (const spec of specs) {
+    if (isWord(spec[0], 'RENAME') && !isWord(spec[1], 'COLUMN', 'INDEX', 'KEY'))
+      [ref] = readName(spec, isWord(spec[1], 'TO', 'AS') ? 2 : 1, defaultSchema)
+  }
+  for (const spec of specs) {
+    let k = 1
+    if (isWord(spec[0], 'ADD')) {
+      let constraint: string | null = null
+      if (isWord(spec[k], 'CONSTRAINT')) {
+        k++
+        if (!isWord(spec[k], 'PRIMARY', 'UNIQUE', 'FOREIGN', 'CHECK')) constraint = identifierName(spec[k++]!)
+      }
+      if (isWord(spec[k], 'PRIMARY')) marks.push({ kind: 'index', ref, name: 'PRIMARY', exists: true })
+      else if (isWord(spec[k], 'UNIQUE', 'INDEX', 'KEY', 'FULLTEXT', 'SPATIAL')) {
+        if (isWord(spec[k], 'UNIQUE', 'FULLTEXT', 'SPATIAL')) k++
+        if (isWord(spec[k], 'INDEX', 'KEY')) k++
+        const name = named(spec, k) ?? constraint
+        if (name) marks.push({ kind: 'index', ref, name, exists: true })
+      }
+    } else if (isWord(spec[0], 'DROP')) {
+      if (isWord(spec[k], 'PRIMARY')) marks.push({ kind: 'index', ref, name: 'PRIMARY', exists: false })
+      else if (isWord(spec[k], 'INDEX', 'KEY')) {
+        const name = named(spec, k + 1)
+        if (name) marks.push({ kind: 'index', ref, name, exists: false })
+      }
+    } else if (isWord(spec[0], 'RENAME') && isWord(spec[k], 'INDEX', 'KEY') && spec[k + 1] && spec[k + 3]) {
+      marks.push({ kind: 'index', ref, name: identifierName(spec[k + 1]!), exists: false })
+      marks.push({ kind: 'index', ref, name: identifierName(spec[k + 3]!), exists: true })
+    }
+  }
+  return marks
+}
+
+/** Which of `marks` the server shows now (information_schema, names compared without case). */
+export async function marksShown(session: SqlSession, marks: DdlMark[]): Promise<boolean[]> {
+  const shown: boolean[] = []
+  for (const m of marks) {
+    const [sql, params] =
+      m.kind === 'database'
+        ? ['SELECT 1 FROM information_schema.SCHEMATA WHERE LOWER(SCHEMA_NAME) = LOWER(?)', [m.name]]
+        : m.kind === 'table'
+          ? [
+              'SELECT 1 FROM information_schema.TABLES WHERE LOWER(TABLE_SCHEMA) = LOWER(?) AND LOWER(TABLE_NAME) = LOWER(?)',
+              [m.ref.schema, m.ref.name],
+            ]
+          : m.kind === 'column'
+            ? [
+                'SELECT 1 FROM information_schema.COLUMNS WHERE LOWER(TABLE_SCHEMA) = LOWER(?) AND LOWER(TABLE_NAME) = LOWER(?) AND LOWER(COLUMN_NAME) = LOWER(?)',
+                [m.ref.schema, m.ref.name, m.name],
+              ]
+            : [
+                'SELECT 1 FROM information_schema.STATISTICS WHERE LOWER(TABLE_SCHEMA) = LOWER(?) AND LOWER(TABLE_NAME) = LOWER(?) AND LOWER(INDEX_NAME) = LOWER(?) LIMIT 1',
+                [m.ref.schema, m.ref.name, m.name],
+              ]
+    const rows = await session.query(sql as string, params as string[])
+    shown.push(rows.length > 0 === m.exists)
+  }
+  return shown
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Statement parsing over the lossless tokenizer (whitespace and comments dropped).
 
 /** Words that open a table definition's index or constraint clause, not a column (CREATE TABLE and ALTER … ADD). */

@@ -8,6 +8,7 @@ import { EventLog } from './details/EventLog'
 import { IncrementalPanel } from './details/IncrementalPanel'
 import { JobCharts } from './details/JobCharts'
 import { ProgressPanel } from './details/ProgressPanel'
+import { ReconnectingNotice } from './details/ReconnectingNotice'
 import { RescaleDialog } from './details/RescaleDialog'
 import { StageTimeline } from './details/StageTimeline'
 import { ValidationPanel } from './details/ValidationPanel'
@@ -21,6 +22,7 @@ export function JobDetailsPage({ id }: { id: string }) {
   const closeDetail = useStore((s) => s.closeDetail)
   const navigate = useStore((s) => s.navigate)
   const lag = useStore((s) => s.progress[id]?.lagSeconds ?? null)
+  const liveRetry = useStore((s) => s.retries[id])
   const [rescaling, setRescaling] = useState(false)
 
   useEffect(() => {
@@ -41,6 +43,8 @@ export function JobDetailsPage({ id }: { id: string }) {
     const timer = setInterval(() => void useStore.getState().refreshDetail(), 5000)
     return () => clearInterval(timer)
   }, [running])
+  // The live event when one came, else what the engine reported when the page last read the job.
+  const retry = running ? (liveRetry === undefined ? (report?.retry ?? null) : liveRetry) : null
   const canRescale = job?.status === 'running' || job?.status === 'paused' || job?.status === 'interrupted'
 
   return (
@@ -122,6 +126,7 @@ export function JobDetailsPage({ id }: { id: string }) {
               )}
             </dl>
           </section>
+          {retry && <ReconnectingNotice retry={retry} />}
           {job.lastError && job.status === 'failed' && <ProblemBox problem={job.lastError} title="The job failed" />}
           {job.type !== 'incremental' && <ProgressPanel report={report} />}
           {job.type !== 'existing' && <IncrementalPanel report={report} />}

@@ -10,7 +10,10 @@ export function connectLiveEvents(): () => void {
     subscribe('precheck:item', ({ runId, item }) => getState().receivePrecheckItem(runId, item)),
     subscribe('validation:progress', (p) => getState().receiveValidationProgress(p)),
     subscribe('validation:finished', (result) => getState().receiveValidationFinished(result)),
-    subscribe('job:stageChanged', ({ jobId }) => {
+    subscribe('job:reconnecting', ({ jobId, retry }) => getState().receiveRetry(jobId, retry)),
+    subscribe('job:stageChanged', ({ jobId, status }) => {
+      // A job that stopped waits for nothing.
+      if (status !== 'running') getState().receiveRetry(jobId, null)
       if (getState().detailId === jobId) void getState().refreshDetail()
     }),
     subscribe('jobs:changed', ({ jobId, change }) => {

@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand'
-import type { JobProgress } from '../../../shared/domain/events'
+import type { JobProgress, JobRetry } from '../../../shared/domain/events'
 import type { Store } from './store'
 
 /** One point of the throughput and lag charts. */
@@ -19,11 +19,16 @@ export interface ProgressSlice {
   progress: Record<string, JobProgress | undefined>
   samples: Record<string, ProgressSample[] | undefined>
   receiveProgress: (progress: JobProgress) => void
+  /** The latest `job:reconnecting` per job: null once the job moves again (undefined: none seen yet). */
+  retries: Record<string, JobRetry | null | undefined>
+  receiveRetry: (jobId: string, retry: JobRetry | null) => void
 }
 
 export const createProgressSlice: StateCreator<Store, [], [], ProgressSlice> = (set) => ({
   progress: {},
   samples: {},
+  retries: {},
+  receiveRetry: (jobId, retry) => set((s) => ({ retries: { ...s.retries, [jobId]: retry } })),
   receiveProgress: (p) =>
     set((s) => {
       const now = Date.now()

@@ -7,6 +7,7 @@ import type { ConnectionProfileInput, TlsMode } from '../../../shared/domain/con
 import type { ConnectionTestResult } from '../../../shared/domain/connectionTest'
 import { usableBeforeJobType } from '../../../shared/domain/connectionTest'
 import type { JobConfigInput, JobMode, JobSpec, JobType } from '../../../shared/domain/job'
+import { defaultRetryMinutes } from '../../../shared/domain/job'
 import type { PrecheckItem, PrecheckReport } from '../../../shared/domain/precheck'
 import type { DiscoveredObjects } from '../../../shared/domain/sourceObjects'
 import { call } from '../api'
@@ -53,6 +54,8 @@ export interface WizardDraft {
   concurrency: number
   exportMBps: number
   deferIndexes: JobSpec['deferIndexes']
+  /** Minutes the job keeps reconnecting to a lost server before it fails. */
+  retryMinutes: number
 }
 
 /** A side's last test: the engine's hop-by-hop result, or the error the call itself threw. */
@@ -128,6 +131,7 @@ const emptyDraft = (): WizardDraft => ({
   concurrency: 4,
   exportMBps: 0,
   deferIndexes: 'auto',
+  retryMinutes: defaultRetryMinutes,
 })
 
 const orNull = (value: string) => (value.trim() === '' ? null : value.trim())
@@ -175,7 +179,12 @@ export function toConfig(d: WizardDraft): JobConfigInput {
     mode: d.mode,
     objects: d.objectsMode === 'all' || d.selected.length === 0 ? 'all' : d.selected,
     start,
-    spec: { concurrency: d.concurrency, exportMBps: d.exportMBps, deferIndexes: d.deferIndexes },
+    spec: {
+      concurrency: d.concurrency,
+      exportMBps: d.exportMBps,
+      deferIndexes: d.deferIndexes,
+      retryMinutes: d.retryMinutes,
+    },
   }
 }
 

@@ -108,6 +108,23 @@ export function SpecStep() {
               Rescale.
             </div>
           </div>
+          <div className="field">
+            <label htmlFor="spec-retry">Retry budget (minutes)</label>
+            <input
+              id="spec-retry"
+              type="number"
+              min={0}
+              max={10080}
+              step={1}
+              value={draft.retryMinutes}
+              aria-describedby="spec-retry-hint"
+              onChange={(e) => editDraft({ retryMinutes: Math.max(0, Math.min(10080, Number(e.target.value) || 0)) })}
+            />
+            <div id="spec-retry-hint" className="field-hint">
+              How long the job keeps reconnecting to a source or target it lost (a VPN reconnect, a laptop waking up)
+              before it fails. It resumes from its checkpoints each time; 0 fails at the first lost connection.
+            </div>
+          </div>
           {draft.type !== 'incremental' && (
             <div className="field">
               <label htmlFor="spec-defer-indexes">Secondary indexes</label>
