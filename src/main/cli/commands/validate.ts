@@ -12,6 +12,7 @@ import type { ValidationProgress, ValidationResult } from '../../../shared/domai
 import { passwordEnvironment } from '../../engine/jobFile/jobFile'
 import { openEngine } from '../cliHost'
 import { fillPasswords } from '../passwordPrompt'
+import type { RunIo } from './run'
 
 export interface ValidateCommandOptions {
   store?: string
@@ -20,15 +21,8 @@ export interface ValidateCommandOptions {
   repairSql?: string
 }
 
-export interface ValidateIo {
-  out: (text: string) => void
-  err: (text: string) => void
-  interactive: boolean
-  /** Progress redrawn in place on a terminal; otherwise one line every few seconds. */
-  tty: boolean
-  env: Record<string, string | undefined>
-  onInterrupt: (handler: () => void) => () => void
-}
+/** What the command uses of its process: `cutover run`'s, but the command always returns its exit code. */
+export type ValidateIo = Omit<RunIo, 'exit'>
 
 export function formatValidation(result: ValidationResult): string {
   const lines: string[] = []
