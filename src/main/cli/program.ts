@@ -2,6 +2,7 @@
 import { Command } from 'commander'
 import { cliVersion } from './cliHost'
 import { registerControl } from './commands/control'
+import { registerDdlDecision } from './commands/ddlDecision'
 import { registerJobs } from './commands/jobs'
 import { registerPrecheck } from './commands/precheck'
 import { registerRun } from './commands/run'
@@ -29,5 +30,6 @@ export function buildProgram(): Command {
   registerStatus(program)
   registerValidate(program)
   registerControl(program)
+  registerDdlDecision(program)
   return program
 }

@@ -15,7 +15,7 @@ import { createEngineEvents } from './engineEvents'
 import type { SecretBox } from './secretBox'
 import type { JobOutcome, RunOptions, RunningJob } from './jobRunner'
 import { startJob as startRunner } from './jobRunner'
-import type { JobStatusReport } from '../../shared/domain/job'
+import type { BlockedDdl, JobStatusReport } from '../../shared/domain/job'
 import type { TableProgress } from '../../shared/domain/events'
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
@@ -867,6 +867,53 @@ export function createEngine({ store, secrets }: EngineOptions) {
 
     lastValidation(idOrName: string): ValidationResult | null {
       return store.lastValidation(requireJob(idOrName).id)
+    },
+
+    /** The replicated DDL that stopped the job and the decision taken on it so far; null when none did. */
+    blockedDdl(idOrName: string): BlockedDdl | null {
+      return store.blockedDdl(requireJob(idOrName).id)
+    },
+
+    /**
+     * Skips the DDL that stopped the job, or replaces it with `statements` (run on the target in its place); either
+     * happens at exactly that binlog position when the job resumes. Recorded in the job's log.
+     */
+    resolveBlockedDdl(idOrName: string, action: 'skip' | 'replace', statements: string[] = []): BlockedDdl {
+      const job = requireJob(idOrName)
+      const blocked = store.blockedDdl(job.id)
+      if (!blocked) {
+        throw new CutoverError({
+          code: 'JOB_NO_BLOCKED_DDL',
+          message: `No replicated DDL is holding the job "${job.name}" back: there is nothing to skip or replace.`,
+          workaround:
+            'Skip and replace apply to a job stopped by a DDL (REPLICATE_DDL_FAILED or REPLICATE_DDL_UNSUPPORTED).',
+        })
+      }
+      if (job.status === 'running' || running.has(job.id) || liveLeaseHolder(store, job.id)) {
+        throw new CutoverError({
+          code: 'JOB_RUNNING',
+          message: `The job "${job.name}" is running; the DDL it stopped on is decided while it is stopped.`,
+          workaround: 'Pause the job (or wait until it stops), then skip or replace the DDL and resume it.',
+        })
+      }
+      const replacement = statements.map((x) => x.trim().replace(/;+$/, '').trim()).filter((x) => x.length > 0)
+      if (action === 'replace' && replacement.length === 0) {
+        throw new CutoverError({
+          code: 'JOB_REPLACEMENT_EMPTY',
+          message: 'Replacing a DDL needs at least one statement to run on the target in its place.',
+          workaround: 'Give the statements (one per --sql, or one per line), or skip the DDL instead.',
+        })
+      }
+      store.decideBlockedDdl(job.id, action, action === 'replace' ? replacement : [])
+      log(
+        job.id,
+        'warning',
+        action === 'skip'
+          ? `Decided: the DDL at ${blocked.at.file}:${blocked.at.position} is skipped when the job resumes (${blocked.statement.slice(0, 200)}).`
+          : `Decided: the DDL at ${blocked.at.file}:${blocked.at.position} (${blocked.statement.slice(0, 200)}) is replaced when the job resumes by: ${replacement.join('; ').slice(0, 400)}.`,
+        'REPLICATE_DDL_DECIDED',
+      )
+      return store.blockedDdl(job.id)!
     },
 
     /** Pauses running jobs (their checkpoints stay valid) and closes the store. */

@@ -57,6 +57,8 @@ export function createHandlers(
       engine.validateJob(id, { validationId, tables }, secrets),
     'validation:cancel': ({ validationId }) => engine.cancelValidation(validationId),
     'job:lastValidation': ({ id }) => engine.lastValidation(id),
+    'job:blockedDdl': ({ id }) => engine.blockedDdl(id),
+    'job:resolveDdl': ({ id, action, statements }) => engine.resolveBlockedDdl(id, action, statements),
     'precheck:run': (request) => engine.runPrecheck(request),
     'precheck:cancel': ({ runId }) => engine.cancelPrecheck(runId),
     // The result carries no profile, so a password from the request is never echoed back.

@@ -9,7 +9,7 @@ import Database from 'better-sqlite3'
 import type { CutoverErrorShape, Stage } from '../../shared/domain/errors'
 import type { JobLogEntry, LogLevel } from '../../shared/domain/events'
 import { logLevels } from '../../shared/domain/events'
-import type { JobConfig, JobStatus } from '../../shared/domain/job'
+import type { BlockedDdl, JobConfig, JobStatus } from '../../shared/domain/job'
 import type { BinlogPosition } from '../../shared/domain/position'
 import type { ValidationResult } from '../../shared/domain/validation'
 import { migrations } from './migrations'
@@ -29,6 +29,9 @@ export interface StoredJob {
   finishedAt: string | null
   updatedAt: string
 }
+
+/** Stored in migration 10. */
+export type { BlockedDdl }
 
 /** The schema a table's rows are copied with. */
 export interface SnapshotTable {
@@ -489,6 +492,52 @@ function openStoreFile(path: string) {
           )
         }
       })()
+    },
+
+    /** Records the DDL that stopped the job (an earlier record, decided or not, is replaced). */
+    saveBlockedDdl(jobId: string, blocked: Pick<BlockedDdl, 'at' | 'statement' | 'reason'>): void {
+      db.prepare(
+        `INSERT OR REPLACE INTO blocked_ddl (job_id, file, position, statement, reason) VALUES (?, ?, ?, ?, ?)`,
+      ).run(jobId, blocked.at.file, blocked.at.position, blocked.statement, blocked.reason)
+    },
+
+    blockedDdl(jobId: string): BlockedDdl | null {
+      const row = db
+        .prepare<
+          [string],
+          {
+            file: string
+            position: number
+            statement: string
+            reason: string
+            action: 'skip' | 'replace' | null
+            replacement: string | null
+            decided_at: string | null
+          }
+        >('SELECT * FROM blocked_ddl WHERE job_id = ?')
+        .get(jobId)
+      if (!row) return null
+      return {
+        at: { file: row.file, position: Number(row.position) },
+        statement: row.statement,
+        reason: row.reason,
+        action: row.action,
+        replacement: row.replacement ? (JSON.parse(row.replacement) as string[]) : [],
+        decidedAt: row.decided_at,
+      }
+    },
+
+    decideBlockedDdl(jobId: string, action: 'skip' | 'replace', replacement: string[]): void {
+      db.prepare('UPDATE blocked_ddl SET action = ?, replacement = ?, decided_at = ? WHERE job_id = ?').run(
+        action,
+        JSON.stringify(replacement),
+        now(),
+        jobId,
+      )
+    },
+
+    clearBlockedDdl(jobId: string): void {
+      db.prepare('DELETE FROM blocked_ddl WHERE job_id = ?').run(jobId)
     },
 
     /** Records, per table, the schema at the snapshot its rows are copied at (replacing an earlier record of it). */

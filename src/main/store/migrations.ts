@@ -150,4 +150,18 @@ export const migrations: readonly string[] = [
     answered_at  TEXT
   );
   `,
+  // 10: the replicated DDL that stopped a job (the target refused it, or it has no faithful form there) and the DBA's
+  // decision: skip it, or run other statements in its place, at exactly that binlog position when the job resumes.
+  `
+  CREATE TABLE blocked_ddl (
+    job_id      TEXT PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+    file        TEXT NOT NULL,              -- binlog position where the DDL's event ends
+    position    INTEGER NOT NULL,
+    statement   TEXT NOT NULL,              -- as the source ran it
+    reason      TEXT NOT NULL,              -- why it stopped the job
+    action      TEXT,                       -- null until decided | 'skip' | 'replace'
+    replacement TEXT,                       -- JSON list of statements, for 'replace'
+    decided_at  TEXT
+  );
+  `,
 ]

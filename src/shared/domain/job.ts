@@ -222,3 +222,16 @@ export interface JobStatusReport {
   /** Set while the job (run by this process) waits to reconnect to a lost server. */
   retry: import('./events').JobRetry | null
 }
+
+/** A replicated DDL that stopped a job, and what the DBA decided to do with it (applied when the job resumes). */
+export interface BlockedDdl {
+  /** Where the DDL's event ends in the source's binlog. */
+  at: { file: string; position: number }
+  statement: string
+  /** Why it stopped the job. */
+  reason: string
+  action: 'skip' | 'replace' | null
+  /** The statements run on the target in its place, for 'replace'. */
+  replacement: string[]
+  decidedAt: string | null
+}

@@ -7,7 +7,7 @@ import { z } from 'zod'
 import type { CutoverErrorShape } from '../domain/errors'
 import type { JobLogEntry, JobProgress, JobReconnecting, JobStageChanged } from '../domain/events'
 import { logLevels } from '../domain/events'
-import type { JobDetail, JobStatusReport, JobSummary } from '../domain/job'
+import type { BlockedDdl, JobDetail, JobStatusReport, JobSummary } from '../domain/job'
 import { jobConfigSchema, jobSecretsSchema, specSchema } from '../domain/job'
 import type { PrecheckItem, PrecheckReport } from '../domain/precheck'
 import { connectionSchema } from '../domain/connection'
@@ -88,6 +88,18 @@ export const invokeContract = {
   'validation:cancel': invoke<{ cancelled: boolean }>()(
     z.object({ validationId: z.string().min(1).max(100) }).strict(),
   ),
+  /** The replicated DDL that stopped the job and the decision on it so far (null when none did). */
+  'job:blockedDdl': invoke<BlockedDdl | null>()(jobRef),
+  /** Skip that DDL, or run `statements` on the target in its place, when the job resumes. */
+  'job:resolveDdl': invoke<BlockedDdl>()(
+    z
+      .object({
+        id: z.string().min(1).max(200),
+        action: z.enum(['skip', 'replace']),
+        statements: z.array(z.string().min(1).max(100_000)).max(50).optional(),
+      })
+      .strict(),
+  ),
   /** The job's most recent validation (null before the first). */
   'job:lastValidation': invoke<ValidationResult | null>()(jobRef),
   /** Runs the precheck on an unsaved config (wizard) or a stored job (results saved); items stream as `precheck:item`. */
@@ -107,7 +119,10 @@ export const invokeContract = {
   ),
   /** The source's databases and tables for the object picker. */
   'source:objects': invoke<DiscoveredObjects>()(
-    z.union([z.object({ profile: connectionSchema }).strict(), z.object({ jobId: z.string().min(1).max(200) }).strict()]),
+    z.union([
+      z.object({ profile: connectionSchema }).strict(),
+      z.object({ jobId: z.string().min(1).max(200) }).strict(),
+    ]),
   ),
   /** The OS file picker for a certificate or key path; `path` is null when the user cancels. Desktop only. */
   'dialog:openFile': invoke<{ path: string | null }>()(z.object({ purpose: z.enum(filePurposes) }).strict()),

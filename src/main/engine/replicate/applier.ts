@@ -443,22 +443,41 @@ export function createApplier(options: ApplierOptions): Applier {
 
   async function applyDdl(item: Extract<ReaderItem, { kind: 'ddl' }>): Promise<void> {
     const { effect } = item
-    const statements = await targetStatements(effect.statement, effect.tables)
     const control = options.control
     if (item.defaultSchema) await control.query(`USE ${quoteIdentifier(item.defaultSchema)}`).catch(() => undefined)
-    if (effect.tables.length > 0 && effect.tables.every((t) => copy.holds(`${t.schema}.${t.name}`, item.end))) {
-      options.log(
-        'info',
-        `DDL at ${item.end.file}:${item.end.position} skipped on the target: ${effect.tables.map((t) => `${t.schema}.${t.name}`).join(', ')} ${effect.tables.length === 1 ? 'was' : 'were'} copied after it, with its effect. ${effect.statement.slice(0, 200)}`,
-        'REPLICATE_DDL_IN_COPY',
-      )
-    } else if (await alreadyApplied(item)) {
-      options.log(
-        'warning',
-        `DDL already applied on the target (its tables, columns and indexes are there as the DDL leaves them), skipped: ${effect.statement.slice(0, 200)}`,
-        'REPLICATE_DDL_ALREADY_APPLIED',
-      )
-    } else for (const sql of statements) await executeDdl(sql, item.end)
+    // The DBA's decision on this DDL, taken after it stopped the job: skip it, or run their statements instead.
+    const blocked = options.store.blockedDdl(options.jobId)
+    const decided =
+      blocked?.action && blocked.at.file === item.end.file && blocked.at.position === item.end.position ? blocked : null
+    let statements: string[]
+    try {
+      statements = decided ? decided.replacement : await targetStatements(effect.statement, effect.tables)
+      if (decided) {
+        options.log(
+          'warning',
+          decided.action === 'skip'
+            ? `DDL at ${item.end.file}:${item.end.position} skipped, as decided: ${effect.statement.slice(0, 200)}`
+            : `DDL at ${item.end.file}:${item.end.position} replaced, as decided, by: ${statements.join('; ').slice(0, 400)}`,
+          decided.action === 'skip' ? 'REPLICATE_DDL_SKIPPED' : 'REPLICATE_DDL_REPLACED',
+        )
+      }
+      await runDdl(item, statements, decided !== null)
+    } catch (error) {
+      // A DDL the target refuses, or that has no faithful form there, waits for the DBA's decision.
+      if (error instanceof CutoverError && ['REPLICATE_DDL_FAILED', 'REPLICATE_DDL_UNSUPPORTED'].includes(error.code)) {
+        options.store.saveBlockedDdl(options.jobId, {
+          at: { file: item.end.file, position: item.end.position },
+          statement: effect.statement,
+          reason: error.message,
+        })
+        throw new CutoverError({
+          ...error.toShape(),
+          workaround: `${error.workaround} Or skip this DDL, or replace it with statements the target accepts (Skip / Replace on the job page; cutover skip-ddl / cutover replace-ddl), then resume the job.`,
+        })
+      }
+      throw error
+    }
+    if (decided) options.store.clearBlockedDdl(options.jobId)
     let trackedSchema = item.trackedSchema
     if (effect.keysChanged.length > 0) {
       const snapshot = JSON.parse(trackedSchema) as { ref: TableRef; uniqueKeys: UniqueKey[] }[]
@@ -477,6 +496,25 @@ export function createApplier(options: ApplierOptions): Applier {
     )
     return void (pendingSchema = trackedSchema)
   }
+
+  /** Runs a DDL's target statements, unless the target already has its effect (a copy or an earlier run). */
+  async function runDdl(item: Extract<ReaderItem, { kind: 'ddl' }>, statements: string[], decided: boolean) {
+    const { effect } = item
+    if (effect.tables.length > 0 && effect.tables.every((t) => copy.holds(`${t.schema}.${t.name}`, item.end))) {
+      options.log(
+        'info',
+        `DDL at ${item.end.file}:${item.end.position} skipped on the target: ${effect.tables.map((t) => `${t.schema}.${t.name}`).join(', ')} ${effect.tables.length === 1 ? 'was' : 'were'} copied after it, with its effect. ${effect.statement.slice(0, 200)}`,
+        'REPLICATE_DDL_IN_COPY',
+      )
+    } else if (!decided && (await alreadyApplied(item))) {
+      options.log(
+        'warning',
+        `DDL already applied on the target (its tables, columns and indexes are there as the DDL leaves them), skipped: ${effect.statement.slice(0, 200)}`,
+        'REPLICATE_DDL_ALREADY_APPLIED',
+      )
+    } else for (const sql of statements) await executeDdl(sql, item.end)
+  }
+
   let pendingSchema: string | undefined
   /** Whether anything after the start position was dispatched (a DDL then no longer follows the checkpoint). */
   let dispatchedAny = false

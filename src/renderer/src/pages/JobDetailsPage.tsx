@@ -9,6 +9,7 @@ import { IncrementalPanel } from './details/IncrementalPanel'
 import { JobCharts } from './details/JobCharts'
 import { ProgressPanel } from './details/ProgressPanel'
 import { ReconnectingNotice } from './details/ReconnectingNotice'
+import { BlockedDdlPanel } from './details/BlockedDdlPanel'
 import { RescaleDialog } from './details/RescaleDialog'
 import { StageTimeline } from './details/StageTimeline'
 import { ValidationPanel } from './details/ValidationPanel'
@@ -128,6 +129,7 @@ export function JobDetailsPage({ id }: { id: string }) {
           </section>
           {retry && <ReconnectingNotice retry={retry} />}
           {job.lastError && job.status === 'failed' && <ProblemBox problem={job.lastError} title="The job failed" />}
+          <BlockedDdlPanel job={job} />
           {job.type !== 'incremental' && <ProgressPanel report={report} />}
           {job.type !== 'existing' && <IncrementalPanel report={report} />}
           <ValidationPanel job={job} />
