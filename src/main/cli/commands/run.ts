@@ -297,7 +297,8 @@ async function runJob(
 }
 
 /** The process's terminal, signals and exit, for a run in this process. */
-function processIo(): RunIo {
+/** The process's own streams, terminal and signals, as the commands that run a job use them. */
+export function processIo(): RunIo {
   return {
     out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t),

@@ -12,7 +12,7 @@ import type { ValidationProgress, ValidationResult } from '../../../shared/domai
 import { passwordEnvironment } from '../../engine/jobFile/jobFile'
 import { openEngine } from '../cliHost'
 import { fillPasswords } from '../passwordPrompt'
-import type { RunIo } from './run'
+import { processIo, type RunIo } from './run'
 
 export interface ValidateCommandOptions {
   store?: string
@@ -135,20 +135,7 @@ export function registerValidate(program: Command): void {
     .option('--json', 'print JSON lines (progress, then the result)')
     .option('--repair-sql <file>', 'where to write the repair SQL (default: beside the store, under validations/)')
     .action(async (name: string, options: ValidateCommandOptions) => {
-      process.exitCode = await validateCommand(name, options, {
-        out: (t) => process.stdout.write(t),
-        err: (t) => process.stderr.write(t),
-        interactive: process.stdin.isTTY === true,
-        tty: process.stderr.isTTY === true,
-        env: process.env,
-        onInterrupt: (handler) => {
-          process.on('SIGINT', handler)
-          process.on('SIGTERM', handler)
-          return () => {
-            process.off('SIGINT', handler)
-            process.off('SIGTERM', handler)
-          }
-        },
-      })
+      // Progress goes to stderr, so its terminal decides whether it is redrawn in place.
+      process.exitCode = await validateCommand(name, options, { ...processIo(), tty: process.stderr.isTTY === true })
     })
 }
