@@ -20,6 +20,7 @@
 import { CutoverError } from '../../../shared/domain/errors'
 import type { SqlSession } from '../connect/session'
 import type { TableRef } from '../dump/types'
+import { isTransient } from '../retryPolicy'
 
 export interface TargetWarning {
   level: string
@@ -70,7 +71,11 @@ export async function warningsFailure(
   statement: TargetWarningsError['statement'],
   count: number,
 ): Promise<TargetWarningsError | null> {
-  const listed = await readWarnings(session).catch(() => [])
+  // A connection lost before the warnings could be read is that loss (retried), not unknown warnings.
+  const listed = await readWarnings(session).catch((error: unknown) => {
+    if (isTransient(error)) throw error
+    return []
+  })
   const harmful = listed.filter((w) => !harmless(statement, w))
   if (harmful.length === 0 && count <= listed.length) return null
   return new TargetWarningsError(statement, count - (listed.length - harmful.length), harmful)
@@ -119,7 +124,7 @@ export function duplicateKeyError(
   const why =
     cause === 'duplicate'
       ? "The target holds two source rows' keys as equal, so one of them could not be stored."
-      : "Another transaction wrote the same key: two source rows whose keys the target holds as equal (in another chunk), or another client writing this table."
+      : 'Another transaction wrote the same key: two source rows whose keys the target holds as equal (in another chunk), or another client writing this table.'
   return new CutoverError({
     code: 'LOAD_DUPLICATE_KEY',
     stage: 'existing',
