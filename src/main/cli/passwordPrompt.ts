@@ -1,3 +1,5 @@
+import type { Engine } from '../engine/engine'
+import { passwordEnvironment } from '../engine/jobFile/jobFile'
 /** Asks for a password on the terminal without echoing it; only called when stdin is a TTY. */
 export function promptHidden(question: string): Promise<string> {
   const stdin = process.stdin
@@ -41,8 +43,32 @@ export async function fillPasswords(
   for (const side of ['source', 'target'] as const) {
     if (filled[side].password !== undefined || !interactive) continue
     const profile = filled[side]
-    const answer = await promptHidden(`Password for ${side} ${profile.user}@${profile.host}:${profile.port} (or set ${environmentNames[side]}): `)
+    const answer = await promptHidden(
+      `Password for ${side} ${profile.user}@${profile.host}:${profile.port} (or set ${environmentNames[side]}): `,
+    )
     filled[side] = { ...profile, password: answer }
   }
   return filled
+}
+
+/**
+ * Gives a stored job this process's passwords: the store keeps none for the CLI, so they come from the environment
+ * (CUTOVER_SOURCE_PASSWORD / CUTOVER_TARGET_PASSWORD), else a prompt on a terminal.
+ */
+export async function provideStoredJobPasswords(
+  engine: Engine,
+  jobId: string,
+  io: { interactive: boolean; env: Record<string, string | undefined> },
+): Promise<void> {
+  const stored = engine.store.getJob(jobId)!.config
+  const config = await fillPasswords(
+    {
+      ...stored,
+      source: { ...stored.source, password: io.env[passwordEnvironment.source] },
+      target: { ...stored.target, password: io.env[passwordEnvironment.target] },
+    },
+    io.interactive,
+    passwordEnvironment,
+  )
+  engine.provideSecrets(jobId, config)
 }

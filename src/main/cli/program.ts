@@ -3,6 +3,7 @@ import { Command } from 'commander'
 import { cliVersion } from './cliHost'
 import { registerControl } from './commands/control'
 import { registerDdlDecision } from './commands/ddlDecision'
+import { registerFinish } from './commands/finish'
 import { registerJobs } from './commands/jobs'
 import { registerPrecheck } from './commands/precheck'
 import { registerRun } from './commands/run'
@@ -31,5 +32,6 @@ export function buildProgram(): Command {
   registerValidate(program)
   registerControl(program)
   registerDdlDecision(program)
+  registerFinish(program)
   return program
 }

@@ -23,6 +23,7 @@ import type { PrecheckReport } from '../../shared/domain/precheck'
 import { runPrecheck } from './precheck/precheckRunner'
 import { precheckStoreContext } from './precheck/storeContext'
 import type { ConnectionProfile } from '../../shared/domain/connection'
+import type { SqlSession } from './connect/session'
 import type { ConnectionTestResult } from '../../shared/domain/connectionTest'
 import type { DiscoveredObjects } from '../../shared/domain/sourceObjects'
 import { classifyConnectionError } from './connect/connectionErrors'
@@ -35,6 +36,11 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import type { ValidationResult } from '../../shared/domain/validation'
 import { runValidation } from './validate/validationRunner'
+import type { CutoverReadiness, CutoverRecord, CutoverRequestInput } from '../../shared/domain/cutover'
+import { cutoverRequestSchema } from '../../shared/domain/cutover'
+import { cutoverReadiness } from './cutover/readiness'
+import { finishJob } from './cutover/finishJob'
+import { selectSchemaObjects } from './schema/schemaObjects'
 
 /** What `controlJob` asks: pause, delete, or rescale to a new spec. */
 export type JobControl = { action: 'pause' } | { action: 'delete' } | { action: 'rescale'; spec: JobConfig['spec'] }
@@ -187,6 +193,10 @@ export function createEngine({ store, secrets }: EngineOptions) {
   const running = new Map<string, RunningJob>()
   /** Validations running in this process: by validation id, with the job they compare. */
   const validations = new Map<string, { jobId: string; controller: AbortController }>()
+  /** Cutovers running in this process, by job id. */
+  const cutovers = new Map<string, AbortController>()
+  /** This process or another live one runs the job. */
+  const runsAnywhere = (jobId: string) => running.has(jobId) || liveLeaseHolder(store, jobId) !== null
 
   /** Where a validation's repair SQL goes unless the caller names a file: beside the store. */
   function defaultRepairPath(job: StoredJob, validationId: string): string {
@@ -619,6 +629,13 @@ export function createEngine({ store, secrets }: EngineOptions) {
           workaround: 'Pause it first if you want to change how it runs.',
         })
       }
+      if (job.status === 'cutover') {
+        throw new CutoverError({
+          code: 'JOB_CUT_OVER',
+          message: `The job "${job.name}" was cut over at ${store.cutover(job.id)?.finishedAt ?? job.finishedAt ?? 'an earlier time'}: the application uses the target now, and the source's later changes are not replicated.`,
+          workaround: 'Create a new job to migrate again; its report keeps the cutover point.',
+        })
+      }
       if (job.status === 'finished') {
         throw new CutoverError({
           code: 'JOB_FINISHED',
@@ -857,6 +874,112 @@ export function createEngine({ store, secrets }: EngineOptions) {
       } finally {
         validations.delete(validationId)
       }
+    },
+
+    /**
+     * Whether the job may be cut over now (cutover/readiness.ts), and how far its target is behind the source —
+     * also while it is paused. Opens one source session for the binlog figures.
+     */
+    async cutoverReadiness(
+      idOrName: string,
+      request: Pick<CutoverRequestInput, 'readySeconds' | 'validate'> = {},
+    ): Promise<CutoverReadiness> {
+      const job = requireJob(idOrName)
+      const parsed = cutoverRequestSchema.parse({ freeze: 'manual', ...request })
+      let source: SqlSession | { error: string }
+      try {
+        source = await openSession(configWithSecrets(job).source, 'source')
+      } catch (error) {
+        source = { error: error instanceof Error ? error.message : String(error) }
+      }
+      try {
+        return await cutoverReadiness({ store, job, running: runsAnywhere(job.id), source }, parsed)
+      } finally {
+        if (!('error' in source)) await source.close().catch(() => undefined)
+      }
+    },
+
+    /**
+     * Cuts a replicating job over (cutover/finishJob.ts): the source's writes stop, the target applies the final
+     * position, the changed tables are validated, the job stops and the point is recorded (status `cutover`).
+     * Progress streams as `cutover:progress`; a failure gives the source its writes back and the job keeps running.
+     */
+    async cutoverJob(
+      idOrName: string,
+      input: CutoverRequestInput,
+      given: JobSecrets = {},
+      tuning: { pollMs?: number; flushMs?: number; validation?: { chunkRows?: number; leafRows?: number } } = {},
+    ): Promise<CutoverRecord> {
+      const job = requireJob(idOrName)
+      const request = cutoverRequestSchema.parse(input)
+      if (cutovers.has(job.id)) {
+        throw new CutoverError({
+          code: 'CUTOVER_ALREADY_RUNNING',
+          message: `A cutover of "${job.name}" is already running.`,
+          workaround: 'Wait for it to end, or cancel it.',
+        })
+      }
+      keepSecretValues(job.id, given)
+      const config = configWithSecrets(job)
+      const controller = new AbortController()
+      cutovers.set(job.id, controller)
+      const sourceInfo = await (async () => {
+        const session = await openSession(config.source, 'source')
+        try {
+          return await detectServer(session)
+        } finally {
+          await session.close().catch(() => undefined)
+        }
+      })()
+      try {
+        return await finishJob(
+          {
+            store,
+            job,
+            sourceInfo,
+            openSource: () => openSession(config.source, 'source'),
+            readiness: () => this.cutoverReadiness(job.id, request),
+            tables: async () => {
+              const session = await openSession(config.source, 'source')
+              try {
+                const objects = await selectSchemaObjects(session, sourceInfo, config.objects)
+                return objects.tables.map((t) => `${t.schema}.${t.name}`)
+              } finally {
+                await session.close().catch(() => undefined)
+              }
+            },
+            validate: (tables) => this.validateJob(job.id, { tables }, {}, tuning.validation ?? {}),
+            stopJob: async () => {
+              await this.controlJob(job.id, { action: 'pause' })
+            },
+            stillRunning: () => runsAnywhere(job.id) && store.getJob(job.id)?.status === 'running',
+            log: (level, message, code) => void log(job.id, level, message, code),
+            progress: (p) => events.emit('cutover:progress', p),
+            signal: controller.signal,
+            pollMs: tuning.pollMs,
+            flushMs: tuning.flushMs,
+          },
+          request,
+        )
+      } finally {
+        cutovers.delete(job.id)
+        const now = store.getJob(job.id)
+        if (now?.status === 'cutover') {
+          events.emit('job:stageChanged', { jobId: job.id, stage: now.stage, status: 'cutover', error: null })
+          events.emit('jobs:changed', { jobId: job.id, change: 'updated' })
+        }
+      }
+    },
+
+    cancelCutover(idOrName: string): { cancelled: boolean } {
+      const controller = cutovers.get(requireJob(idOrName).id)
+      controller?.abort()
+      return { cancelled: controller !== undefined }
+    },
+
+    /** The job's recorded cutover point, or null before it is cut over. */
+    cutoverRecord(idOrName: string): CutoverRecord | null {
+      return store.cutover(requireJob(idOrName).id)
     },
 
     cancelValidation(validationId: string): { cancelled: boolean } {

@@ -12,6 +12,7 @@ import { logLevels } from '../../shared/domain/events'
 import type { BlockedDdl, JobConfig, JobStatus } from '../../shared/domain/job'
 import type { BinlogPosition } from '../../shared/domain/position'
 import type { ValidationResult } from '../../shared/domain/validation'
+import type { CutoverRecord } from '../../shared/domain/cutover'
 import { migrations } from './migrations'
 import { notACutoverStore, storeTooNew, withStoreErrorMethods, withStoreErrors } from './storeErrors'
 
@@ -24,6 +25,12 @@ export interface StoredJob {
   stage: Stage | null
   lastError: CutoverErrorShape | null
   lagSeconds: number | null
+  /** Binlog bytes between the applied checkpoint and the source's end, at the last sample (migration 13). */
+  lagBytes: number | null
+  /** Since when lag has stayed under 1 s without a break, while replicating; null otherwise. */
+  lagLowSince: string | null
+  /** Source time of the newest event the target has applied (replication), at the last sample. */
+  appliedEventAt: string | null
   createdAt: string
   startedAt: string | null
   finishedAt: string | null
@@ -135,7 +142,18 @@ function toControlRequest(row: ControlRow): ControlRequest {
 }
 
 export type JobPatch = Partial<
-  Pick<StoredJob, 'status' | 'stage' | 'lastError' | 'lagSeconds' | 'startedAt' | 'finishedAt'>
+  Pick<
+    StoredJob,
+    | 'status'
+    | 'stage'
+    | 'lastError'
+    | 'lagSeconds'
+    | 'lagBytes'
+    | 'lagLowSince'
+    | 'appliedEventAt'
+    | 'startedAt'
+    | 'finishedAt'
+  >
 >
 
 interface JobRow {
@@ -146,6 +164,9 @@ interface JobRow {
   stage: Stage | null
   last_error: string | null
   lag_seconds: number | null
+  lag_bytes: number | null
+  lag_low_since: string | null
+  applied_event_at: string | null
   created_at: string
   started_at: string | null
   finished_at: string | null
@@ -163,6 +184,9 @@ function toJob(row: JobRow): StoredJob {
     stage: row.stage,
     lastError: row.last_error ? (JSON.parse(row.last_error) as CutoverErrorShape) : null,
     lagSeconds: row.lag_seconds,
+    lagBytes: row.lag_bytes,
+    lagLowSince: row.lag_low_since,
+    appliedEventAt: row.applied_event_at,
     createdAt: row.created_at,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
@@ -299,6 +323,9 @@ function openStoreFile(path: string) {
         stage: 'stage',
         lastError: 'last_error',
         lagSeconds: 'lag_seconds',
+        lagBytes: 'lag_bytes',
+        lagLowSince: 'lag_low_since',
+        appliedEventAt: 'applied_event_at',
         startedAt: 'started_at',
         finishedAt: 'finished_at',
       }
@@ -578,6 +605,37 @@ function openStoreFile(path: string) {
         )
         .get(jobId)
       return row ? (JSON.parse(row.result) as ValidationResult) : null
+    },
+
+    /** Adds replicated row changes per table (migration 13), with the time the last of them was applied. */
+    addTableChanges(jobId: string, counts: ReadonlyMap<string, number>, at: string): void {
+      const upsert = db.prepare(
+        `INSERT INTO table_changes (job_id, table_name, rows, last_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (job_id, table_name) DO UPDATE SET rows = rows + excluded.rows, last_at = excluded.last_at`,
+      )
+      db.transaction(() => {
+        for (const [table, rows] of counts) upsert.run(jobId, table, rows, at)
+      })()
+    },
+
+    listTableChanges(jobId: string): { table: string; rows: number; lastAt: string }[] {
+      return db
+        .prepare<[string], { table_name: string; rows: number; last_at: string }>(
+          'SELECT table_name, rows, last_at FROM table_changes WHERE job_id = ? ORDER BY table_name',
+        )
+        .all(jobId)
+        .map((r) => ({ table: r.table_name, rows: r.rows, lastAt: r.last_at }))
+    },
+
+    saveCutover(record: CutoverRecord): void {
+      db.prepare(
+        'INSERT INTO cutovers (job_id, record) VALUES (?, ?) ON CONFLICT (job_id) DO UPDATE SET record = excluded.record',
+      ).run(record.jobId, JSON.stringify(record))
+    },
+
+    cutover(jobId: string): CutoverRecord | null {
+      const row = db.prepare<[string], { record: string }>('SELECT record FROM cutovers WHERE job_id = ?').get(jobId)
+      return row ? (JSON.parse(row.record) as CutoverRecord) : null
     },
 
     /** Records the index builds a physical load defers (replacing any earlier list for those tables). */

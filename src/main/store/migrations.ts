@@ -164,4 +164,24 @@ export const migrations: readonly string[] = [
     decided_at  TEXT
   );
   `,
+  // 13: what the cutover needs. Per job: the binlog bytes behind and since when lag has stayed under 1 s (written by
+  // the incremental stage each second, read by any process's readiness check), and the source time of the newest
+  // applied event (how far a paused job is behind); per table, the row changes replicated and when the last was
+  // seen (the tables a final validation compares); the cutover point itself.
+  `
+  ALTER TABLE jobs ADD COLUMN lag_bytes INTEGER;
+  ALTER TABLE jobs ADD COLUMN lag_low_since TEXT;
+  ALTER TABLE jobs ADD COLUMN applied_event_at TEXT;
+  CREATE TABLE table_changes (
+    job_id      TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    table_name  TEXT NOT NULL,              -- schema.table
+    rows        INTEGER NOT NULL,           -- row changes replicated (insert, update, delete each count 1)
+    last_at     TEXT NOT NULL,              -- when the last was applied
+    PRIMARY KEY (job_id, table_name)
+  );
+  CREATE TABLE cutovers (
+    job_id      TEXT PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+    record      TEXT NOT NULL               -- JSON CutoverRecord
+  );
+  `,
 ]

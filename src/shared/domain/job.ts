@@ -7,8 +7,11 @@ export const jobTypes = ['existing', 'incremental', 'both'] as const
 export type JobType = (typeof jobTypes)[number]
 export const jobModes = ['logical', 'physical'] as const
 export type JobMode = (typeof jobModes)[number]
-/** `interrupted`: was running when its process stopped without pausing it (closed app, killed process); resumable. */
-export const jobStatuses = ['created', 'running', 'paused', 'failed', 'finished', 'interrupted'] as const
+/**
+ * `interrupted`: was running when its process stopped without pausing it (closed app, killed process); resumable.
+ * `cutover`: cut over: the target applied the source's final position, recorded as the job's cutover point; ended.
+ */
+export const jobStatuses = ['created', 'running', 'paused', 'failed', 'finished', 'interrupted', 'cutover'] as const
 export type JobStatus = (typeof jobStatuses)[number]
 
 /** The seed's rule: letter first, under 60 characters, letters, digits, `_` and `-`. */

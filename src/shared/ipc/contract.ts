@@ -14,6 +14,8 @@ import { connectionSchema } from '../domain/connection'
 import type { ConnectionTestResult } from '../domain/connectionTest'
 import type { DiscoveredObjects } from '../domain/sourceObjects'
 import type { ValidationProgress, ValidationResult } from '../domain/validation'
+import type { CutoverProgress, CutoverReadiness, CutoverRecord } from '../domain/cutover'
+import { cutoverRequestSchema } from '../domain/cutover'
 
 function invoke<Res>() {
   return <Req extends z.ZodType>(request: Req) => ({ request, response: undefined as unknown as Res })
@@ -100,6 +102,25 @@ export const invokeContract = {
       })
       .strict(),
   ),
+  /** Whether the job may be cut over now, item by item, and how far its target is behind (also while paused). */
+  'job:cutoverReadiness': invoke<CutoverReadiness>()(
+    z
+      .object({
+        id: z.string().min(1).max(200),
+        readySeconds: z.number().min(0).max(86_400).optional(),
+        validate: cutoverRequestSchema.shape.validate.optional(),
+      })
+      .strict(),
+  ),
+  /** Cuts the job over (steps stream as `cutover:progress`); resolves with the recorded cutover point. */
+  'job:cutover': invoke<CutoverRecord>()(
+    z
+      .object({ id: z.string().min(1).max(200), request: cutoverRequestSchema, secrets: jobSecretsSchema.optional() })
+      .strict(),
+  ),
+  'job:cancelCutover': invoke<{ cancelled: boolean }>()(jobRef),
+  /** The job's cutover point (null until it is cut over). */
+  'job:cutoverRecord': invoke<CutoverRecord | null>()(jobRef),
   /** The job's most recent validation (null before the first). */
   'job:lastValidation': invoke<ValidationResult | null>()(jobRef),
   /** Runs the precheck on an unsaved config (wizard) or a stored job (results saved); items stream as `precheck:item`. */
@@ -138,6 +159,8 @@ export const eventContract = {
   'precheck:item': event<{ runId: string; item: PrecheckItem }>(),
   'validation:progress': event<ValidationProgress>(),
   'validation:finished': event<ValidationResult>(),
+  /** A step of a job's cutover began, or the cutover ended (`done` / `failed`). */
+  'cutover:progress': event<CutoverProgress>(),
 } as const
 
 export type InvokeChannel = keyof typeof invokeContract

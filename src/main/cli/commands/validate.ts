@@ -7,11 +7,9 @@ import { randomUUID } from 'node:crypto'
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import { CutoverError } from '../../../shared/domain/errors'
-import type { JobConfig } from '../../../shared/domain/job'
 import type { ValidationProgress, ValidationResult } from '../../../shared/domain/validation'
-import { passwordEnvironment } from '../../engine/jobFile/jobFile'
 import { openEngine } from '../cliHost'
-import { fillPasswords } from '../passwordPrompt'
+import { provideStoredJobPasswords } from '../passwordPrompt'
 import { processIo, type RunIo } from './run'
 
 export interface ValidateCommandOptions {
@@ -90,18 +88,7 @@ export async function validateCommand(name: string, options: ValidateCommandOpti
   })
   try {
     const job = engine.getJob(name)
-    const stored = engine.store.getJob(job.id)!.config
-    // The store keeps no passwords for the CLI: the environment, else a prompt on a terminal.
-    const config: JobConfig = await fillPasswords(
-      {
-        ...stored,
-        source: { ...stored.source, password: io.env[passwordEnvironment.source] },
-        target: { ...stored.target, password: io.env[passwordEnvironment.target] },
-      },
-      io.interactive,
-      passwordEnvironment,
-    )
-    engine.provideSecrets(job.id, config)
+    await provideStoredJobPasswords(engine, job.id, io)
     const result = await engine.validateJob(job.id, {
       validationId,
       tables: options.tables

@@ -155,7 +155,23 @@ async function runOnce(ctx: IncrementalContext, signal: AbortSignal): Promise<vo
     sourceCollations: ctx.sourceCollations,
   })
 
+  // Row changes per table since the last sample, written to the store with it (the tables a cutover validates).
+  let changes = new Map<string, number>()
+  const noteChanges = (refs: readonly { schema: string; name: string }[], each: number) => {
+    for (const ref of refs) {
+      const table = `${ref.schema}.${ref.name}`
+      changes.set(table, (changes.get(table) ?? 0) + each)
+    }
+  }
+  const flushChanges = (at: string) => {
+    if (changes.size === 0) return
+    const counts = changes
+    changes = new Map()
+    ctx.store.addTableChanges(ctx.jobId, counts, at)
+  }
+
   // Lag: the source's binlog end (SHOW BINARY LOGS) against what the target has committed.
+  let lagLowSince: string | null = null
   let logs: { name: string; size: number }[] = []
   let wasCaughtUp = false
   let lastRows = 0
@@ -181,7 +197,15 @@ async function runOnce(ctx: IncrementalContext, signal: AbortSignal): Promise<vo
     const rowsPerSecond = ((applier.rowsApplied - lastRows) * 1000) / Math.max(1, now - lastSample)
     lastRows = applier.rowsApplied
     lastSample = now
-    ctx.store.updateJob(ctx.jobId, { lagSeconds })
+    const nowIso = new Date(now).toISOString()
+    lagLowSince = lagSeconds < 1 ? (lagLowSince ?? nowIso) : null
+    ctx.store.updateJob(ctx.jobId, {
+      lagSeconds,
+      lagBytes,
+      lagLowSince,
+      appliedEventAt: idle ? nowIso : new Date(oldest ?? now).toISOString(),
+    })
+    flushChanges(nowIso)
     ctx.progress({
       jobId: ctx.jobId,
       stage: 'incremental',
@@ -225,6 +249,9 @@ async function runOnce(ctx: IncrementalContext, signal: AbortSignal): Promise<vo
       }
       if (item.kind === 'error') throw markSide(item.error, 'source')
       await applier.dispatch(item, signal)
+      // A DDL changes its tables without a row: they count as changed (0 rows) for the cutover's validation.
+      if (item.kind === 'rows') noteChanges(item.changes.map((c) => c.ref), 1)
+      else if (item.kind === 'ddl') noteChanges(item.effect.tables, 0)
       if (!moving) {
         moving = true
         ctx.recovered?.()
@@ -238,6 +265,13 @@ async function runOnce(ctx: IncrementalContext, signal: AbortSignal): Promise<vo
     await sample()
   } finally {
     clearInterval(monitor)
+    // Stopped: lag is no longer measured here (a paused job's distance is read from the source on demand).
+    try {
+      flushChanges(new Date().toISOString())
+      ctx.store.updateJob(ctx.jobId, { lagSeconds: null, lagLowSince: null })
+    } catch {
+      // The store's own error reaches the runner through its next write.
+    }
     if (requested) clearTimeout(requested)
     await reader.close()
     await applier.close().catch(() => undefined)

@@ -7,7 +7,8 @@ import { SecretsDialog } from './SecretsDialog'
 
 /**
  * What each status allows, as in the console: pause a running job, resume a paused one, restart a failed one; an
- * interrupted job (its process stopped while it ran) resumes from its checkpoints like a paused one.
+ * interrupted job (its process stopped while it ran) resumes from its checkpoints like a paused one. A job cut over
+ * has ended: only Delete is left.
  */
 const allowed: Record<JobStatus, JobAction[]> = {
   created: ['start'],
@@ -16,6 +17,7 @@ const allowed: Record<JobStatus, JobAction[]> = {
   failed: ['restart'],
   finished: [],
   interrupted: ['resume'],
+  cutover: [],
 }
 const labels: Record<JobAction, string> = { start: 'Start', pause: 'Pause', resume: 'Resume', restart: 'Restart' }
 

@@ -7,6 +7,7 @@ const labels: Record<JobStatus, string> = {
   failed: 'Failed',
   finished: 'Finished',
   interrupted: 'Interrupted',
+  cutover: 'Cut over',
 }
 
 export function StatusBadge({ status }: { status: JobStatus }) {
