@@ -4,7 +4,7 @@
  * the source's final binlog position, the target has applied it, and every table is equal row by row. A private
  * MariaDB source: read_only and a global read lock must not reach the suites sharing the harness's source.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Connection } from 'mysql2/promise'
@@ -15,10 +15,12 @@ import { createEngine, type Engine } from '../../src/main/engine/engine'
 import { memoryOnlySecrets } from '../../src/main/engine/secretBox'
 import { openJobStore } from '../../src/main/store/jobStore'
 import { finishCommand } from '../../src/main/cli/commands/finish'
+import { reportCommand } from '../../src/main/cli/commands/report'
+import type { MigrationReport } from '../../src/shared/domain/report'
 import { connectTarget, startMariaDb, targetServer, uniqueName, type MariaDbServer } from '../harness/servers'
 import { compareTable } from '../harness/tableComparison'
 
-const tables = ['orders', 'lines', 'notes']
+const tables = ['orders', 'lines', 'notes', 'names']
 
 async function fill(c: Connection, db: string): Promise<void> {
   await c.query(`CREATE DATABASE \`${db}\``)
@@ -36,6 +38,12 @@ async function fill(c: Connection, db: string): Promise<void> {
     `INSERT INTO \`${db}\`.lines VALUES ${Array.from({ length: 3000 }, (_, i) => `(${i % 2000}, ${Math.floor(i / 2000)}, 'item ${i}', ${i * 3})`).join(',')}`,
   )
   await c.query(`INSERT INTO \`${db}\`.notes VALUES (1, 'untouched by the workload')`)
+  // latin1_swedish_ci has no TiDB counterpart (a collation rewrite); a trigger is not migrated: both are reported.
+  await c.query(`CREATE TABLE \`${db}\`.names (id INT PRIMARY KEY, name VARCHAR(20)) DEFAULT CHARSET=latin1`)
+  await c.query(`INSERT INTO \`${db}\`.names VALUES (1, 'Åsa'), (2, 'åsa'), (3, 'Bo'), (4, 'Émile')`)
+  await c.query(
+    `CREATE TRIGGER \`${db}\`.orders_touch BEFORE UPDATE ON \`${db}\`.orders FOR EACH ROW SET NEW.customer = NEW.customer`,
+  )
 }
 
 /** Inserts, updates and deletes until `stop()`; writes refused by read_only end it. Returns the statements done. */
@@ -169,9 +177,9 @@ describe('cutover of a both job on TiDB', () => {
       const applied = engine.jobStatus(jobId).positions.applied
       expect(applied).toMatchObject({ file: record.position.file, position: record.position.position })
       expect(record.validation).toMatchObject({ scope: 'changed', status: 'equal' })
-      // orders and lines changed, notes did not: never validated before, all three are compared.
-      expect(record.validation.tables).toBe(3)
-      expect(record.rowsCopied).toBe(5001)
+      // orders and lines changed, notes and names did not: never validated before, all four are compared.
+      expect(record.validation.tables).toBe(4)
+      expect(record.rowsCopied).toBe(5005)
       expect(record.rowsReplicated).toBeGreaterThan(done * 3)
       expect(record.freeze).toBe('manual')
       expect(engine.getJob(jobId).status).toBe('cutover')
@@ -217,7 +225,7 @@ describe('cutover of a both job on TiDB', () => {
       const [ro] = (await admin.query('SELECT @@GLOBAL.read_only AS ro')) as unknown as [{ ro: number }[]]
       expect(Number(ro[0]!.ro)).toBe(1)
       expect(record.sourceReadOnly).toBe(true)
-      expect(record.validation).toMatchObject({ scope: 'all', tables: 3, status: 'equal' })
+      expect(record.validation).toMatchObject({ scope: 'all', tables: 4, status: 'equal' })
       stop = true
       const { done, refused } = await load
       expect(done).toBeGreaterThan(10)
@@ -299,5 +307,27 @@ describe('cutover of a both job on TiDB', () => {
     await admin.query(`INSERT INTO \`${db}\`.notes VALUES (2, 'after the cutover')`)
     await admin.query(`DELETE FROM \`${db}\`.notes WHERE id = 2`)
     await expectEqual(db)
+
+    // The report lists the rewrites, what was not migrated, the validation and the cutover point; no password.
+    const html = join(dir, 'report.html')
+    out.length = 0
+    expect(reportCommand('cut-cli', { store, html, json: true }, io)).toBe(0)
+    const report = JSON.parse(out.join('')) as MigrationReport
+    expect(report.rewrites.map((r) => r.message).join('\n')).toMatch(new RegExp(`${db}\\.names.*latin1_swedish_ci`))
+    expect(report.notMigrated.map((r) => r.message).join('\n')).toMatch(/trigger .*orders_touch/)
+    expect(report.validations.last).toMatchObject({ status: 'equal' })
+    expect(report.validations.last!.tables.map((t) => t.table).sort()).toEqual(tables.map((t) => `${db}.${t}`).sort())
+    expect(report.cutover).toMatchObject({ position: result.position, freeze: 'lock' })
+    expect(report.totals).toMatchObject({ tables: 4, rowsCopied: 5005 })
+    expect(report.stages.map((s) => s.name)).toEqual(['schema', 'existing', 'incremental', 'cutover'])
+    expect(report.stages.find((s) => s.name === 'existing')).toMatchObject({ rows: 5005 })
+    expect(report.stages.find((s) => s.name === 'existing')!.seconds).toBeGreaterThan(0)
+    const page = readFileSync(html, 'utf8')
+    expect(page).toContain('Migration report: cut-cli')
+    expect(page).toContain('latin1_swedish_ci')
+    expect(page).toContain(
+      `${(result.position as { file: string }).file}:${(result.position as { position: number }).position}`,
+    )
+    expect(page).not.toContain(server.password)
   }, 300_000)
 })

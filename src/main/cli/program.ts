@@ -4,6 +4,7 @@ import { cliVersion } from './cliHost'
 import { registerControl } from './commands/control'
 import { registerDdlDecision } from './commands/ddlDecision'
 import { registerFinish } from './commands/finish'
+import { registerReport } from './commands/report'
 import { registerJobs } from './commands/jobs'
 import { registerPrecheck } from './commands/precheck'
 import { registerRun } from './commands/run'
@@ -33,5 +34,6 @@ export function buildProgram(): Command {
   registerControl(program)
   registerDdlDecision(program)
   registerFinish(program)
+  registerReport(program)
   return program
 }

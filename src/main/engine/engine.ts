@@ -41,6 +41,9 @@ import { cutoverRequestSchema } from '../../shared/domain/cutover'
 import { cutoverReadiness } from './cutover/readiness'
 import { finishJob } from './cutover/finishJob'
 import { selectSchemaObjects } from './schema/schemaObjects'
+import type { MigrationReport } from '../../shared/domain/report'
+import { buildMigrationReport } from './report/migrationReport'
+import { renderReportHtml } from './report/reportHtml'
 
 /** What `controlJob` asks: pause, delete, or rescale to a new spec. */
 export type JobControl = { action: 'pause' } | { action: 'delete' } | { action: 'rescale'; spec: JobConfig['spec'] }
@@ -975,6 +978,12 @@ export function createEngine({ store, secrets }: EngineOptions) {
       const controller = cutovers.get(requireJob(idOrName).id)
       controller?.abort()
       return { cancelled: controller !== undefined }
+    },
+
+    /** The job's migration report (report/migrationReport.ts), as data and as one HTML page; from the store only. */
+    migrationReport(idOrName: string): { report: MigrationReport; html: string } {
+      const report = buildMigrationReport(store, requireJob(idOrName))
+      return { report, html: renderReportHtml(report) }
     },
 
     /** The job's recorded cutover point, or null before it is cut over. */

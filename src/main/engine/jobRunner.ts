@@ -310,6 +310,7 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
           log(
             'info',
             `Schema created: ${plan.statements.filter((s) => s.kind === 'table').length} tables, ${plan.statements.filter((s) => s.kind === 'view').length} views, ${plan.rewrites.length} rewrites.`,
+            'SCHEMA_CREATED',
           )
         }
         if (schema.replan) {
@@ -391,7 +392,7 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
         const pending = hooks.store.listChunks(job.id).filter((c) => c.state !== 'done').length
         if (pending > 0) return 'paused'
         const totals = hooks.store.listChunks(job.id).reduce((n, c) => n + c.rows, 0)
-        log('info', `Existing data copied: ${totals} rows in ${shapes.length} tables.`)
+        log('info', `Existing data copied: ${totals} rows in ${shapes.length} tables.`, 'LOAD_DONE')
         for (const reader of snapshot.sessions) await reader.close().catch(() => undefined)
         if (!replicates) return 'finished'
       }

@@ -61,6 +61,7 @@ export function createHandlers(
     'job:cutover': ({ id, request, secrets }) => engine.cutoverJob(id, request, secrets),
     'job:cancelCutover': ({ id }) => engine.cancelCutover(id),
     'job:cutoverRecord': ({ id }) => engine.cutoverRecord(id),
+    'job:report': ({ id }) => engine.migrationReport(id),
     'job:blockedDdl': ({ id }) => engine.blockedDdl(id),
     'job:resolveDdl': ({ id, action, statements }) => engine.resolveBlockedDdl(id, action, statements),
     'precheck:run': (request) => engine.runPrecheck(request),

@@ -597,6 +597,10 @@ function openStoreFile(path: string) {
       ).run(result.id, result.jobId, result.status, result.startedAt, result.finishedAt, JSON.stringify(result))
     },
 
+    countValidations(jobId: string): number {
+      return db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM validations WHERE job_id = ?').get(jobId)!.n
+    },
+
     /** The job's most recent validation (running or ended), or null. */
     lastValidation(jobId: string): ValidationResult | null {
       const row = db

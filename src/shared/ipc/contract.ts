@@ -16,6 +16,7 @@ import type { DiscoveredObjects } from '../domain/sourceObjects'
 import type { ValidationProgress, ValidationResult } from '../domain/validation'
 import type { CutoverProgress, CutoverReadiness, CutoverRecord } from '../domain/cutover'
 import { cutoverRequestSchema } from '../domain/cutover'
+import type { MigrationReport } from '../domain/report'
 
 function invoke<Res>() {
   return <Req extends z.ZodType>(request: Req) => ({ request, response: undefined as unknown as Res })
@@ -119,6 +120,8 @@ export const invokeContract = {
       .strict(),
   ),
   'job:cancelCutover': invoke<{ cancelled: boolean }>()(jobRef),
+  /** The job's migration report, as data and as a self-contained HTML page. */
+  'job:report': invoke<{ report: MigrationReport; html: string }>()(jobRef),
   /** The job's cutover point (null until it is cut over). */
   'job:cutoverRecord': invoke<CutoverRecord | null>()(jobRef),
   /** The job's most recent validation (null before the first). */

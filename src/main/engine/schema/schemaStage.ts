@@ -248,6 +248,9 @@ function unexpectedWarnings(statement: SchemaStatement, warnings: TargetWarning[
   })
 }
 
+/** How each schema rewrite's log entry begins (the migration report lists them by it; its codes vary by rewrite). */
+export const rewriteLogPrefix = 'Schema rewrite on '
+
 export async function applySchema(
   plan: SchemaPlan,
   target: SqlSession,
@@ -255,7 +258,7 @@ export async function applySchema(
 ): Promise<{ created: string[] }> {
   const created: string[] = []
   for (const r of plan.rewrites)
-    log('info', `Schema rewrite on ${r.object}: ${r.before} → ${r.after} (${r.reason}).`, r.code)
+    log('info', `${rewriteLogPrefix}${r.object}: ${r.before} → ${r.after} (${r.reason}).`, r.code)
   for (const d of plan.deferredIndexes) {
     log('info', `Secondary indexes of ${d.table} are built after its data: ${d.statement}`, 'SCHEMA_INDEXES_DEFERRED')
   }
