@@ -8,7 +8,7 @@ import type { BinlogPosition } from '../../../shared/domain/position'
 import type { JobStore, StoredJob } from '../../store/jobStore'
 import type { SqlSession } from '../connect/session'
 import { retentionSeconds } from '../precheck/checks/binlogRetention'
-import { bytesBehind } from '../replicate/incrementalStage'
+import { bytesBehind, readBinaryLogs } from '../replicate/binlogFiles'
 
 export interface ReadinessContext {
   store: JobStore
@@ -18,11 +18,6 @@ export interface ReadinessContext {
   /** A source session, or the reason none could be opened. */
   source: SqlSession | { error: string }
   now?: number
-}
-
-export async function readBinaryLogs(source: SqlSession): Promise<{ name: string; size: number }[]> {
-  const rows = await source.query<{ Log_name: string; File_size: string | number }>('SHOW BINARY LOGS')
-  return rows.map((r) => ({ name: r.Log_name, size: Number(r.File_size) }))
 }
 
 /** How far the target is behind: binlog bytes after the applied checkpoint, and the age of what it lacks. */

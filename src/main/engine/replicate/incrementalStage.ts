@@ -21,6 +21,7 @@ import { comparePositions } from './safeMode'
 import type { SchemaTracker } from './schemaTracker'
 import { restoreSchemaTracker } from './schemaTracker'
 import { readKeylessCheckpoint } from './keylessCheckpoint'
+import { bytesBehind, readBinaryLogs } from './binlogFiles'
 
 export interface IncrementalContext {
   jobId: string
@@ -50,15 +51,6 @@ export interface IncrementalContext {
   sourceCollations?: ReadonlyMap<string, string>
   /** Called once the stage reads and applies again after a start: a retry outage is over. */
   recovered?(): void
-}
-
-/** Bytes from `from` to the end of the source's binlog, given SHOW BINARY LOGS. */
-export function bytesBehind(from: BinlogPosition, logs: { name: string; size: number }[]): number | null {
-  const at = logs.findIndex((l) => l.name === from.file)
-  if (at < 0) return null
-  let bytes = Math.max(0, logs[at]!.size - from.position)
-  for (const l of logs.slice(at + 1)) bytes += l.size
-  return bytes
 }
 
 /**
@@ -181,8 +173,7 @@ async function runOnce(ctx: IncrementalContext, signal: AbortSignal): Promise<vo
     if (polling) return
     polling = true
     try {
-      const rows = await poller.query<{ Log_name: string; File_size: string | number }>('SHOW BINARY LOGS')
-      logs = rows.map((r) => ({ name: r.Log_name, size: Number(r.File_size) }))
+      logs = await readBinaryLogs(poller)
     } catch {
       // A failed poll only delays the lag figure; the reader reports real connection trouble.
     } finally {
@@ -250,7 +241,11 @@ async function runOnce(ctx: IncrementalContext, signal: AbortSignal): Promise<vo
       if (item.kind === 'error') throw markSide(item.error, 'source')
       await applier.dispatch(item, signal)
       // A DDL changes its tables without a row: they count as changed (0 rows) for the cutover's validation.
-      if (item.kind === 'rows') noteChanges(item.changes.map((c) => c.ref), 1)
+      if (item.kind === 'rows')
+        noteChanges(
+          item.changes.map((c) => c.ref),
+          1,
+        )
       else if (item.kind === 'ddl') noteChanges(item.effect.tables, 0)
       if (!moving) {
         moving = true

@@ -13,6 +13,8 @@ import { BlockedDdlPanel } from './details/BlockedDdlPanel'
 import { RescaleDialog } from './details/RescaleDialog'
 import { StageTimeline } from './details/StageTimeline'
 import { ValidationPanel } from './details/ValidationPanel'
+import { CutoverPanel, formatBehind } from './details/CutoverPanel'
+import { ReportButton } from './details/ReportButton'
 import { stageLabels, typeLabels } from './JobsPage'
 
 export function JobDetailsPage({ id }: { id: string }) {
@@ -23,6 +25,7 @@ export function JobDetailsPage({ id }: { id: string }) {
   const closeDetail = useStore((s) => s.closeDetail)
   const navigate = useStore((s) => s.navigate)
   const lag = useStore((s) => s.progress[id]?.lagSeconds ?? null)
+  const behind = useStore((s) => s.cutovers[id]?.readiness?.behind ?? null)
   const liveRetry = useStore((s) => s.retries[id])
   const [rescaling, setRescaling] = useState(false)
 
@@ -69,6 +72,7 @@ export function JobDetailsPage({ id }: { id: string }) {
                 Rescale
               </button>
             )}
+            <ReportButton jobId={job.id} jobName={job.name} />
             <JobActions id={job.id} name={job.name} status={job.status} onDeleted={() => navigate({ page: 'jobs' })} />
           </div>
         )}
@@ -100,7 +104,13 @@ export function JobDetailsPage({ id }: { id: string }) {
               </div>
               <div>
                 <dt>Lag</dt>
-                <dd>{formatLag(lag ?? job.lagSeconds)}</dd>
+                <dd data-testid="job-lag">
+                  {running
+                    ? formatLag(lag ?? job.lagSeconds)
+                    : job.type !== 'existing' && job.stage === 'incremental' && job.status !== 'cutover'
+                      ? `${job.status === 'failed' ? 'Failed' : 'Paused'}: behind by ${formatBehind(behind)}`
+                      : '—'}
+                </dd>
               </div>
               <div>
                 <dt>Spec</dt>
@@ -133,6 +143,7 @@ export function JobDetailsPage({ id }: { id: string }) {
           {job.type !== 'incremental' && <ProgressPanel report={report} />}
           {job.type !== 'existing' && <IncrementalPanel report={report} />}
           <ValidationPanel job={job} />
+          {job.type !== 'existing' && <CutoverPanel job={job} />}
           <JobCharts jobId={job.id} hasIncremental={job.type !== 'existing'} />
           <EventLog />
           {canRescale && <RescaleDialog report={report} open={rescaling} onClose={() => setRescaling(false)} />}

@@ -10,6 +10,7 @@ export function connectLiveEvents(): () => void {
     subscribe('precheck:item', ({ runId, item }) => getState().receivePrecheckItem(runId, item)),
     subscribe('validation:progress', (p) => getState().receiveValidationProgress(p)),
     subscribe('validation:finished', (result) => getState().receiveValidationFinished(result)),
+    subscribe('cutover:progress', (p) => getState().receiveCutoverProgress(p)),
     subscribe('job:reconnecting', ({ jobId, retry }) => getState().receiveRetry(jobId, retry)),
     subscribe('job:stageChanged', ({ jobId, status }) => {
       // A job that stopped waits for nothing.

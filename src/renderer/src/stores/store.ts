@@ -2,6 +2,8 @@
 import { create } from 'zustand'
 import type { AppSlice } from './appSlice'
 import { createAppSlice } from './appSlice'
+import type { CutoverSlice } from './cutoverSlice'
+import { createCutoverSlice } from './cutoverSlice'
 import type { JobDetailSlice } from './jobDetailSlice'
 import { createJobDetailSlice } from './jobDetailSlice'
 import type { JobsSlice } from './jobsSlice'
@@ -13,7 +15,7 @@ import { createValidationSlice } from './validationSlice'
 import type { WizardSlice } from './wizardSlice'
 import { createWizardSlice } from './wizardSlice'
 
-export type Store = AppSlice & JobsSlice & JobDetailSlice & ProgressSlice & ValidationSlice & WizardSlice
+export type Store = AppSlice & JobsSlice & JobDetailSlice & ProgressSlice & ValidationSlice & CutoverSlice & WizardSlice
 
 export const useStore = create<Store>()((...a) => ({
   ...createAppSlice(...a),
@@ -21,5 +23,6 @@ export const useStore = create<Store>()((...a) => ({
   ...createJobDetailSlice(...a),
   ...createProgressSlice(...a),
   ...createValidationSlice(...a),
+  ...createCutoverSlice(...a),
   ...createWizardSlice(...a),
 }))

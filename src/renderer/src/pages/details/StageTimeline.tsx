@@ -13,7 +13,7 @@ type StepState = 'done' | 'active' | 'paused' | 'failed' | 'pending'
 function stateOf(job: JobDetail, index: number, stages: Stage[]): StepState {
   // A job that has run at all has passed its precheck (the wizard and the CLI both run it before starting).
   const current = job.stage ? stages.indexOf(job.stage) : job.status === 'created' ? -1 : 0
-  if (job.status === 'finished') return 'done'
+  if (job.status === 'finished' || job.status === 'cutover') return 'done'
   if (index < current || (index === 0 && current > 0)) return 'done'
   if (index === current) return job.status === 'running' ? 'active' : job.status === 'failed' ? 'failed' : job.status === 'paused' || job.status === 'interrupted' ? 'paused' : 'pending'
   return 'pending'
