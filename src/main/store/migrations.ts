@@ -164,4 +164,23 @@ export const migrations: readonly string[] = [
     decided_at  TEXT
   );
   `,
+  // 11: taken by a migration of another branch; empty here so that the next keeps its number (12) when merged.
+  ``,
+  // 12: app settings (alert thresholds), one JSON value per key; and when each job entered its current status, kept
+  // by triggers on every path that writes a status, so "paused for 6 h" is measured from the store across restarts.
+  `
+  CREATE TABLE app_settings (
+    key        TEXT PRIMARY KEY,
+    value      TEXT NOT NULL,             -- JSON
+    updated_at TEXT NOT NULL
+  );
+  ALTER TABLE jobs ADD COLUMN status_since TEXT;
+  UPDATE jobs SET status_since = updated_at;
+  CREATE TRIGGER jobs_status_since_insert AFTER INSERT ON jobs BEGIN
+    UPDATE jobs SET status_since = NEW.updated_at WHERE id = NEW.id;
+  END;
+  CREATE TRIGGER jobs_status_since_update AFTER UPDATE OF status ON jobs WHEN NEW.status IS NOT OLD.status BEGIN
+    UPDATE jobs SET status_since = NEW.updated_at WHERE id = NEW.id;
+  END;
+  `,
 ]
