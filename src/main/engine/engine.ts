@@ -35,6 +35,9 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import type { ValidationResult } from '../../shared/domain/validation'
 import { runValidation } from './validate/validationRunner'
+import type { JobAlert } from '../../shared/domain/events'
+import type { AppSettings } from '../../shared/domain/settings'
+import { watchAlerts } from './alerts/alertWatch'
 
 /** What `controlJob` asks: pause, delete, or rescale to a new spec. */
 export type JobControl = { action: 'pause' } | { action: 'delete' } | { action: 'rescale'; spec: JobConfig['spec'] }
@@ -54,6 +57,8 @@ export const controlWaitMs = 60_000
 export interface EngineOptions {
   store: JobStore
   secrets: SecretBox
+  /** The alert rules' clock and timer (alerts/alertWatch.ts); tests move the clock instead of waiting hours. */
+  alerts?: { now?: () => number; intervalMs?: number }
 }
 
 /** Secret fields of a job config, by the name they are stored under. */
@@ -93,8 +98,9 @@ function endpoint(c: JobConfig['source']): string {
 
 export type Engine = ReturnType<typeof createEngine>
 
-export function createEngine({ store, secrets }: EngineOptions) {
+export function createEngine({ store, secrets, alerts: alertTiming }: EngineOptions) {
   const events: EngineEvents = createEngineEvents()
+  const alerts = watchAlerts({ store, events, ...alertTiming })
   /** Secrets of hosts that cannot seal them: kept for this process only. */
   const memorySecrets = new Map<string, Map<SecretName, string>>()
 
@@ -835,6 +841,8 @@ export function createEngine({ store, secrets }: EngineOptions) {
         `Validation started${request.tables?.length ? ` for ${request.tables.join(', ')}` : ''}.`,
         'VALIDATE_STARTED',
       )
+      events.emit('validation:started', { validationId, jobId: job.id })
+      let finished = false
       try {
         const result = await runValidation({
           ...tuning,
@@ -852,8 +860,37 @@ export function createEngine({ store, secrets }: EngineOptions) {
         store.saveValidation(result)
         const level = result.status === 'equal' ? 'info' : result.status === 'cancelled' ? 'info' : 'warning'
         log(job.id, level, summariseValidation(result), `VALIDATE_${result.status.toUpperCase()}`)
+        finished = true
         events.emit('validation:finished', result)
         return result
+      } catch (error) {
+        // A run that threw (its store failed) still ends for its listeners: the screen, the power blocker.
+        if (!finished) {
+          const shape =
+            error instanceof CutoverError
+              ? error.toShape()
+              : {
+                  code: 'VALIDATE_FAILED',
+                  stage: null,
+                  retryable: false,
+                  message: String((error as Error).message),
+                  workaround: 'See the job log.',
+                }
+          events.emit('validation:finished', {
+            id: validationId,
+            jobId: job.id,
+            status: 'failed',
+            startedAt,
+            finishedAt: new Date().toISOString(),
+            tables: [],
+            repairSqlPath: null,
+            rowsCompared: 0,
+            rowsPerSecond: 0,
+            whileReplicating: false,
+            error: shape,
+          })
+        }
+        throw error
       } finally {
         validations.delete(validationId)
       }
@@ -926,7 +963,25 @@ export function createEngine({ store, secrets }: EngineOptions) {
       this.close()
     },
 
+    /** Alerts in force: a job stopped longer than the settings allow, lag above the threshold and rising. */
+    listAlerts(): JobAlert[] {
+      alerts.evaluate()
+      return alerts.active()
+    },
+
+    getSettings(): AppSettings {
+      return store.getSettings()
+    },
+
+    /** Stores the settings (validated by the caller's schema) and applies the alert rules with them at once. */
+    setSettings(settings: AppSettings): AppSettings {
+      store.saveSettings(settings)
+      alerts.evaluate()
+      return store.getSettings()
+    },
+
     close(): void {
+      alerts.stop()
       clearInterval(orphanSweep)
       for (const run of precheckRuns.values()) run.abort()
       for (const run of validations.values()) run.controller.abort()
