@@ -874,7 +874,8 @@ export function createEngine({ store, secrets, alerts: alertTiming }: EngineOpti
                   stage: null,
                   retryable: false,
                   message: String((error as Error).message),
-                  workaround: 'See the job log.',
+                  workaround:
+                    "Validate again; if it fails the same way, check that the job store's disk has space and is writable.",
                 }
           events.emit('validation:finished', {
             id: validationId,
