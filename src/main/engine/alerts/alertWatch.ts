@@ -1,6 +1,7 @@
 /**
  * Runs the alert rules in the process that owns jobs (the app's main, `cutover serve`): on a timer and at once
- * when a job's status changes, over the jobs and settings in the store and the lag the jobs' progress reports.
+ * when a job's status changes, over the jobs, their lag and the settings in the store and the lag the jobs' progress
+ * reports.
  * What is raised or cleared goes out as `job:alert`.
  */
 import type { JobAlert } from '../../../shared/domain/events'
@@ -27,7 +28,11 @@ export function watchAlerts(options: {
   const rules = createAlertRules(options.now ?? Date.now)
 
   function evaluate(): void {
-    const jobs = store.listJobs().map((j) => ({ id: j.id, name: j.name, status: j.status, statusSince: j.statusSince }))
+    const stored = store.listJobs()
+    // The lag a running job writes to the store every second: a job another process runs (a terminal's
+    // `cutover run`) has no progress events here, and for a job of this process it is the same figure.
+    for (const j of stored) if (j.status === 'running') rules.recordLag(j.id, j.lagSeconds)
+    const jobs = stored.map((j) => ({ id: j.id, name: j.name, status: j.status, statusSince: j.statusSince }))
     for (const change of rules.evaluate(jobs, store.getSettings().alerts)) events.emit('job:alert', change)
   }
   const evaluateQuietly = () => {
