@@ -1,46 +1,32 @@
 /**
- * Desktop manners while jobs run: the machine stays awake (a sleeping laptop drops the binlog connection and
- * stretches the downtime window), and the user is told when a job finishes, fails or catches up.
+ * Desktop manners while work runs: the machine stays awake while a job or a validation runs, and the user is
+ * notified of what `attentionNotices.ts` maps to a notice (a job finished or failed, caught up, an alert, a
+ * validation's result). This file only binds that mapping to Electron.
  */
 import { Notification, powerSaveBlocker } from 'electron'
 import type { EngineEvents } from '../engine/engineEvents'
-import type { JobLogEntry, JobStageChanged } from '../../shared/domain/events'
+import { noticeFor, trackAwakeWork } from './attentionNotices'
 
 export function watchJobsForAttention(events: EngineEvents, jobName: (jobId: string) => string): () => void {
-  const running = new Set<string>()
+  const work = trackAwakeWork()
   let blocker: number | null = null
 
-  const notify = (title: string, body: string) => {
-    if (Notification.isSupported()) new Notification({ title, body }).show()
-  }
   const syncBlocker = () => {
-    if (running.size > 0 && blocker === null) blocker = powerSaveBlocker.start('prevent-app-suspension')
-    if (running.size === 0 && blocker !== null) {
+    if (work.busy() && blocker === null) blocker = powerSaveBlocker.start('prevent-app-suspension')
+    if (!work.busy() && blocker !== null) {
       powerSaveBlocker.stop(blocker)
       blocker = null
     }
   }
 
   const unsubscribe = events.subscribe((channel, payload) => {
-    if (channel === 'job:stageChanged') {
-      const change = payload as JobStageChanged
-      const wasRunning = running.has(change.jobId)
-      if (change.status === 'running') running.add(change.jobId)
-      else running.delete(change.jobId)
-      syncBlocker()
-      if (wasRunning && change.status === 'finished') notify('Migration finished', `${jobName(change.jobId)} copied all its data.`)
-      if (wasRunning && change.status === 'failed') {
-        notify('Migration failed', `${jobName(change.jobId)}: ${change.error?.message ?? 'see the job log'}`)
-      }
-    }
-    if (channel === 'job:log' && (payload as JobLogEntry).code === 'REPLICATE_CAUGHT_UP') {
-      const entry = payload as JobLogEntry
-      notify('Caught up', `${jobName(entry.jobId)} has replicated every change (lag 0): ready for cutover.`)
-    }
+    const notice = noticeFor(channel, payload, { jobName, wasRunning: work.isRunning })
+    if (work.apply(channel, payload)) syncBlocker()
+    if (notice && Notification.isSupported()) new Notification(notice).show()
   })
   return () => {
     unsubscribe()
-    running.clear()
+    work.clear()
     syncBlocker()
   }
 }

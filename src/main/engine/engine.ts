@@ -44,6 +44,9 @@ import { selectSchemaObjects } from './schema/schemaObjects'
 import type { MigrationReport } from '../../shared/domain/report'
 import { buildMigrationReport } from './report/migrationReport'
 import { renderReportHtml } from './report/reportHtml'
+import type { JobAlert } from '../../shared/domain/events'
+import type { AppSettings } from '../../shared/domain/settings'
+import { watchAlerts } from './alerts/alertWatch'
 
 /** What `controlJob` asks: pause, delete, or rescale to a new spec. */
 export type JobControl = { action: 'pause' } | { action: 'delete' } | { action: 'rescale'; spec: JobConfig['spec'] }
@@ -63,6 +66,8 @@ export const controlWaitMs = 60_000
 export interface EngineOptions {
   store: JobStore
   secrets: SecretBox
+  /** The alert rules' clock and timer (alerts/alertWatch.ts); tests move the clock instead of waiting hours. */
+  alerts?: { now?: () => number; intervalMs?: number }
 }
 
 /** Secret fields of a job config, by the name they are stored under. */
@@ -102,8 +107,9 @@ function endpoint(c: JobConfig['source']): string {
 
 export type Engine = ReturnType<typeof createEngine>
 
-export function createEngine({ store, secrets }: EngineOptions) {
+export function createEngine({ store, secrets, alerts: alertTiming }: EngineOptions) {
   const events: EngineEvents = createEngineEvents()
+  const alerts = watchAlerts({ store, events, ...alertTiming })
   /** Secrets of hosts that cannot seal them: kept for this process only. */
   const memorySecrets = new Map<string, Map<SecretName, string>>()
 
@@ -275,6 +281,7 @@ export function createEngine({ store, secrets }: EngineOptions) {
           },
           progress: (progress) => events.emit('job:progress', progress),
           reconnecting: (jobId, retry) => events.emit('job:reconnecting', { jobId, retry }),
+          caughtUp: (jobId) => events.emit('job:caughtUp', { jobId, at: new Date().toISOString() }),
           ownsJob: () => owned,
         },
         options,
@@ -855,6 +862,8 @@ export function createEngine({ store, secrets }: EngineOptions) {
         `Validation started${request.tables?.length ? ` for ${request.tables.join(', ')}` : ''}.`,
         'VALIDATE_STARTED',
       )
+      events.emit('validation:started', { validationId, jobId: job.id })
+      let finished = false
       try {
         const result = await runValidation({
           ...tuning,
@@ -872,8 +881,38 @@ export function createEngine({ store, secrets }: EngineOptions) {
         store.saveValidation(result)
         const level = result.status === 'equal' ? 'info' : result.status === 'cancelled' ? 'info' : 'warning'
         log(job.id, level, summariseValidation(result), `VALIDATE_${result.status.toUpperCase()}`)
+        finished = true
         events.emit('validation:finished', result)
         return result
+      } catch (error) {
+        // A run that threw (its store failed) still ends for its listeners: the screen, the power blocker.
+        if (!finished) {
+          const shape =
+            error instanceof CutoverError
+              ? error.toShape()
+              : {
+                  code: 'VALIDATE_FAILED',
+                  stage: null,
+                  retryable: false,
+                  message: String((error as Error).message),
+                  workaround:
+                    "Validate again; if it fails the same way, check that the job store's disk has space and is writable.",
+                }
+          events.emit('validation:finished', {
+            id: validationId,
+            jobId: job.id,
+            status: 'failed',
+            startedAt,
+            finishedAt: new Date().toISOString(),
+            tables: [],
+            repairSqlPath: null,
+            rowsCompared: 0,
+            rowsPerSecond: 0,
+            whileReplicating: false,
+            error: shape,
+          })
+        }
+        throw error
       } finally {
         validations.delete(validationId)
       }
@@ -1058,7 +1097,25 @@ export function createEngine({ store, secrets }: EngineOptions) {
       this.close()
     },
 
+    /** Alerts in force: a job stopped longer than the settings allow, lag above the threshold and rising. */
+    listAlerts(): JobAlert[] {
+      alerts.evaluate()
+      return alerts.active()
+    },
+
+    getSettings(): AppSettings {
+      return store.getSettings()
+    },
+
+    /** Stores the settings (validated by the caller's schema) and applies the alert rules with them at once. */
+    setSettings(settings: AppSettings): AppSettings {
+      store.saveSettings(settings)
+      alerts.evaluate()
+      return store.getSettings()
+    },
+
     close(): void {
+      alerts.stop()
       clearInterval(orphanSweep)
       for (const run of precheckRuns.values()) run.abort()
       for (const run of validations.values()) run.controller.abort()

@@ -50,8 +50,7 @@ export interface RunnerHooks {
   progress(progress: JobProgress): void
   /**
    * Incremental stage: the target has everything the source's binlog holds (lag 0 in seconds and bytes), after the
-   * existing data is done. Fires on each transition from lagging to caught up. Also logged once per run with code
-   * REPLICATE_CAUGHT_UP, and visible as a `job:progress` with stage 'incremental', lagSeconds 0 and lagBytes 0.
+   * existing data is done; once per run (`job:caughtUp`). Also logged with code REPLICATE_CAUGHT_UP.
    */
   caughtUp?(jobId: string): void
   /**
@@ -461,9 +460,9 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
           log,
           progress: hooks.progress,
           caughtUp: () => {
-            if (!announced)
-              log('info', 'Caught up: the target has every change in the source binlog (lag 0).', 'REPLICATE_CAUGHT_UP')
+            if (announced) return
             announced = true
+            log('info', 'Caught up: the target has every change in the source binlog (lag 0).', 'REPLICATE_CAUGHT_UP')
             hooks.caughtUp?.(job.id)
           },
           heartbeatSeconds: options.heartbeatSeconds,

@@ -69,6 +69,9 @@ export function createHandlers(
     // The result carries no profile, so a password from the request is never echoed back.
     'connection:test': (request) => engine.testConnection(request),
     'source:objects': (request) => engine.discoverSourceObjects(request),
+    'alert:list': () => engine.listAlerts(),
+    'settings:get': () => engine.getSettings(),
+    'settings:set': ({ settings }) => engine.setSettings(settings),
     'dialog:openFile': ({ purpose }, origin) => pickFile(abilities.pickFile, purpose, origin),
   }
 }

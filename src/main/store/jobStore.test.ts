@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { jobConfigSchema } from '../../shared/domain/job'
+import { defaultSettings } from '../../shared/domain/settings'
 import { migrations } from './migrations'
 import { openJobStore } from './jobStore'
 
@@ -29,6 +30,30 @@ describe('job store', () => {
     dirs.push(dir)
     return join(dir, 'nested', 'cutover.db')
   }
+
+  it('keeps when a job entered its status: unchanged by other writes, renewed by a new status (migration 12)', async () => {
+    const store = openJobStore(tempStorePath())
+    const job = store.createJob(config)
+    expect(job.statusSince).toBe(job.createdAt)
+    const paused = store.updateJob(job.id, { status: 'paused' })
+    expect(paused.statusSince).toBe(paused.updatedAt)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    const later = store.updateJob(job.id, { status: 'paused', lagSeconds: 3 })
+    expect(later.updatedAt > paused.updatedAt).toBe(true)
+    expect(later.statusSince).toBe(paused.statusSince)
+    store.close()
+  })
+
+  it('reads default settings until they are saved, and saved ones after a reopen', () => {
+    const path = tempStorePath()
+    const store = openJobStore(path)
+    expect(store.getSettings()).toEqual(defaultSettings)
+    store.saveSettings({ alerts: { stoppedMinutes: 30, lagSeconds: 120, lagRisingMinutes: 5 } })
+    store.close()
+    const again = openJobStore(path)
+    expect(again.getSettings().alerts).toEqual({ stoppedMinutes: 30, lagSeconds: 120, lagRisingMinutes: 5 })
+    again.close()
+  })
 
   it('creates the file in WAL mode at the newest schema version, and reopens without re-running migrations', () => {
     const path = tempStorePath()

@@ -13,6 +13,8 @@ import type { BlockedDdl, JobConfig, JobStatus } from '../../shared/domain/job'
 import type { BinlogPosition } from '../../shared/domain/position'
 import type { ValidationResult } from '../../shared/domain/validation'
 import type { CutoverRecord } from '../../shared/domain/cutover'
+import type { AppSettings } from '../../shared/domain/settings'
+import { settingsWithDefaults } from '../../shared/domain/settings'
 import { migrations } from './migrations'
 import { notACutoverStore, storeTooNew, withStoreErrorMethods, withStoreErrors } from './storeErrors'
 
@@ -35,6 +37,8 @@ export interface StoredJob {
   startedAt: string | null
   finishedAt: string | null
   updatedAt: string
+  /** When the job entered its current status (migration 12). */
+  statusSince: string
 }
 
 /** Stored in migration 10. */
@@ -171,6 +175,7 @@ interface JobRow {
   started_at: string | null
   finished_at: string | null
   updated_at: string
+  status_since: string | null
 }
 
 const now = () => new Date().toISOString()
@@ -191,6 +196,7 @@ function toJob(row: JobRow): StoredJob {
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     updatedAt: row.updated_at,
+    statusSince: row.status_since ?? row.updated_at,
   }
 }
 
@@ -823,6 +829,24 @@ function openStoreFile(path: string) {
 
     sealedSecretNames(jobId: string): string[] {
       return statements.secretNames.all(jobId).map((r) => r.name)
+    },
+
+    /** The app's settings, defaults filled in for keys never saved (or saved in a shape no longer valid). */
+    getSettings(): AppSettings {
+      const rows = db.prepare<[], { key: string; value: string }>('SELECT key, value FROM app_settings').all()
+      return settingsWithDefaults(Object.fromEntries(rows.map((r) => [r.key, JSON.parse(r.value) as unknown])))
+    },
+
+    /** Writes every key of `settings` in one transaction; the caller has validated them. */
+    saveSettings(settings: AppSettings): void {
+      const upsert = db.prepare(
+        `INSERT INTO app_settings (key, value, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+      )
+      const at = now()
+      db.transaction(() => {
+        for (const [key, value] of Object.entries(settings)) upsert.run(key, JSON.stringify(value), at)
+      })()
     },
 
     schemaVersion(): number {

@@ -164,6 +164,25 @@ export const migrations: readonly string[] = [
     decided_at  TEXT
   );
   `,
+  // 11: taken by a migration of another branch; empty here so that the next keeps its number (12) when merged.
+  ``,
+  // 12: app settings (alert thresholds), one JSON value per key; and when each job entered its current status, kept
+  // by triggers on every path that writes a status, so "paused for 6 h" is measured from the store across restarts.
+  `
+  CREATE TABLE app_settings (
+    key        TEXT PRIMARY KEY,
+    value      TEXT NOT NULL,             -- JSON
+    updated_at TEXT NOT NULL
+  );
+  ALTER TABLE jobs ADD COLUMN status_since TEXT;
+  UPDATE jobs SET status_since = updated_at;
+  CREATE TRIGGER jobs_status_since_insert AFTER INSERT ON jobs BEGIN
+    UPDATE jobs SET status_since = NEW.updated_at WHERE id = NEW.id;
+  END;
+  CREATE TRIGGER jobs_status_since_update AFTER UPDATE OF status ON jobs WHEN NEW.status IS NOT OLD.status BEGIN
+    UPDATE jobs SET status_since = NEW.updated_at WHERE id = NEW.id;
+  END;
+  `,
   // 13: what the cutover needs. Per job: the binlog bytes behind and since when lag has stayed under 1 s (written by
   // the incremental stage each second, read by any process's readiness check), and the source time of the newest
   // applied event (how far a paused job is behind); per table, the row changes replicated and when the last was

@@ -13,7 +13,9 @@ export function App() {
 
   useEffect(() => {
     void loadInfo()
-    return connectLiveEvents()
+    const disconnect = connectLiveEvents()
+    void useStore.getState().loadAlerts()
+    return disconnect
   }, [loadInfo])
 
   useEffect(() => {

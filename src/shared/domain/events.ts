@@ -57,3 +57,28 @@ export interface JobReconnecting {
   jobId: string
   retry: JobRetry | null
 }
+
+/**
+ * - `stopped`: the job has been paused, failed or interrupted for longer than the configured time;
+ * - `lagRising`: replication lag above the configured threshold kept rising for the configured window.
+ */
+export type JobAlertKind = 'stopped' | 'lagRising'
+
+export interface JobAlert {
+  jobId: string
+  jobName: string
+  kind: JobAlertKind
+  /** ISO time the condition began: the job's status time (`stopped`), the first sample of the rising window (`lagRising`). */
+  since: string
+  /** `stopped`: the status the job is in. */
+  status: JobStatus | null
+  /** `lagRising`: the latest lag, in seconds. */
+  lagSeconds: number | null
+  message: string
+}
+
+/** `job:alert`: an alert raised (once per episode) or cleared when its condition ended. */
+export interface JobAlertEvent {
+  state: 'raised' | 'cleared'
+  alert: JobAlert
+}

@@ -5,7 +5,14 @@
  */
 import { z } from 'zod'
 import type { CutoverErrorShape } from '../domain/errors'
-import type { JobLogEntry, JobProgress, JobReconnecting, JobStageChanged } from '../domain/events'
+import type {
+  JobAlert,
+  JobAlertEvent,
+  JobLogEntry,
+  JobProgress,
+  JobReconnecting,
+  JobStageChanged,
+} from '../domain/events'
 import { logLevels } from '../domain/events'
 import type { BlockedDdl, JobDetail, JobStatusReport, JobSummary } from '../domain/job'
 import { jobConfigSchema, jobSecretsSchema, specSchema } from '../domain/job'
@@ -17,6 +24,8 @@ import type { ValidationProgress, ValidationResult } from '../domain/validation'
 import type { CutoverProgress, CutoverReadiness, CutoverRecord } from '../domain/cutover'
 import { cutoverRequestSchema } from '../domain/cutover'
 import type { MigrationReport } from '../domain/report'
+import type { AppSettings } from '../domain/settings'
+import { appSettingsSchema } from '../domain/settings'
 
 function invoke<Res>() {
   return <Req extends z.ZodType>(request: Req) => ({ request, response: undefined as unknown as Res })
@@ -148,6 +157,12 @@ export const invokeContract = {
       z.object({ jobId: z.string().min(1).max(200) }).strict(),
     ]),
   ),
+  /** Alerts in force now (a job stopped too long, lag rising); each came or comes as a `job:alert` event too. */
+  'alert:list': invoke<JobAlert[]>()(empty),
+  /** The app's settings (alert thresholds), defaults filled in. */
+  'settings:get': invoke<AppSettings>()(empty),
+  /** Replaces the app's settings; alerts are evaluated again with them at once. */
+  'settings:set': invoke<AppSettings>()(z.object({ settings: appSettingsSchema }).strict()),
   /** The OS file picker for a certificate or key path; `path` is null when the user cancels. Desktop only. */
   'dialog:openFile': invoke<{ path: string | null }>()(z.object({ purpose: z.enum(filePurposes) }).strict()),
 } as const
@@ -158,10 +173,16 @@ export const eventContract = {
   'job:log': event<JobLogEntry>(),
   /** A running job lost a server and waits for its next attempt; `retry: null` once it moves again. */
   'job:reconnecting': event<JobReconnecting>(),
+  /** An alert raised (once per episode) or cleared (its condition ended). */
+  'job:alert': event<JobAlertEvent>(),
   'jobs:changed': event<{ jobId: string; change: 'created' | 'deleted' | 'updated' }>(),
   'precheck:item': event<{ runId: string; item: PrecheckItem }>(),
+  /** A validation began (`validation:finished` ends it, whatever its outcome). */
+  'validation:started': event<{ validationId: string; jobId: string }>(),
   'validation:progress': event<ValidationProgress>(),
   'validation:finished': event<ValidationResult>(),
+  /** A replicating job's target has every change of the source's binlog, for the first time in this run. */
+  'job:caughtUp': event<{ jobId: string; at: string }>(),
   /** A step of a job's cutover began, or the cutover ended (`done` / `failed`). */
   'cutover:progress': event<CutoverProgress>(),
 } as const

@@ -188,14 +188,17 @@ async function runJob(
         }
         return
       }
-      if (channel === 'job:log') {
-        const entry = payload as { jobId: string; level: string; code: string | null; message: string }
-        if (entry.jobId !== jobId) return
-        // The runner logs this once the existing data is done and the target holds every binlog change.
-        if (entry.code === 'REPLICATE_CAUGHT_UP' && options.untilCaughtUp && !caughtUp) {
+      // Once the existing data is done and the target holds every binlog change.
+      if (channel === 'job:caughtUp' && (payload as { jobId: string }).jobId === jobId) {
+        if (options.untilCaughtUp && !caughtUp) {
           caughtUp = true
           void engine.pauseJob(jobId).catch(() => undefined)
         }
+        return
+      }
+      if (channel === 'job:log') {
+        const entry = payload as { jobId: string; level: string; code: string | null; message: string }
+        if (entry.jobId !== jobId) return
         if (options.json) return emit({ type: 'log', ...entry })
         io.out(`${io.tty ? '\r\u001b[K' : ''}${entry.level.padEnd(7)} ${entry.message}\n`)
         return

@@ -1,10 +1,11 @@
-/** `cutover status [name]`: stage, status, per-table progress, positions and lag, read from the store. */
+/** `cutover status [name]`: stage, status, per-table progress, positions, lag and alerts, read from the store. */
 import type { Command } from 'commander'
 import { CutoverError, workaroundFor } from '../../../shared/domain/errors'
+import type { JobAlert } from '../../../shared/domain/events'
 import type { JobStatusReport } from '../../../shared/domain/job'
 import { openEngine } from '../cliHost'
 
-function formatStatus(s: JobStatusReport): string {
+function formatStatus(s: JobStatusReport, alerts: JobAlert[]): string {
   const j = s.job
   const lines = [
     `Job ${j.name}  (${j.type}, ${j.mode})`,
@@ -17,6 +18,7 @@ function formatStatus(s: JobStatusReport): string {
   const pos = (p: JobStatusReport['positions']['snapshot']) =>
     p ? `${p.file}:${p.position}${p.gtidSet ? ` (GTID ${p.gtidSet})` : ''}` : '-'
   lines.push(`  snapshot position ${pos(s.positions.snapshot)}`, `  applied position  ${pos(s.positions.applied)}`)
+  for (const alert of alerts) lines.push(`  alert: ${alert.message} (since ${alert.since})`)
   if (j.lastError)
     lines.push(`  error [${j.lastError.code}] ${j.lastError.message}`, `    fix: ${workaroundFor(j.lastError, 'cli')}`)
   if (s.tables.length > 0) {
@@ -33,7 +35,7 @@ function formatStatus(s: JobStatusReport): string {
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description('show a job (or all jobs): stage, status, per-table progress, positions and lag')
+    .description('show a job (or all jobs): stage, status, per-table progress, positions, lag and alerts')
     .argument('[name]', 'the job name')
     .option('--store <path>', 'job store file (default ~/.cutover/cutover.db)')
     .option('--json', 'print JSON')
@@ -41,10 +43,15 @@ export function registerStatus(program: Command): void {
       const engine = openEngine(options.store)
       try {
         const names = name ? [name] : engine.listJobs().map((j) => j.name)
-        const reports = names.map((n) => engine.jobStatus(n))
+        // A job stopped too long, from the store; lag alerts live in the process that runs the job.
+        const alerts = engine.listAlerts()
+        const reports = names.map((n) => {
+          const report = engine.jobStatus(n)
+          return { ...report, alerts: alerts.filter((a) => a.jobId === report.job.id) }
+        })
         if (options.json) process.stdout.write(JSON.stringify(name ? reports[0] : reports, null, 2) + '\n')
         else if (reports.length === 0) process.stdout.write('No jobs yet.\n')
-        else process.stdout.write(reports.map(formatStatus).join('\n'))
+        else process.stdout.write(reports.map((r) => formatStatus(r, r.alerts)).join('\n'))
       } catch (error) {
         const e = error instanceof CutoverError ? error : null
         process.stderr.write(

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react'
+import { AlertBanner, KeepAwakeNote } from '../components/AlertBanner'
 import { JobActions } from '../components/JobActions'
 import { ProblemBox } from '../components/ProblemBox'
 import { StatusBadge } from '../components/StatusBadge'
@@ -28,6 +29,7 @@ export function JobDetailsPage({ id }: { id: string }) {
   const behind = useStore((s) => s.cutovers[id]?.readiness?.behind ?? null)
   const liveRetry = useStore((s) => s.retries[id])
   const [rescaling, setRescaling] = useState(false)
+  const validating = useStore((s) => Boolean(s.validations[id]?.runningId))
 
   useEffect(() => {
     void openDetail(id)
@@ -77,6 +79,8 @@ export function JobDetailsPage({ id }: { id: string }) {
           </div>
         )}
       </div>
+      <AlertBanner jobId={id} />
+      {(running || validating) && <KeepAwakeNote />}
       {problem && <ProblemBox problem={problem} />}
       {actionProblem && <ProblemBox problem={actionProblem} title="The action did not go through" />}
       {job && report && (

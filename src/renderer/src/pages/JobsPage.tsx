@@ -1,12 +1,22 @@
 import { useEffect } from 'react'
+import { AlertBanner, KeepAwakeNote } from '../components/AlertBanner'
 import { JobActions } from '../components/JobActions'
 import { ProblemBox } from '../components/ProblemBox'
 import { StatusBadge } from '../components/StatusBadge'
 import { useStore } from '../stores/store'
 import { formatLag, formatTime } from '../units'
 
-export const typeLabels = { existing: 'Existing data', incremental: 'Incremental', both: 'Existing + incremental' } as const
-export const stageLabels = { precheck: 'Precheck', schema: 'Schema', existing: 'Existing data', incremental: 'Incremental' } as const
+export const typeLabels = {
+  existing: 'Existing data',
+  incremental: 'Incremental',
+  both: 'Existing + incremental',
+} as const
+export const stageLabels = {
+  precheck: 'Precheck',
+  schema: 'Schema',
+  existing: 'Existing data',
+  incremental: 'Incremental',
+} as const
 
 function EmptyState() {
   const note = useStore((s) => s.info?.secretsNote)
@@ -15,8 +25,8 @@ function EmptyState() {
     <section className="empty-state" aria-labelledby="empty-title">
       <h2 id="empty-title">Move a MySQL database into TiDB with minutes of downtime</h2>
       <p>
-        Cutover copies a consistent snapshot of your existing data, then replays the source&apos;s binlog until the target has caught up — all
-        from this machine, inside your network.
+        Cutover copies a consistent snapshot of your existing data, then replays the source&apos;s binlog until the
+        target has caught up — all from this machine, inside your network.
       </p>
       <ol className="steps">
         <li>Connect the source and the target</li>
@@ -39,9 +49,13 @@ export function JobsPage() {
   const actionErrors = useStore((s) => s.actionErrors)
   const loadJobs = useStore((s) => s.loadJobs)
   const navigate = useStore((s) => s.navigate)
+  const working = useStore(
+    (s) => s.jobs.some((j) => j.status === 'running') || Object.values(s.validations).some((v) => v?.runningId),
+  )
 
   useEffect(() => {
     void loadJobs()
+    void useStore.getState().loadAlerts()
   }, [loadJobs])
 
   return (
@@ -54,6 +68,8 @@ export function JobsPage() {
           </button>
         )}
       </div>
+      <AlertBanner />
+      {working && <KeepAwakeNote />}
       {error && <ProblemBox problem={error} />}
       {!loaded ? (
         <p className="muted">Loading…</p>
@@ -83,7 +99,11 @@ export function JobsPage() {
                 return (
                   <tr key={job.id} data-job={job.name}>
                     <td>
-                      <button type="button" className="link-button strong" onClick={() => navigate({ page: 'job', id: job.id })}>
+                      <button
+                        type="button"
+                        className="link-button strong"
+                        onClick={() => navigate({ page: 'job', id: job.id })}
+                      >
                         {job.name}
                       </button>
                       {problem && (

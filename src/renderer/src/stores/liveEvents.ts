@@ -11,6 +11,7 @@ export function connectLiveEvents(): () => void {
     subscribe('validation:progress', (p) => getState().receiveValidationProgress(p)),
     subscribe('validation:finished', (result) => getState().receiveValidationFinished(result)),
     subscribe('cutover:progress', (p) => getState().receiveCutoverProgress(p)),
+    subscribe('job:alert', (event) => getState().receiveAlert(event)),
     subscribe('job:reconnecting', ({ jobId, retry }) => getState().receiveRetry(jobId, retry)),
     subscribe('job:stageChanged', ({ jobId, status }) => {
       // A job that stopped waits for nothing.
@@ -19,6 +20,8 @@ export function connectLiveEvents(): () => void {
     }),
     subscribe('jobs:changed', ({ jobId, change }) => {
       void getState().loadJobs()
+      // A deleted job's alerts end with it; the engine says so on its next evaluation, this says it now.
+      if (change === 'deleted') void getState().loadAlerts()
       const { detailId, route } = getState()
       if (detailId !== jobId) return
       if (change === 'deleted') {

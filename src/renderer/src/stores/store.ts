@@ -1,5 +1,7 @@
 /** One bound store made of slices; components read it through narrow selectors. */
 import { create } from 'zustand'
+import type { AlertsSlice } from './alertsSlice'
+import { createAlertsSlice } from './alertsSlice'
 import type { AppSlice } from './appSlice'
 import { createAppSlice } from './appSlice'
 import type { CutoverSlice } from './cutoverSlice'
@@ -15,10 +17,18 @@ import { createValidationSlice } from './validationSlice'
 import type { WizardSlice } from './wizardSlice'
 import { createWizardSlice } from './wizardSlice'
 
-export type Store = AppSlice & JobsSlice & JobDetailSlice & ProgressSlice & ValidationSlice & CutoverSlice & WizardSlice
+export type Store = AppSlice &
+  AlertsSlice &
+  JobsSlice &
+  JobDetailSlice &
+  ProgressSlice &
+  ValidationSlice &
+  CutoverSlice &
+  WizardSlice
 
 export const useStore = create<Store>()((...a) => ({
   ...createAppSlice(...a),
+  ...createAlertsSlice(...a),
   ...createJobsSlice(...a),
   ...createJobDetailSlice(...a),
   ...createProgressSlice(...a),
