@@ -181,10 +181,10 @@ async function shape(conn: Connection, db: string): Promise<{ columns: string[];
     [db, 't'],
   )) as unknown as [{ n: string }[]]
   const [i] = (await conn.query(
-    'SELECT DISTINCT INDEX_NAME AS n FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY 1',
+    'SELECT DISTINCT INDEX_NAME AS n FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
     [db, 't'],
   )) as unknown as [{ n: string }[]]
-  return { columns: c.map((x) => x.n), indexes: i.map((x) => x.n) }
+  return { columns: c.map((x) => x.n), indexes: i.map((x) => x.n).sort() }
 }
 
 describe.each(everyTarget())('online schema change tools, %s target', (kind: TargetKind) => {
@@ -313,7 +313,10 @@ describe.each(everyTarget())('online schema change tools, %s target', (kind: Tar
     await again.caughtUpAfter(Date.now(), 90_000)
     again.run.pause()
     expect(await again.run.done).toBe('paused')
-    expect(again.logs.join('\n')).toMatch(/REPLICATE_ONLINE_DDL_APPLIED .*ADD COLUMN k/)
+    const log = again.logs.join('\n')
+    // Resumed past the shadow's ALTER: the cut-over's statements come from the saved history, not a re-read.
+    expect(log).not.toMatch(/REPLICATE_ONLINE_DDL_RECORDED/)
+    expect(log).toMatch(/REPLICATE_ONLINE_DDL_APPLIED .*ADD COLUMN k/)
     expect((await shape(target, db)).columns).toEqual(['id', 'v', 'note', 'k'])
     await expectSameTables(source, target, db)
     reopened.close()

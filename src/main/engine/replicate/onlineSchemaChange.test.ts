@@ -47,7 +47,7 @@ describe('cut-over renames', () => {
         isTable,
       ),
     ).toEqual({
-      cutOvers: [{ tool: 'gh-ost', table: ref('t'), shadow: ref('_t_gho'), retired: ref('_t_del') }],
+      cutOvers: [{ tool: 'gh-ost', table: ref('t'), shadow: ref('_t_gho') }],
       rest: [],
     })
     const pt = findCutOvers(
@@ -62,8 +62,14 @@ describe('cut-over renames', () => {
     expect(pt.rest).toEqual([{ from: ref('u'), to: ref('v') }])
   })
 
-  it('is no cut-over when only one half is there', () => {
-    expect(findCutOvers([{ from: ref('t'), to: ref('_t_del') }], isTable).cutOvers).toEqual([])
+  it("is no cut-over when only the real table moves aside: gh-ost's two-step cut-over swaps in the shadow next", () => {
+    expect(findCutOvers([{ from: ref('t'), to: ref('_t_del') }], isTable)).toEqual({
+      cutOvers: [],
+      rest: [{ from: ref('t'), to: ref('_t_del') }],
+    })
+    expect(findCutOvers([{ from: ref('_t_gho'), to: ref('t') }], isTable).cutOvers).toEqual([
+      { tool: 'gh-ost', table: ref('t'), shadow: ref('_t_gho') },
+    ])
   })
 })
 
@@ -124,6 +130,18 @@ describe('the schema history through a tool run', () => {
     expect(restored.get('db', '_t_gho')).toBeUndefined()
     expect(restored.applyStatement('DROP TABLE IF EXISTS `_t_del`', 'db')).toMatchObject({ kind: 'ignore' })
     expect(restored.applyStatement('DROP TABLE IF EXISTS `_t_ghc`', 'db')).toMatchObject({ kind: 'ignore' })
+  })
+
+  it("follows gh-ost's two-step cut-over: t moved aside, then the shadow renamed to t", () => {
+    const tracker = createSchemaTracker(['db'], [table('t', ['id', 'v'])])
+    tracker.applyStatement('CREATE TABLE _t_gho LIKE t', 'db')
+    tracker.applyStatement('ALTER TABLE _t_gho DROP COLUMN v', 'db')
+    expect(tracker.applyStatement('RENAME TABLE t TO _t_del', 'db')).toMatchObject({ kind: 'ignore' })
+    expect(tracker.get('db', 't')!.columns.map((c) => c.name)).toEqual(['id', 'v'])
+    expect(tracker.applyStatement('RENAME TABLE _t_gho TO t', 'db')).toMatchObject({
+      online: { kind: 'cutover', statements: ['ALTER TABLE `db`.`t` DROP COLUMN v'] },
+    })
+    expect(tracker.get('db', 't')!.columns.map((c) => c.name)).toEqual(['id'])
   })
 
   it('says a shadow seen before the start cannot be replayed, unless it equals the table', () => {

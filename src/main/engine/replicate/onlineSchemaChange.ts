@@ -80,13 +80,12 @@ export interface CutOver {
   tool: OnlineTool
   table: TableRef
   shadow: TableRef
-  /** Where the real table went (`_t_del`, `_t_old`). */
-  retired: TableRef
 }
 
 /**
- * The cut-overs among a RENAME's pairs: `t TO <t's old-role table>` together with `<t's shadow> TO t`. Pairs that
- * are not part of one are returned as `rest`.
+ * The cut-overs among a RENAME's pairs: `<t's shadow> TO t`, with `t TO <t's old-role table>` in the same statement
+ * (gh-ost's atomic cut-over, pt-osc's swap) or in an earlier one (gh-ost's two-step cut-over: the history keeps `t`
+ * until its shadow takes the name, see `keepsTable`). Pairs that are not part of one are returned as `rest`.
  */
 export function findCutOvers(
   pairs: readonly { from: TableRef; to: TableRef }[],
@@ -95,19 +94,26 @@ export function findCutOvers(
   const role = (ref: TableRef) => toolTable(ref.name, (name) => isTable({ schema: ref.schema, name }))
   const cutOvers: CutOver[] = []
   const used = new Set<number>()
-  pairs.forEach((retire, i) => {
-    const old = role(retire.to)
-    if (!old || old.role !== 'old' || retire.to.schema !== retire.from.schema || old.table !== retire.from.name) return
-    const j = pairs.findIndex((p, k) => {
-      if (k === i || used.has(k) || p.to.schema !== retire.from.schema || p.to.name !== retire.from.name) return false
-      const shadow = role(p.from)
-      return shadow?.role === 'shadow' && shadow.table === retire.from.name && shadow.tool === old.tool
-    })
-    if (j < 0) return
-    used.add(i).add(j)
-    cutOvers.push({ tool: old.tool, table: retire.from, shadow: pairs[j]!.from, retired: retire.to })
+  pairs.forEach((swap, i) => {
+    const shadow = role(swap.from)
+    if (shadow?.role !== 'shadow' || swap.to.schema !== swap.from.schema || shadow.table !== swap.to.name) return
+    used.add(i)
+    const retire = pairs.findIndex(
+      (p, k) => !used.has(k) && keepsTable(p, role) && p.from.schema === swap.to.schema && p.from.name === swap.to.name,
+    )
+    if (retire >= 0) used.add(retire)
+    cutOvers.push({ tool: shadow.tool, table: swap.to, shadow: swap.from })
   })
   return { cutOvers, rest: pairs.filter((_, k) => !used.has(k)) }
+}
+
+/**
+ * `t TO <t's old-role table>` (`_t_del`, `_t_old`): the tool moves the real table aside for its shadow. The target
+ * keeps `t` as it is; the shadow's rename to `t` that follows is the cut-over.
+ */
+export function keepsTable(pair: { from: TableRef; to: TableRef }, role: (ref: TableRef) => ToolTable | null): boolean {
+  const old = role(pair.to)
+  return old?.role === 'old' && pair.to.schema === pair.from.schema && old.table === pair.from.name
 }
 
 /** An ALTER TABLE run on the shadow, as the same change to the real table (the name rewritten, nothing else). */

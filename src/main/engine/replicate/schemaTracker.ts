@@ -15,6 +15,7 @@ import {
   cutOverStatements,
   findCutOvers,
   findToolTables,
+  keepsTable,
   toolTable,
   type OnlineDdlStep,
   type ShadowRecord,
@@ -262,6 +263,8 @@ export function createSchemaTracker(objects: JobConfig['objects'], seed: Tracked
     const cutOver = cutOvers.find((c) => inScope(c.table.schema, c.table.name))
     const moved: TableRef[] = []
     for (const { from: old, to: renamed } of rest) {
+      // The real table moved aside for its shadow (two-step cut-over): the history keeps it until the shadow comes.
+      if (keepsTable({ from: old, to: renamed }, toolTableOf)) continue
       // Moves among a tool's tables (or of a shadow the history does not track) leave the target as it is.
       if (toolTableOf(old) || toolTableOf(renamed)) {
         byName.delete(tableKey(old))
