@@ -145,16 +145,27 @@ describe('the schema history through a tool run', () => {
   })
 
   it('says a shadow seen before the start cannot be replayed, unless it equals the table', () => {
-    const seeded = (columns: string[]) => {
+    const seeded = (columns: string[], sameIndexesAtStart = true) => {
       const shadow = table('_t_new', columns)
-      shadow.shadow = { tool: 'pt-online-schema-change', table: 't', alters: [], createSeen: false }
+      shadow.shadow = {
+        tool: 'pt-online-schema-change',
+        table: 't',
+        alters: [],
+        createSeen: false,
+        sameIndexesAtStart,
+      }
       return createSchemaTracker(['db'], [table('t', ['id', 'v']), shadow])
     }
-    expect(seeded(['id', 'v', 'c']).applyStatement('RENAME TABLE t TO _t_old, _t_new TO t', 'db')).toMatchObject({
+    const swap = 'RENAME TABLE t TO _t_old, _t_new TO t'
+    expect(seeded(['id', 'v', 'c']).applyStatement(swap, 'db')).toMatchObject({
       online: { kind: 'cutover', statements: null },
     })
-    expect(seeded(['id', 'v']).applyStatement('RENAME TABLE t TO _t_old, _t_new TO t', 'db')).toMatchObject({
+    expect(seeded(['id', 'v']).applyStatement(swap, 'db')).toMatchObject({
       online: { kind: 'cutover', statements: [] },
+    })
+    // Same columns, but an index only the shadow had at the start (ADD KEY): not a swap that changes nothing.
+    expect(seeded(['id', 'v'], false).applyStatement(swap, 'db')).toMatchObject({
+      online: { kind: 'cutover', statements: null },
     })
   })
 

@@ -37,6 +37,11 @@ export interface ShadowRecord {
   alters: string[]
   /** False when the shadow existed before the job's start position: ALTERs run on it earlier were never seen. */
   createSeen: boolean
+  /**
+   * For a shadow older than the job: whether its indexes (all of them, not only the unique keys the history
+   * tracks) were the real table's at the start. Absent: not compared.
+   */
+  sameIndexesAtStart?: boolean
 }
 
 const ghost = /^_(.+)_(gho|ghc|del)$/s

@@ -312,7 +312,7 @@ export function createSchemaTracker(objects: JobConfig['objects'], seed: Tracked
     const record: ShadowRecord = shadow?.shadow ?? { tool, table: table.name, alters: [], createSeen: false }
     const statements = record.createSeen
       ? cutOverStatements(record, table)
-      : shadow && sameDefinition(shadow, real)
+      : shadow && record.sameIndexesAtStart !== false && sameDefinition(shadow, real)
         ? []
         : null
     byName.delete(tableKey(shadowRef))
@@ -557,9 +557,24 @@ export async function readHistorySeed(session: SqlSession, tables: TableRef[]): 
   ])
   for (const t of seed) {
     const s = shadows.find((x) => x.schema === t.ref.schema && x.name === t.ref.name)
-    if (s) t.shadow = { tool: s.tool, table: s.table, alters: [], createSeen: false }
+    if (!s) continue
+    const [own, real] = await Promise.all([
+      indexSignature(session, t.ref),
+      indexSignature(session, { schema: s.schema, name: s.table }),
+    ])
+    t.shadow = { tool: s.tool, table: s.table, alters: [], createSeen: false, sameIndexesAtStart: own === real }
   }
   return seed
+}
+
+/** Every index of a table (name, uniqueness, parts, prefix lengths) as one comparable string. */
+async function indexSignature(session: SqlSession, ref: TableRef): Promise<string> {
+  const rows = await session.query<Record<string, unknown>>(
+    `SELECT INDEX_NAME AS i, NON_UNIQUE AS u, SEQ_IN_INDEX AS n, COLUMN_NAME AS c, SUB_PART AS p, INDEX_TYPE AS t
+       FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY INDEX_NAME, SEQ_IN_INDEX`,
+    [ref.schema, ref.name],
+  )
+  return JSON.stringify(rows.map((r) => [r.i, Number(r.u), Number(r.n), r.c, r.p, r.t]))
 }
 
 /** Columns and unique keys of the given tables, as information_schema shows them now. */
