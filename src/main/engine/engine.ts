@@ -1057,7 +1057,7 @@ export function createEngine({ store, secrets, alerts: alertTiming }: EngineOpti
           code: 'JOB_NO_BLOCKED_DDL',
           message: `No replicated DDL is holding the job "${job.name}" back: there is nothing to skip or replace.`,
           workaround:
-            'Skip and replace apply to a job stopped by a DDL (REPLICATE_DDL_FAILED or REPLICATE_DDL_UNSUPPORTED).',
+            'Skip and replace apply to a job stopped by a DDL (REPLICATE_DDL_FAILED, REPLICATE_DDL_UNSUPPORTED or REPLICATE_ONLINE_DDL_UNKNOWN).',
         })
       }
       if (job.status === 'running' || running.has(job.id) || liveLeaseHolder(store, job.id)) {

@@ -37,7 +37,8 @@ import { copiedPositions } from './replicate/copiedTables'
 import { clearKeylessCheckpoint } from './replicate/keylessCheckpoint'
 import { createSafeMode } from './replicate/safeMode'
 import type { SafeMode } from './replicate/safeMode'
-import { readTrackedTables } from './replicate/schemaTracker'
+import { readHistorySeed } from './replicate/schemaTracker'
+import { findToolTables } from './replicate/onlineSchemaChange'
 import { requireTargetTables, resolveStart } from './replicate/startPosition'
 import { backoff, budgetExhausted, clockTime, createRetryPolicy, isTransient } from './retryPolicy'
 
@@ -177,7 +178,18 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
       reachedServers = true
       const sourceInfo = await detectServer(control)
       const targetInfo = await detectServer(targetControl)
-      const objects = await selectSchemaObjects(control, sourceInfo, config.objects)
+      const selected = await selectSchemaObjects(control, sourceInfo, config.objects)
+      // An online schema change tool's tables (gh-ost's _t_gho, pt-osc's _t_new, …) are neither created nor copied:
+      // the real table's binlog events carry the changes, and the tool's ALTER is applied to it at the cut-over.
+      const tools = await findToolTables(control, selected.tables)
+      if (tools.skipped.length > 0) {
+        log(
+          'warning',
+          `Not created on the target nor copied, as tables of an online schema change tool still running (or left behind) on the source: ${tools.skipped.map((t) => `${t.schema}.${t.name} (${t.tool})`).join(', ')}. Their real tables are migrated; the tool's cut-over is replicated when it comes.`,
+          'SCHEMA_ONLINE_DDL_TABLE_SKIPPED',
+        )
+      }
+      const objects = { ...selected, tables: tools.tables }
       if (objects.tables.length === 0 && objects.views.length === 0) {
         throw new CutoverError({
           code: 'OBJECTS_EMPTY',
@@ -222,7 +234,7 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
             return before && !finished.has(qualified(t)) && before.fingerprint !== snap.schema.get(tableKey(t))
           })
           return {
-            seed: seedSchema ? await readTrackedTables(control, objects.tables) : null,
+            seed: seedSchema ? await readHistorySeed(control, objects.tables) : null,
             plan: resumingData ? null : await planSchema(control, caps, objects, { deferIndexes }),
             changed,
             replan:
@@ -406,7 +418,7 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
           hooks.store.saveAppliedCheckpoint(
             job.id,
             start,
-            JSON.stringify(await readTrackedTables(control, objects.tables)),
+            JSON.stringify(await readHistorySeed(control, objects.tables)),
           )
         }
       }

@@ -7,6 +7,7 @@ import { CutoverError, workaroundFor } from '../../../shared/domain/errors'
 import { openSession } from '../../engine/connect/openSession'
 import { detectServer } from '../../engine/connect/serverInfo'
 import { loadJobFile, passwordEnvironment } from '../../engine/jobFile/jobFile'
+import { findToolTables } from '../../engine/replicate/onlineSchemaChange'
 import { selectSchemaObjects } from '../../engine/schema/schemaObjects'
 import { indexDeferral, planSchema, readTargetCapabilities } from '../../engine/schema/schemaStage'
 import { fillPasswords } from '../passwordPrompt'
@@ -24,7 +25,9 @@ export function registerSchemaPreview(program: Command): void {
         const target = await openSession(config.target, 'target')
         try {
           const sourceInfo = await detectServer(source)
-          const objects = await selectSchemaObjects(source, sourceInfo, config.objects)
+          const selected = await selectSchemaObjects(source, sourceInfo, config.objects)
+          // As a job plans it: an online schema change tool's tables are not created (onlineSchemaChange.ts).
+          const objects = { ...selected, tables: (await findToolTables(source, selected.tables)).tables }
           const targetInfo = await detectServer(target)
           const caps = await readTargetCapabilities(target, targetInfo, {
             databases: [...new Set(objects.tables.map((t) => t.schema))],

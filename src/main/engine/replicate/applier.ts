@@ -38,6 +38,7 @@ import { comparePositions } from './safeMode'
 import { createCopyFilter } from './copiedTables'
 import { createKeylessCheckpointTable, keylessCheckpointStatement } from './keylessCheckpoint'
 import type { TrackedTable, UniqueKey } from './schemaTracker'
+import type { OnlineDdlStep } from './onlineSchemaChange'
 import { ddlMarks, marksShown, readUniqueKeys } from './schemaTracker'
 
 export interface ApplierOptions {
@@ -392,11 +393,17 @@ export function createApplier(options: ApplierOptions): Applier {
    * cut it after the target applied it, or the job stopped before its checkpoint. True when the target shows
    * everything the DDL changes (ddlMarks); a DDL whose effect cannot be seen that way is run again.
    */
-  async function alreadyApplied(item: Extract<ReaderItem, { kind: 'ddl' }>): Promise<boolean> {
+  async function alreadyApplied(item: Extract<ReaderItem, { kind: 'ddl' }>, statements: string[]): Promise<boolean> {
     if (dispatchedAny || !options.initialSchema) return false
     const before = JSON.parse(options.initialSchema) as TrackedTable[]
     const after = JSON.parse(item.trackedSchema) as TrackedTable[]
-    const marks = ddlMarks(before, after, item.effect.statement, item.defaultSchema)
+    const online = item.effect.online
+    // A tool's cut-over shows as its ALTERs on the real table; the shadow is never on the target.
+    const marks = online
+      ? statements
+          .flatMap((sql) => ddlMarks(before, after, sql, item.defaultSchema))
+          .filter((m) => !('ref' in m) || m.ref.schema !== online.shadow.schema || m.ref.name !== online.shadow.name)
+      : ddlMarks(before, after, item.effect.statement, item.defaultSchema)
     if (marks.length === 0) return false
     return (await marksShown(options.control, marks)).every(Boolean)
   }
@@ -444,6 +451,15 @@ export function createApplier(options: ApplierOptions): Applier {
   async function applyDdl(item: Extract<ReaderItem, { kind: 'ddl' }>): Promise<void> {
     const { effect } = item
     const control = options.control
+    if (effect.online?.kind === 'record') {
+      const { tool, table, shadow } = effect.online
+      options.log(
+        'info',
+        `${tool}: ${shadow.schema}.${shadow.name} is the shadow of ${table.schema}.${table.name}; its DDL is recorded, not run on the target (its ALTERs run on ${table.name} at the cut-over): ${effect.statement.slice(0, 200)}`,
+        'REPLICATE_ONLINE_DDL_RECORDED',
+      )
+      return void (pendingSchema = item.trackedSchema)
+    }
     if (item.defaultSchema) await control.query(`USE ${quoteIdentifier(item.defaultSchema)}`).catch(() => undefined)
     // The DBA's decision on this DDL, taken after it stopped the job: skip it, or run their statements instead.
     const blocked = options.store.blockedDdl(options.jobId)
@@ -451,7 +467,11 @@ export function createApplier(options: ApplierOptions): Applier {
       blocked?.action && blocked.at.file === item.end.file && blocked.at.position === item.end.position ? blocked : null
     let statements: string[]
     try {
-      statements = decided ? decided.replacement : await targetStatements(effect.statement, effect.tables)
+      statements = decided
+        ? decided.replacement
+        : effect.online?.kind === 'cutover'
+          ? await cutOverStatements(item)
+          : await targetStatements(effect.statement, effect.tables)
       if (decided) {
         options.log(
           'warning',
@@ -464,7 +484,10 @@ export function createApplier(options: ApplierOptions): Applier {
       await runDdl(item, statements, decided !== null)
     } catch (error) {
       // A DDL the target refuses, or that has no faithful form there, waits for the DBA's decision.
-      if (error instanceof CutoverError && ['REPLICATE_DDL_FAILED', 'REPLICATE_DDL_UNSUPPORTED'].includes(error.code)) {
+      if (
+        error instanceof CutoverError &&
+        ['REPLICATE_DDL_FAILED', 'REPLICATE_DDL_UNSUPPORTED', 'REPLICATE_ONLINE_DDL_UNKNOWN'].includes(error.code)
+      ) {
         options.store.saveBlockedDdl(options.jobId, {
           at: { file: item.end.file, position: item.end.position },
           statement: effect.statement,
@@ -489,12 +512,41 @@ export function createApplier(options: ApplierOptions): Applier {
       }
       trackedSchema = JSON.stringify(snapshot)
     }
-    options.log(
-      'info',
-      `Applied DDL at ${item.end.file}:${item.end.position}: ${effect.statement.slice(0, 200)}`,
-      'REPLICATE_DDL_APPLIED',
-    )
+    if (effect.online?.kind === 'cutover' && !decided) {
+      const { tool, table, shadow } = effect.online
+      options.log(
+        'info',
+        `${tool} cut-over at ${item.end.file}:${item.end.position}: ${shadow.schema}.${shadow.name} became ${table.schema}.${table.name}; ${statements.length === 0 ? "the shadow's schema equals the table's, so the swap changes nothing on the target" : `applied to ${table.schema}.${table.name} on the target: ${statements.join('; ').slice(0, 400)}`}. Statement: ${effect.statement.slice(0, 200)}`,
+        'REPLICATE_ONLINE_DDL_APPLIED',
+      )
+    } else {
+      options.log(
+        'info',
+        `Applied DDL at ${item.end.file}:${item.end.position}: ${effect.statement.slice(0, 200)}`,
+        'REPLICATE_DDL_APPLIED',
+      )
+    }
     return void (pendingSchema = trackedSchema)
+  }
+
+  /**
+   * A tool's cut-over as the target runs it: the ALTERs recorded on the shadow, on the real table, each through
+   * the same rewrites as any replicated DDL. Unknown ALTERs (the shadow predates the job) stop the job.
+   */
+  async function cutOverStatements(item: Extract<ReaderItem, { kind: 'ddl' }>): Promise<string[]> {
+    const online = item.effect.online as Extract<OnlineDdlStep, { kind: 'cutover' }>
+    const { tool, table, shadow } = online
+    if (online.statements === null) {
+      throw new CutoverError({
+        code: 'REPLICATE_ONLINE_DDL_UNKNOWN',
+        stage: 'incremental',
+        message: `${tool} swapped ${shadow.schema}.${shadow.name} in for ${table.schema}.${table.name}, but the shadow existed before the job's start position, so the ALTER run on it was never seen, and its columns or unique keys differ from the table's: the target's table cannot be changed the same way without guessing. Statement: ${item.effect.statement.slice(0, 200)}`,
+        workaround: `Replace this DDL with the ALTER the tool ran, written for ${table.schema}.${table.name} (cutover replace-ddl <job> --sql "ALTER TABLE ${quoteIdentifier(table.schema)}.${quoteIdentifier(table.name)} …", or Replace on the job page); or skip it if the target's table already has that schema (cutover skip-ddl <job>); or start a new job from a fresh snapshot once the tool has finished.`,
+      })
+    }
+    const out: string[] = []
+    for (const sql of online.statements) out.push(...(await targetStatements(sql, [table])))
+    return out
   }
 
   /** Runs a DDL's target statements, unless the target already has its effect (a copy or an earlier run). */
@@ -506,7 +558,7 @@ export function createApplier(options: ApplierOptions): Applier {
         `DDL at ${item.end.file}:${item.end.position} skipped on the target: ${effect.tables.map((t) => `${t.schema}.${t.name}`).join(', ')} ${effect.tables.length === 1 ? 'was' : 'were'} copied after it, with its effect. ${effect.statement.slice(0, 200)}`,
         'REPLICATE_DDL_IN_COPY',
       )
-    } else if (!decided && (await alreadyApplied(item))) {
+    } else if (!decided && (await alreadyApplied(item, statements))) {
       options.log(
         'warning',
         `DDL already applied on the target (its tables, columns and indexes are there as the DDL leaves them), skipped: ${effect.statement.slice(0, 200)}`,

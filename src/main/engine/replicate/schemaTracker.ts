@@ -11,6 +11,16 @@ import type { SqlSession } from '../connect/session'
 import type { ColumnInfo, TableRef } from '../dump/types'
 import { readColumns, tableKey, tablePairFilter } from '../schema/columnCatalog'
 import { identifierName, isPunct, isSignificant, isWord, tokenize, type Token } from '../schema/sqlTokenizer'
+import {
+  cutOverStatements,
+  findCutOvers,
+  findToolTables,
+  keepsTable,
+  toolTable,
+  type OnlineDdlStep,
+  type ShadowRecord,
+  type ToolTable,
+} from './onlineSchemaChange'
 
 export interface UniqueKey {
   name: string
@@ -30,6 +40,8 @@ export interface TrackedTable {
    * every text column to it. Absent or null when not known (histories saved before it was tracked).
    */
   charset?: string | null
+  /** Set on an online schema change tool's shadow table (`_t_gho`, `_t_new`): its real table and recorded ALTERs. */
+  shadow?: ShadowRecord
 }
 
 /** Column types whose values are text in a character set (ENUM and SET travel as numbers). */
@@ -65,13 +77,21 @@ function withTableCharset(column: ColumnInfo, charset: string | null | undefined
 export type DdlEffect =
   | { kind: 'transaction' } // BEGIN / COMMIT / ROLLBACK / XA / SAVEPOINT
   | { kind: 'ignore'; reason: string } // out of scope, or nothing the target needs
-  | { kind: 'apply'; tables: TableRef[]; database: string | null; keysChanged: TableRef[]; statement: string }
+  | {
+      kind: 'apply'
+      tables: TableRef[]
+      database: string | null
+      keysChanged: TableRef[]
+      statement: string
+      /** A step of an online schema change tool (onlineSchemaChange.ts): not the statement, this is applied. */
+      online?: OnlineDdlStep
+    }
   | { kind: 'dml'; table: TableRef | null } // statement-format data change: cannot be replicated exactly
 
 export interface SchemaTracker {
   get(schema: string, table: string): TrackedTable | undefined
   tables(): TrackedTable[]
-  /** The job's objects only; system schemas never. */
+  /** The job's objects only; system schemas and online schema change tools' tables never (their rows are skipped). */
   inScope(schema: string, table: string | null): boolean
   /** Advances the history by one statement of a binlog Query event whose default database was `defaultSchema`. */
   applyStatement(statement: string, defaultSchema: string): DdlEffect
@@ -82,11 +102,22 @@ export interface SchemaTracker {
 export function createSchemaTracker(objects: JobConfig['objects'], seed: TrackedTable[]): SchemaTracker {
   const byName = new Map<string, TrackedTable>(seed.map((t) => [tableKey(t.ref), t]))
 
-  function inScope(schema: string, table: string | null): boolean {
+  function objectsInclude(schema: string, table: string | null): boolean {
     if (isSystemSchema(schema)) return false
     if (objects === 'all') return true
     if (objects.includes(schema)) return true
     return table !== null && objects.includes(`${schema}.${table}`)
+  }
+
+  /** The tool table `ref` is, when its real table is one the history tracks. */
+  function toolTableOf(ref: TableRef): ToolTable | null {
+    if (isSystemSchema(ref.schema)) return null
+    return toolTable(ref.name, (name) => byName.has(tableKey({ schema: ref.schema, name })))
+  }
+
+  function inScope(schema: string, table: string | null): boolean {
+    if (!objectsInclude(schema, table)) return false
+    return table === null || toolTableOf({ schema, name: table }) === null
   }
 
   function bump(t: TrackedTable): void {
@@ -131,7 +162,9 @@ export function createSchemaTracker(objects: JobConfig['objects'], seed: Tracked
       const dropped: TableRef[] = []
       for (;;) {
         const [ref, next] = readName(tokens, i, defaultSchema)
-        if (inScope(ref.schema, ref.name)) dropped.push(ref)
+        // A tool's table is not on the target: only the history forgets it (a shadow, when the tool gave up).
+        if (toolTableOf(ref)) byName.delete(tableKey(ref))
+        else if (inScope(ref.schema, ref.name)) dropped.push(ref)
         i = next
         if (!isPunct(tokens[i], ',')) break
         i++
@@ -177,20 +210,41 @@ export function createSchemaTracker(objects: JobConfig['objects'], seed: Tracked
       i++
       if (words(i, 'IF') && words(i + 1, 'EXISTS')) i += 2
       const [ref, nameEnd] = readName(tokens, i, defaultSchema)
-      if (!inScope(ref.schema, ref.name)) return { kind: 'ignore', reason: 'out of scope' }
       // MariaDB: ALTER TABLE t [WAIT n | NOWAIT] clause, …
       const next = words(nameEnd, 'WAIT') ? nameEnd + 2 : words(nameEnd, 'NOWAIT') ? nameEnd + 1 : nameEnd
+      const shadow = byName.get(tableKey(ref))
+      if (shadow?.shadow && toolTableOf(ref)) {
+        // Recorded against the shadow, applied to its real table at the tool's cut-over.
+        alterTable(shadow, tokens, next, defaultSchema, statement)
+        shadow.shadow = { ...shadow.shadow, alters: [...shadow.shadow.alters, statement] }
+        return recorded(shadow, statement)
+      }
+      if (!inScope(ref.schema, ref.name)) return { kind: 'ignore', reason: 'out of scope' }
       return alterTable(requireTable(ref, statement), tokens, next, defaultSchema, statement)
     }
     // ANALYZE, OPTIMIZE, FLUSH, GRANT, CREATE USER, SET, …: nothing on the target's tables changes.
     return { kind: 'ignore', reason: 'not a schema change' }
   }
 
+  /** An ALTER or CREATE of a shadow: the history has it, the target gets nothing until the cut-over. */
+  function recorded(shadow: TrackedTable, statement: string): DdlEffect {
+    const record = shadow.shadow!
+    const table = { schema: shadow.ref.schema, name: record.table }
+    return {
+      kind: 'apply',
+      tables: [],
+      database: null,
+      keysChanged: [],
+      statement,
+      online: { kind: 'record', tool: record.tool, table, shadow: shadow.ref },
+    }
+  }
+
   function renameTables(tokens: Token[], from: number, defaultSchema: string, statement: string): DdlEffect {
     let i = from
     // MariaDB: RENAME TABLE [IF EXISTS] a [WAIT n | NOWAIT] TO b, …
     if (isWord(tokens[i], 'IF') && isWord(tokens[i + 1], 'EXISTS')) i += 2
-    const moved: TableRef[] = []
+    const pairs: { from: TableRef; to: TableRef }[] = []
     for (;;) {
       const [old, nameEnd] = readName(tokens, i, defaultSchema)
       const afterOld = isWord(tokens[nameEnd], 'WAIT')
@@ -200,6 +254,22 @@ export function createSchemaTracker(objects: JobConfig['objects'], seed: Tracked
           : nameEnd
       if (!isWord(tokens[afterOld], 'TO')) throw unreadable(statement)
       const [renamed, next] = readName(tokens, afterOld + 1, defaultSchema)
+      pairs.push({ from: old, to: renamed })
+      i = next
+      if (!isPunct(tokens[i], ',')) break
+      i++
+    }
+    const { cutOvers, rest } = findCutOvers(pairs, (ref) => byName.has(tableKey(ref)))
+    const cutOver = cutOvers.find((c) => inScope(c.table.schema, c.table.name))
+    const moved: TableRef[] = []
+    for (const { from: old, to: renamed } of rest) {
+      // The real table moved aside for its shadow (two-step cut-over): the history keeps it until the shadow comes.
+      if (keepsTable({ from: old, to: renamed }, toolTableOf)) continue
+      // Moves among a tool's tables (or of a shadow the history does not track) leave the target as it is.
+      if (toolTableOf(old) || toolTableOf(renamed)) {
+        byName.delete(tableKey(old))
+        continue
+      }
       const t = byName.get(tableKey(old))
       const keepOld = inScope(old.schema, old.name)
       const keepNew = inScope(renamed.schema, renamed.name)
@@ -216,12 +286,49 @@ export function createSchemaTracker(objects: JobConfig['objects'], seed: Tracked
         byName.set(tableKey(renamed), { ...t, ref: renamed, version: t.version + 1 })
         moved.push(old, renamed)
       }
-      i = next
-      if (!isPunct(tokens[i], ',')) break
-      i++
     }
+    if (cutOver && moved.length > 0) {
+      throw new CutoverError({
+        code: 'REPLICATE_DDL_UNSUPPORTED',
+        stage: 'incremental',
+        message: `RENAME TABLE swaps in ${cutOver.tool}'s ${cutOver.shadow.name} and renames other tables in the same statement: ${statement.slice(0, 200)}`,
+        workaround: 'Start a new job from a fresh snapshot taken after the rename.',
+      })
+    }
+    if (cutOver) return swapShadow(cutOver.table, cutOver.shadow, statement)
     if (moved.length === 0) return { kind: 'ignore', reason: 'out of scope' }
     return { kind: 'apply', tables: moved, database: null, keysChanged: [], statement }
+  }
+
+  /**
+   * A tool's cut-over: the shadow becomes the table in the history, and the ALTERs recorded on it are what the
+   * target's table needs. A shadow whose creation came before the job's start (its ALTERs unseen) needs none only
+   * when the history shows it equal to the table; otherwise the statements are unknown (null).
+   */
+  function swapShadow(table: TableRef, shadowRef: TableRef, statement: string): DdlEffect {
+    const real = requireTable(table, statement)
+    const shadow = byName.get(tableKey(shadowRef))
+    const tool = toolTableOf(shadowRef)!.tool
+    const record: ShadowRecord = shadow?.shadow ?? { tool, table: table.name, alters: [], createSeen: false }
+    const statements = record.createSeen
+      ? cutOverStatements(record, table)
+      : shadow && record.sameIndexesAtStart !== false && sameDefinition(shadow, real)
+        ? []
+        : null
+    byName.delete(tableKey(shadowRef))
+    if (shadow) {
+      const promoted: TrackedTable = { ...shadow, ref: table, version: real.version + 1 }
+      delete promoted.shadow
+      byName.set(tableKey(table), promoted)
+    }
+    return {
+      kind: 'apply',
+      tables: [table],
+      database: null,
+      keysChanged: [table],
+      statement,
+      online: { kind: 'cutover', tool, table, shadow: shadowRef, statements },
+    }
   }
 
   function createTable(tokens: Token[], from: number, defaultSchema: string, statement: string): DdlEffect {
@@ -229,8 +336,25 @@ export function createSchemaTracker(objects: JobConfig['objects'], seed: Tracked
     const ifNotExists = isWord(tokens[i], 'IF')
     if (ifNotExists) i += 3
     const [ref, next] = readName(tokens, i, defaultSchema)
-    if (!inScope(ref.schema, ref.name)) return { kind: 'ignore', reason: 'out of scope' }
+    const tool = toolTableOf(ref)
+    if (tool && (tool.role !== 'shadow' || !inScope(ref.schema, tool.table)))
+      return { kind: 'ignore', reason: `${tool.tool}'s ${tool.role} table` }
+    if (!tool && !inScope(ref.schema, ref.name)) return { kind: 'ignore', reason: 'out of scope' }
     if (ifNotExists && byName.has(tableKey(ref))) return { kind: 'ignore', reason: 'table exists' }
+    const effect = createdTable(tokens, next, ref, defaultSchema, statement)
+    const created = byName.get(tableKey(ref))!
+    if (!tool) return effect
+    created.shadow = { tool: tool.tool, table: tool.table, alters: [], createSeen: true }
+    return recorded(created, statement)
+  }
+
+  function createdTable(
+    tokens: Token[],
+    next: number,
+    ref: TableRef,
+    defaultSchema: string,
+    statement: string,
+  ): DdlEffect {
     if (isWord(tokens[next], 'LIKE') || (isPunct(tokens[next], '(') && isWord(tokens[next + 1], 'LIKE'))) {
       const at = isPunct(tokens[next], '(') ? next + 2 : next + 1
       const [like] = readName(tokens, at, defaultSchema)
@@ -407,8 +531,50 @@ export function createSchemaTracker(objects: JobConfig['objects'], seed: Tracked
   }
 }
 
+/** Same columns (names, types, nullability, character sets) and unique keys, in the same order. */
+function sameDefinition(a: TrackedTable, b: TrackedTable): boolean {
+  const shape = (t: TrackedTable) =>
+    JSON.stringify([
+      t.columns.map((c) => [c.name.toLowerCase(), c.columnType, c.nullable, c.generated, c.charset, c.collation]),
+      t.uniqueKeys.map((k) => [k.primary, k.columns.map((c) => c.toLowerCase())]),
+    ])
+  return shape(a) === shape(b)
+}
+
 export function restoreSchemaTracker(objects: JobConfig['objects'], serialized: string): SchemaTracker {
   return createSchemaTracker(objects, JSON.parse(serialized) as TrackedTable[])
+}
+
+/**
+ * The history's first tables: the job's, and the shadows of online schema change tools working on them now (their
+ * ALTERs ran before this point, unseen: a cut-over then applies nothing unless the shadow equals its table).
+ */
+export async function readHistorySeed(session: SqlSession, tables: TableRef[]): Promise<TrackedTable[]> {
+  const { shadows } = await findToolTables(session, tables)
+  const seed = await readTrackedTables(session, [
+    ...tables,
+    ...shadows.map((s) => ({ schema: s.schema, name: s.name })),
+  ])
+  for (const t of seed) {
+    const s = shadows.find((x) => x.schema === t.ref.schema && x.name === t.ref.name)
+    if (!s) continue
+    const [own, real] = await Promise.all([
+      indexSignature(session, t.ref),
+      indexSignature(session, { schema: s.schema, name: s.table }),
+    ])
+    t.shadow = { tool: s.tool, table: s.table, alters: [], createSeen: false, sameIndexesAtStart: own === real }
+  }
+  return seed
+}
+
+/** Every index of a table (name, uniqueness, parts, prefix lengths) as one comparable string. */
+async function indexSignature(session: SqlSession, ref: TableRef): Promise<string> {
+  const rows = await session.query<Record<string, unknown>>(
+    `SELECT INDEX_NAME AS i, NON_UNIQUE AS u, SEQ_IN_INDEX AS n, COLUMN_NAME AS c, SUB_PART AS p, INDEX_TYPE AS t
+       FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY INDEX_NAME, SEQ_IN_INDEX`,
+    [ref.schema, ref.name],
+  )
+  return JSON.stringify(rows.map((r) => [r.i, Number(r.u), Number(r.n), r.c, r.p, r.t]))
 }
 
 /** Columns and unique keys of the given tables, as information_schema shows them now. */

@@ -19,6 +19,7 @@ import { planTable } from '../existing/chunkPlan'
 import { currentPosition } from '../replicate/startPosition'
 import { comparePositions } from '../replicate/safeMode'
 import { readColumns, tableKey, tablePairFilter } from '../schema/columnCatalog'
+import { findToolTables } from '../replicate/onlineSchemaChange'
 import { selectSchemaObjects } from '../schema/schemaObjects'
 import type { DigestColumn } from './columnDigest'
 import { digestColumn, digestKind } from './columnDigest'
@@ -240,7 +241,8 @@ export async function runValidation(options: ValidationOptions): Promise<Validat
     sessions.push(target)
     const [sourceInfo, targetInfo] = await Promise.all([detectServer(source), detectServer(target)])
     const objects = await selectSchemaObjects(source, sourceInfo, config.objects)
-    let selected = objects.tables
+    // An online schema change tool's tables are not migrated (onlineSchemaChange.ts): nothing to compare.
+    let selected = (await findToolTables(source, objects.tables)).tables
     if (options.tables && options.tables.length > 0) {
       const byName = new Map(selected.map((t) => [`${t.schema}.${t.name}`.toLowerCase(), t]))
       const unknown = options.tables.filter((n) => !byName.has(n.toLowerCase()))
