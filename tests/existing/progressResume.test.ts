@@ -1,11 +1,12 @@
 /**
  * Progress across a pause: a resumed copy's first progress starts from the rows of its committed chunks (the
  * store's), never below them; where a table's count drops (rows of chunks interrupted by the pause are copied
- * again), the log says so for that table.
+ * again), the log says so for that table. Each table's phase moves forward only, to 'done'.
  */
 import type { Connection } from 'mysql2/promise'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { JobProgress } from '../../src/shared/domain/events'
+import { tablePhases } from '../../src/shared/domain/events'
 import { jobConfigSchema } from '../../src/shared/domain/job'
 import type { JobMode } from '../../src/shared/domain/job'
 import { startJob } from '../../src/main/engine/jobRunner'
@@ -21,7 +22,9 @@ describe.each<JobMode>(['logical', 'physical'])('progress after pause and resume
 
   beforeAll(async () => {
     ;({ source, target } = await openScratchDatabase(db))
-    await source.query(`CREATE TABLE \`${db}\`.payloads (id INT PRIMARY KEY, payload VARCHAR(1200) NOT NULL)`)
+    await source.query(
+      `CREATE TABLE \`${db}\`.payloads (id INT PRIMARY KEY, payload VARCHAR(1200) NOT NULL, KEY by_prefix (payload(16)))`,
+    )
     await source.query(`INSERT INTO \`${db}\`.payloads SELECT seq, REPEAT(MD5(seq), 32) FROM \`${db}\`.seq_1_to_12000`)
     await source.query(`ANALYZE TABLE \`${db}\`.payloads`)
   })
@@ -38,7 +41,7 @@ describe.each<JobMode>(['logical', 'physical'])('progress after pause and resume
       type: 'existing',
       mode,
       objects: [db],
-      spec: { concurrency: 2, exportMBps: 1 },
+      spec: { concurrency: 2, exportMBps: 1, deferIndexes: true, analyze: true },
     })
     const job = store.createJob(config)
     const table = `${db}.payloads`
@@ -69,7 +72,10 @@ describe.each<JobMode>(['logical', 'physical'])('progress after pause and resume
     expect(rowsOf(seen.at(-1)), 'the paused job shows its committed chunks').toBe(committed)
     if (shownBefore > committed) {
       const why = logs.find((l) => l.includes('LOAD_CHUNKS_REDONE') && l.includes(table))
-      expect(why, `${shownBefore} rows shown before the pause, ${committed} committed\n${logs.join('\n')}`).toBeDefined()
+      expect(
+        why,
+        `${shownBefore} rows shown before the pause, ${committed} committed\n${logs.join('\n')}`,
+      ).toBeDefined()
       expect(why).toContain(`${committed} rows of`)
     }
 
@@ -78,6 +84,16 @@ describe.each<JobMode>(['logical', 'physical'])('progress after pause and resume
     expect(outcome, logs.join('\n')).toBe('finished')
     const firstAfter = seen.find((p) => p.stage === 'existing')
     expect(rowsOf(firstAfter), logs.join('\n')).toBeGreaterThanOrEqual(committed)
+    // Phases only move forward; the secondary index built after the data and ANALYZE are shown as phases of their own.
+    const phases = seen.flatMap((p) => p.tables.filter((t) => t.table === table).map((t) => t.phase))
+    const order = tablePhases as readonly string[]
+    for (let i = 1; i < phases.length; i++)
+      expect(order.indexOf(phases[i]!), phases.join(' ')).toBeGreaterThanOrEqual(order.indexOf(phases[i - 1]!))
+    expect(phases.at(-1)).toBe('done')
+    expect(phases).toContain('indexing')
+    expect(phases).toContain('analyzing')
+    const last = seen.at(-1)!.tables.find((t) => t.table === table)!
+    expect(last.rowsTotal, 'a done table is complete, whatever its estimate said').toBe(last.rowsDone)
     const diff = await compareTable(source, target, db, 'payloads')
     expect(diff.firstDifference).toBeNull()
     expect(diff.targetRows).toBe(diff.sourceRows)

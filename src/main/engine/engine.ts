@@ -749,25 +749,34 @@ export function createEngine({ store, secrets }: EngineOptions) {
 
     jobStatus(idOrName: string): JobStatusReport {
       const job = requireJob(idOrName)
-      const tables = new Map<string, TableProgress>()
+      const tables = new Map<string, TableProgress & { left: number }>()
       for (const chunk of store.listChunks(job.id)) {
         const t = tables.get(chunk.table) ?? {
           table: chunk.table,
+          phase: 'queued',
           rowsDone: 0,
           rowsTotal: null,
           bytesDone: 0,
           rowsPerSecond: 0,
           etaSeconds: null,
+          left: 0,
         }
         if (chunk.state === 'done') {
           t.rowsDone += chunk.rows
           t.bytesDone += chunk.bytes
-        }
+        } else t.left++
         tables.set(chunk.table, t)
+      }
+      // From the store: a table with chunks left is copying (queued before its first), one with all chunks in is
+      // done unless its deferred indexes are still to be built.
+      const unbuilt = new Set(store.listDeferredIndexes(job.id).map((d) => d.table))
+      for (const t of tables.values()) {
+        t.phase = t.left > 0 ? (t.rowsDone > 0 ? 'copying' : 'queued') : unbuilt.has(t.table) ? 'indexing' : 'done'
+        if (t.left === 0) t.rowsTotal = t.rowsDone
       }
       return {
         job: this.getJob(job.id),
-        tables: [...tables.values()],
+        tables: [...tables.values()].map(({ left: _left, ...t }) => t),
         positions: { snapshot: store.getPosition(job.id, 'snapshot'), applied: store.getPosition(job.id, 'applied') },
         running: running.has(job.id),
         retry: running.get(job.id)?.retry ?? null,

@@ -13,8 +13,17 @@ export interface JobLogEntry {
   message: string
 }
 
+/**
+ * Where a table is in the existing-data stage: waiting for a worker, its chunks being copied, its deferred secondary
+ * indexes being built, ANALYZE TABLE running, or finished. 'restarted': waiting to be copied again from the start
+ * (its source schema changed while the job was stopped: LOAD_TABLE_RECOPIED).
+ */
+export const tablePhases = ['queued', 'restarted', 'copying', 'indexing', 'analyzing', 'done'] as const
+export type TablePhase = (typeof tablePhases)[number]
+
 export interface TableProgress {
   table: string
+  phase: TablePhase
   rowsDone: number
   rowsTotal: number | null
   bytesDone: number
@@ -30,6 +39,8 @@ export interface JobProgress {
   bytesPerSecond: number
   lagSeconds: number | null
   lagBytes: number | null
+  /** Seconds until the stage's rows are all copied, smoothed (etaSmoother.ts); null when unknown or not copying. */
+  etaSeconds: number | null
 }
 
 export interface JobStageChanged {
@@ -56,4 +67,16 @@ export interface JobRetry {
 export interface JobReconnecting {
   jobId: string
   retry: JobRetry | null
+}
+
+/** One point of a job's throughput and lag history (`job:history`): means over `spanMs` from `t`. */
+export interface JobSample {
+  /** Start of the span, ms since the epoch. */
+  t: number
+  spanMs: number
+  stage: Stage
+  rowsPerSecond: number
+  bytesPerSecond: number
+  /** The highest lag in the span; null while not replicating. */
+  lagSeconds: number | null
 }

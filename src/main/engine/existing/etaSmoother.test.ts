@@ -29,7 +29,10 @@ describe('createEtaSmoother', () => {
 
   it('counts down steadily through the bursts, close to the true time left', () => {
     const eta = createEtaSmoother()
-    const shown: { t: number; eta: number | null }[] = samples.map((s) => ({ t: s.t, eta: eta.update(s.t, s.done, total) }))
+    const shown: { t: number; eta: number | null }[] = samples.map((s) => ({
+      t: s.t,
+      eta: eta.update(s.t, s.done, total),
+    }))
     const steady = shown.filter((s) => s.t >= 10)
     for (const s of steady) {
       const truth = total / 1000 - s.t
@@ -40,7 +43,9 @@ describe('createEtaSmoother', () => {
     for (let i = 4; i < steady.length; i += 4) {
       const before = steady[i - 4]!.eta!
       const after = steady[i]!.eta!
-      expect(Math.abs(after - (before - 1)), `at ${steady[i]!.t} s`).toBeLessThanOrEqual(0.052 * Math.max(1, before, after))
+      expect(Math.abs(after - (before - 1)), `at ${steady[i]!.t} s`).toBeLessThanOrEqual(
+        0.052 * Math.max(1, before, after),
+      )
     }
   })
 
