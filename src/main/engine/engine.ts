@@ -16,7 +16,8 @@ import type { SecretBox } from './secretBox'
 import type { JobOutcome, RunOptions, RunningJob } from './jobRunner'
 import { startJob as startRunner } from './jobRunner'
 import type { BlockedDdl, JobStatusReport } from '../../shared/domain/job'
-import type { TableProgress } from '../../shared/domain/events'
+import type { JobSample, TableProgress } from '../../shared/domain/events'
+import { createHistoryRecorder } from './progressHistory'
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { PrecheckReport } from '../../shared/domain/precheck'
@@ -185,6 +186,7 @@ export function createEngine({ store, secrets }: EngineOptions) {
   }
 
   const running = new Map<string, RunningJob>()
+  const history = createHistoryRecorder(store)
   /** Validations running in this process: by validation id, with the job they compare. */
   const validations = new Map<string, { jobId: string; controller: AbortController }>()
 
@@ -260,7 +262,10 @@ export function createEngine({ store, secrets }: EngineOptions) {
             events.emit('job:stageChanged', { jobId, stage, status, error: error ? error.toShape() : null })
             events.emit('jobs:changed', { jobId, change: 'updated' })
           },
-          progress: (progress) => events.emit('job:progress', progress),
+          progress: (progress) => {
+            history.add(progress)
+            events.emit('job:progress', progress)
+          },
           reconnecting: (jobId, retry) => events.emit('job:reconnecting', { jobId, retry }),
           ownsJob: () => owned,
         },
@@ -275,6 +280,11 @@ export function createEngine({ store, secrets }: EngineOptions) {
     // The outcome is written before `done` settles, so the lease covers the run's last status write.
     const settled = () => {
       if (running.get(job.id) === started) running.delete(job.id)
+      try {
+        history.flush(job.id)
+      } catch {
+        // The last seconds of the chart are not worth failing the run's end over (a full disk fails it elsewhere).
+      }
       try {
         lease.release()
       } catch {
@@ -484,9 +494,15 @@ export function createEngine({ store, secrets }: EngineOptions) {
           target: toPublicProfile(job.config.target, (field) => names.has(`target.${field}`)),
         },
         finishedAt: job.finishedAt,
+        stageTimes: store.stageTimes(job.id),
         lastError: job.lastError,
         missingSecrets: missingSecrets(job.id),
       }
+    },
+
+    /** The job's throughput and lag over its whole run, oldest first (recorded from its progress, downsampled). */
+    jobHistory(idOrName: string): JobSample[] {
+      return store.listSamples(requireJob(idOrName).id)
     },
 
     createJob(config: JobConfig): JobSummary {

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod'
 import type { CutoverErrorShape } from '../domain/errors'
-import type { JobLogEntry, JobProgress, JobReconnecting, JobStageChanged } from '../domain/events'
+import type { JobLogEntry, JobProgress, JobReconnecting, JobSample, JobStageChanged } from '../domain/events'
 import { logLevels } from '../domain/events'
 import type { BlockedDdl, JobDetail, JobStatusReport, JobSummary } from '../domain/job'
 import { jobConfigSchema, jobSecretsSchema, specSchema } from '../domain/job'
@@ -47,6 +47,8 @@ export const invokeContract = {
   'app:info': invoke<AppInfo>()(empty),
   'job:list': invoke<JobSummary[]>()(empty),
   'job:get': invoke<JobDetail>()(jobRef),
+  /** The job's throughput and lag over its whole run, oldest first (downsampled: 5 s for the last hour, coarser before). */
+  'job:history': invoke<JobSample[]>()(jobRef),
   'job:create': invoke<JobSummary>()(z.object({ config: jobConfigSchema }).strict()),
   'job:delete': invoke<{ deleted: true }>()(jobRef),
   'job:events': invoke<JobLogEntry[]>()(

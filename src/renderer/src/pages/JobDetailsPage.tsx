@@ -133,7 +133,7 @@ export function JobDetailsPage({ id }: { id: string }) {
           {job.type !== 'incremental' && <ProgressPanel report={report} />}
           {job.type !== 'existing' && <IncrementalPanel report={report} />}
           <ValidationPanel job={job} />
-          <JobCharts jobId={job.id} hasIncremental={job.type !== 'existing'} />
+          <JobCharts jobId={job.id} hasIncremental={job.type !== 'existing'} status={job.status} />
           <EventLog />
           {canRescale && <RescaleDialog report={report} open={rescaling} onClose={() => setRescaling(false)} />}
         </>
