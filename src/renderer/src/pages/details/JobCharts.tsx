@@ -4,41 +4,12 @@ import type { JobSample } from '../../../../shared/domain/events'
 import { call } from '../../api'
 import { TimeSeriesChart } from '../../components/charts/TimeSeriesChart'
 import { useStore } from '../../stores/store'
-import type { ProgressSample } from '../../stores/progressSlice'
 import { mib } from '../../units'
+import { mergeHistory } from './chartHistory'
 
 const none: never[] = []
 /** While the job runs, the stored series is read again this often (the live points cover the last minutes). */
 const refreshMs = 60_000
-
-interface Point {
-  t: number
-  rowsPerSecond: number | null
-  bytesPerSecond: number | null
-  lagSeconds: number | null
-}
-
-/**
- * The stored series, then the live points after its end; a gap longer than three samples (the job was paused or
- * not running) becomes an empty point, so the lines break there instead of bridging it.
- */
-export function mergeHistory(stored: JobSample[], live: ProgressSample[]): Point[] {
-  const last = stored[stored.length - 1]
-  const storedEnd = last ? last.t + last.spanMs : -Infinity
-  const points: (Point & { span: number })[] = [
-    ...stored.map((s) => ({ ...s, span: s.spanMs })),
-    ...live.filter((s) => s.t >= storedEnd).map((s) => ({ ...s, span: 1000 })),
-  ]
-  const out: Point[] = []
-  for (let i = 0; i < points.length; i++) {
-    const p = points[i]!
-    const before = points[i - 1]
-    if (before && p.t - before.t > 3 * Math.max(before.span, p.span, 5000))
-      out.push({ t: before.t + before.span, rowsPerSecond: null, bytesPerSecond: null, lagSeconds: null })
-    out.push({ t: p.t, rowsPerSecond: p.rowsPerSecond, bytesPerSecond: p.bytesPerSecond, lagSeconds: p.lagSeconds })
-  }
-  return out
-}
 
 /** The job's stored series, read on open, when its status changes, and each minute while it runs. */
 function useStoredHistory(jobId: string, running: boolean, status: string): JobSample[] {
