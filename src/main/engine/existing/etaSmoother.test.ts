@@ -12,6 +12,7 @@ function bursty(total: number, perSecond: number, burst: number, seconds: number
 }
 
 describe('createEtaSmoother', () => {
+  // 200,000 rows at 1,000 rows/s, committed 8,000 at a time: per-tick estimates read 11 s, then 184 s, then 47,104 s.
   const total = 200_000
   const samples = bursty(total, 1000, 8000, 120)
 
@@ -37,7 +38,7 @@ describe('createEtaSmoother', () => {
     for (const s of steady) {
       const truth = total / 1000 - s.t
       expect(s.eta, `at ${s.t} s`).not.toBeNull()
-      expect(Math.abs(s.eta! - truth), `at ${s.t} s: shown ${s.eta}, left ${truth}`).toBeLessThan(0.3 * truth + 5)
+      expect(Math.abs(s.eta! - truth), `at ${s.t} s: shown ${s.eta}, left ${truth}`).toBeLessThan(0.1 * truth + 5)
     }
     // Second to second, the shown time moves by its countdown give or take 5 % of itself (compounded per tick).
     for (let i = 4; i < steady.length; i += 4) {
@@ -60,6 +61,18 @@ describe('createEtaSmoother', () => {
     for (; t < 120; t += 0.25) last = eta.update(t, (done += 1000), 1_000_000)
     const truth = (1_000_000 - done) / 4000
     expect(Math.abs(last! - truth)).toBeLessThan(0.25 * truth)
+  })
+
+  it('does not count down to 0 through a copy that stopped moving', () => {
+    const eta = createEtaSmoother()
+    let t = 0
+    let done = 0
+    let last: number | null = null
+    for (; t < 20; t += 0.25) last = eta.update(t, (done += 250), 100_000)
+    const steady = last!
+    // Nothing more for two minutes (a lock wait, a throttled source).
+    for (; t < 140; t += 0.25) last = eta.update(t, done, 100_000)
+    expect(last!).toBeGreaterThan(steady)
   })
 
   it('is null without a total or before its warm-up, and 0 once all is copied', () => {
