@@ -15,10 +15,11 @@ export interface JobLogEntry {
 
 /**
  * Where a table is in the existing-data stage: waiting for a worker, its chunks being copied, its deferred secondary
- * indexes being built, ANALYZE TABLE running, or finished. 'restarted': waiting to be copied again from the start
+ * indexes being built, ANALYZE TABLE running, or finished. 'restarted': copied again from the start, waiting or
+ * under way
  * (its source schema changed while the job was stopped: LOAD_TABLE_RECOPIED).
  */
-export const tablePhases = ['queued', 'restarted', 'copying', 'indexing', 'analyzing', 'done'] as const
+export const tablePhases = ['queued', 'copying', 'restarted', 'indexing', 'analyzing', 'done'] as const
 export type TablePhase = (typeof tablePhases)[number]
 
 export interface TableProgress {

@@ -42,7 +42,7 @@ export interface ExistingDataContext {
   indexesBuilt?(table: string): void
   /** Run ANALYZE TABLE on each table once it is loaded (`analyzesCopiedTables`). */
   analyze: boolean
-  /** Tables copied again from the start in this run (LOAD_TABLE_RECOPIED): shown as 'restarted' until they start. */
+  /** Tables copied again from the start in this run (LOAD_TABLE_RECOPIED): 'restarted' until their copy is in. */
   recopied?: ReadonlySet<string>
   log(level: LogLevel, message: string, code?: string): void
   progress(progress: JobProgress): void
@@ -183,11 +183,12 @@ export async function runExistingData(ctx: ExistingDataContext, signal: AbortSig
       }
       rowsPerSecond += c.rate
       // The row estimate is a guess: a table past its copy is complete whatever it said.
-      const total = c.rowsTotal === null ? null : c.phase === 'copying' ? Math.max(c.rowsTotal, copied) : null
-      const copying = c.phase === 'copying' || c.phase === 'queued' || c.phase === 'restarted'
+      const moving = c.phase === 'copying' || c.phase === 'restarted'
+      const total = c.rowsTotal === null ? null : moving ? Math.max(c.rowsTotal, copied) : null
+      const copying = moving || c.phase === 'queued'
       copiedAll += copied
       totalAll += copying ? Math.max(c.rowsTotal ?? 0, copied) : copied
-      if (sample) c.etaSeconds = c.phase === 'copying' ? c.eta.update(now / 1000, copied, total) : null
+      if (sample) c.etaSeconds = moving ? c.eta.update(now / 1000, copied, total) : null
       tables.push({
         table,
         phase: c.phase,
@@ -195,7 +196,7 @@ export async function runExistingData(ctx: ExistingDataContext, signal: AbortSig
         rowsTotal: copying ? c.rowsTotal : copied,
         bytesDone: c.bytesDone + c.bytesInFlight,
         rowsPerSecond: c.rate,
-        etaSeconds: c.phase === 'copying' ? c.etaSeconds : null,
+        etaSeconds: moving ? c.etaSeconds : null,
       })
     }
     if (sample) etaSeconds = overallEta.update(now / 1000, copiedAll, totalAll)
@@ -238,7 +239,7 @@ export async function runExistingData(ctx: ExistingDataContext, signal: AbortSig
   ): Promise<void> {
     const name = tableName(table.shape)
     const c = counters.get(name)!
-    c.phase = 'copying'
+    if (c.phase === 'queued') c.phase = 'copying'
     const checkpoint = (state: PlannedChunk['state'], rows: number, bytes: number) =>
       ctx.store.saveChunks(ctx.jobId, [
         {

@@ -13,7 +13,7 @@ interface Row extends TableProgress {
 
 export const phaseText: Record<TablePhase, string> = {
   queued: 'Queued',
-  restarted: 'Copied again',
+  restarted: 'Copying again',
   copying: 'Copying',
   indexing: 'Building indexes',
   analyzing: 'Analyzing',
@@ -25,7 +25,7 @@ function mergeTables(report: JobStatusReport, live: TableProgress[] | undefined,
   const byName = new Map<string, TableProgress>(report.tables.map((t) => [t.table, t]))
   for (const t of live ?? []) byName.set(t.table, t)
   // Tables at work first (copying, then their finishing steps), then those waiting, then the done ones.
-  const order: Record<TablePhase, number> = { copying: 0, indexing: 1, analyzing: 2, restarted: 3, queued: 4, done: 5 }
+  const order: Record<TablePhase, number> = { copying: 0, restarted: 1, indexing: 2, analyzing: 3, queued: 4, done: 5 }
   return [...byName.values()]
     .map((t): Row => {
       const phase: TablePhase = complete ? 'done' : t.phase
@@ -38,7 +38,7 @@ function mergeTables(report: JobStatusReport, live: TableProgress[] | undefined,
           : t.rowsDone === 0
             ? 0
             : null
-      const state = phase === 'done' ? 'done' : phase === 'queued' || phase === 'restarted' ? 'waiting' : 'copying'
+      const state = phase === 'done' ? 'done' : phase === 'queued' ? 'waiting' : 'copying'
       return { ...t, phase, percent, state }
     })
     .sort((a, b) => order[a.phase] - order[b.phase] || a.table.localeCompare(b.table))
@@ -211,7 +211,7 @@ export function ProgressPanel({ report }: { report: JobStatusReport }) {
                   <span className="num">{formatCount(t.rowsDone)}</span>
                   <span className="num">{formatBytes(t.bytesDone)}</span>
                   <span className="num">
-                    {t.state === 'done' ? '✓' : t.phase === 'copying' && running ? formatDuration(t.etaSeconds) : '—'}
+                    {t.state === 'done' ? '✓' : t.state === 'copying' && running ? formatDuration(t.etaSeconds) : '—'}
                   </span>
                 </div>
               )}
