@@ -68,7 +68,9 @@ export function ProgressPanel({ report }: { report: JobStatusReport }) {
         ? 0
         : null
   const running = job.status === 'running'
-  const rate = running ? (live?.rowsPerSecond ?? 0) : 0
+  // Once the copy is complete the job's live rate is replication's, not the copy's.
+  const copying = running && !complete
+  const rate = copying ? (live?.rowsPerSecond ?? 0) : 0
   // Smoothed by the engine (etaSmoother.ts): chunk commits come in bursts.
   const eta = complete || !running ? null : (live?.etaSeconds ?? null)
   const finishing = tables.filter((t) => t.phase === 'indexing' || t.phase === 'analyzing').length
@@ -115,7 +117,7 @@ export function ProgressPanel({ report }: { report: JobStatusReport }) {
           </div>
           <div className="stat">
             <span className="stat-label">Rate</span>
-            <span className="stat-value">{running ? `${formatCount(rate)} rows/s` : '—'}</span>
+            <span className="stat-value">{copying ? `${formatCount(rate)} rows/s` : '—'}</span>
           </div>
           <div className="stat">
             <span className="stat-label">ETA</span>
