@@ -79,6 +79,10 @@ describe.each<[JobMode, 'existing' | 'both']>([
       expect(await second.run.done, second.logs.join('\n')).toBe('finished')
     }
     expect(second.logs.join('\n')).toMatch(/LOAD_TABLE_RECOPIED/)
+    // Its progress says so while it is copied again: 'restarted', not 'copying' like a table that carries on.
+    const phases = second.progress.flatMap((p) => p.tables.filter((t) => t.table === `${db}.wide`).map((t) => t.phase))
+    expect(phases).toContain('restarted')
+    expect(phases).not.toContain('copying')
     await expectSameTables(source, target, db)
   }, 120_000)
 })

@@ -16,7 +16,8 @@ import type { SecretBox } from './secretBox'
 import type { JobOutcome, RunOptions, RunningJob } from './jobRunner'
 import { startJob as startRunner } from './jobRunner'
 import type { BlockedDdl, JobStatusReport } from '../../shared/domain/job'
-import type { TableProgress } from '../../shared/domain/events'
+import type { JobSample, TableProgress } from '../../shared/domain/events'
+import { createHistoryRecorder } from './progressHistory'
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { PrecheckReport } from '../../shared/domain/precheck'
@@ -200,6 +201,7 @@ export function createEngine({ store, secrets, alerts: alertTiming }: EngineOpti
   }
 
   const running = new Map<string, RunningJob>()
+  const history = createHistoryRecorder(store)
   /** Validations running in this process: by validation id, with the job they compare. */
   const validations = new Map<string, { jobId: string; controller: AbortController }>()
   /** Cutovers running in this process, by job id. */
@@ -279,7 +281,10 @@ export function createEngine({ store, secrets, alerts: alertTiming }: EngineOpti
             events.emit('job:stageChanged', { jobId, stage, status, error: error ? error.toShape() : null })
             events.emit('jobs:changed', { jobId, change: 'updated' })
           },
-          progress: (progress) => events.emit('job:progress', progress),
+          progress: (progress) => {
+            history.add(progress)
+            events.emit('job:progress', progress)
+          },
           reconnecting: (jobId, retry) => events.emit('job:reconnecting', { jobId, retry }),
           caughtUp: (jobId) => events.emit('job:caughtUp', { jobId, at: new Date().toISOString() }),
           ownsJob: () => owned,
@@ -295,6 +300,11 @@ export function createEngine({ store, secrets, alerts: alertTiming }: EngineOpti
     // The outcome is written before `done` settles, so the lease covers the run's last status write.
     const settled = () => {
       if (running.get(job.id) === started) running.delete(job.id)
+      try {
+        history.flush(job.id)
+      } catch {
+        // The last seconds of the chart are not worth failing the run's end over (a full disk fails it elsewhere).
+      }
       try {
         lease.release()
       } catch {
@@ -504,9 +514,15 @@ export function createEngine({ store, secrets, alerts: alertTiming }: EngineOpti
           target: toPublicProfile(job.config.target, (field) => names.has(`target.${field}`)),
         },
         finishedAt: job.finishedAt,
+        stageTimes: store.stageTimes(job.id),
         lastError: job.lastError,
         missingSecrets: missingSecrets(job.id),
       }
+    },
+
+    /** The job's throughput and lag over its whole run, oldest first (recorded from its progress, downsampled). */
+    jobHistory(idOrName: string): JobSample[] {
+      return store.listSamples(requireJob(idOrName).id)
     },
 
     createJob(config: JobConfig): JobSummary {
@@ -776,25 +792,34 @@ export function createEngine({ store, secrets, alerts: alertTiming }: EngineOpti
 
     jobStatus(idOrName: string): JobStatusReport {
       const job = requireJob(idOrName)
-      const tables = new Map<string, TableProgress>()
+      const tables = new Map<string, TableProgress & { left: number }>()
       for (const chunk of store.listChunks(job.id)) {
         const t = tables.get(chunk.table) ?? {
           table: chunk.table,
+          phase: 'queued',
           rowsDone: 0,
           rowsTotal: null,
           bytesDone: 0,
           rowsPerSecond: 0,
           etaSeconds: null,
+          left: 0,
         }
         if (chunk.state === 'done') {
           t.rowsDone += chunk.rows
           t.bytesDone += chunk.bytes
-        }
+        } else t.left++
         tables.set(chunk.table, t)
+      }
+      // From the store: a table with chunks left is copying (queued before its first), one with all chunks in is
+      // done unless its deferred indexes are still to be built.
+      const unbuilt = new Set(store.listDeferredIndexes(job.id).map((d) => d.table))
+      for (const t of tables.values()) {
+        t.phase = t.left > 0 ? (t.rowsDone > 0 ? 'copying' : 'queued') : unbuilt.has(t.table) ? 'indexing' : 'done'
+        if (t.left === 0) t.rowsTotal = t.rowsDone
       }
       return {
         job: this.getJob(job.id),
-        tables: [...tables.values()],
+        tables: [...tables.values()].map(({ left: _left, ...t }) => t),
         positions: { snapshot: store.getPosition(job.id, 'snapshot'), applied: store.getPosition(job.id, 'applied') },
         running: running.has(job.id),
         retry: running.get(job.id)?.retry ?? null,

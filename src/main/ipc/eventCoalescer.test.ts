@@ -2,7 +2,16 @@ import { describe, expect, it, vi } from 'vitest'
 import type { JobProgress } from '../../shared/domain/events'
 import { createCoalescer } from './eventCoalescer'
 
-const progress = (jobId: string, rows: number): JobProgress => ({ jobId, stage: 'existing', tables: [], rowsPerSecond: rows, bytesPerSecond: 0, lagSeconds: null, lagBytes: null })
+const progress = (jobId: string, rows: number): JobProgress => ({
+  jobId,
+  stage: 'existing',
+  tables: [],
+  rowsPerSecond: rows,
+  bytesPerSecond: 0,
+  lagSeconds: null,
+  lagBytes: null,
+  etaSeconds: null,
+})
 
 describe('event coalescer', () => {
   it('sends only the latest progress per job per interval, and flushes it before any other event', () => {

@@ -39,6 +39,7 @@ export function createHandlers(
       await engine.controlJob(id, { action: 'delete' })
       return { deleted: true as const }
     },
+    'job:history': ({ id }) => engine.jobHistory(id),
     'job:events': ({ id, ...options }) => engine.listEvents(id, options),
     'job:start': ({ id, secrets }) => engine.startJob(id, {}, secrets),
     'job:pause': async ({ id }) => {

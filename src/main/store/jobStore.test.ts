@@ -322,4 +322,61 @@ describe('control requests (another process asking a job owner to act)', () => {
     expect(store.readControlRequest(job.id)).toBeNull()
     store.close()
   })
+
+  it("keeps a job's throughput and lag series bounded over days of samples, and deletes it with the job", () => {
+    const store = openJobStore(':memory:')
+    const job = store.createJob(config)
+    const other = store.createJob({ ...config, name: 'other' })
+    const start = Date.UTC(2026, 0, 1)
+    const days = 2
+    for (let t = start; t < start + days * 24 * 3_600_000; t += 5_000) {
+      const sample = {
+        t,
+        spanMs: 5_000,
+        stage: 'incremental' as const,
+        rowsPerSecond: 50,
+        bytesPerSecond: 0,
+        lagSeconds: 2,
+      }
+      store.appendSample(job.id, sample, t + 5_000)
+    }
+    store.appendSample(other.id, {
+      t: start,
+      spanMs: 5_000,
+      stage: 'existing',
+      rowsPerSecond: 1,
+      bytesPerSecond: 1,
+      lagSeconds: null,
+    })
+    const kept = store.listSamples(job.id)
+    // 1 h at 5 s, 23 h at 1 min, a day at 10 min (give or take the samples since the last pass).
+    expect(kept.length).toBeGreaterThan(720 + 1380 + 144 - 1)
+    expect(kept.length).toBeLessThan(720 + 1380 + 144 + 60)
+    expect(kept[0]).toMatchObject({ t: start, spanMs: 600_000, rowsPerSecond: 50, lagSeconds: 2 })
+    expect(kept.at(-1)).toMatchObject({ spanMs: 5_000, stage: 'incremental' })
+    expect(store.listSamples(other.id)).toHaveLength(1)
+    store.deleteJob(job.id)
+    expect(store.listSamples(job.id)).toEqual([])
+    store.close()
+  })
+
+  it('records when each stage first ran and when the job left it', () => {
+    const store = openJobStore(':memory:')
+    const job = store.createJob({ ...config, type: 'both' })
+    store.updateJob(job.id, { stage: 'schema', status: 'running' })
+    store.updateJob(job.id, { stage: 'existing', status: 'running' })
+    const copyStart = store.stageTimes(job.id).existing!.startedAt
+    expect(store.stageTimes(job.id).schema!.finishedAt).not.toBeNull()
+    // A pause and a resume keep the first start of the stage.
+    store.updateJob(job.id, { stage: 'existing', status: 'paused' })
+    store.updateJob(job.id, { stage: 'existing', status: 'running' })
+    expect(store.stageTimes(job.id).existing).toEqual({ startedAt: copyStart, finishedAt: null })
+    store.updateJob(job.id, { stage: 'incremental', status: 'running' })
+    const times = store.stageTimes(job.id)
+    expect(times.existing!.finishedAt).not.toBeNull()
+    expect(times.incremental!.finishedAt).toBeNull()
+    store.updateJob(job.id, { stage: 'incremental', status: 'finished' })
+    expect(store.stageTimes(job.id).incremental!.finishedAt).not.toBeNull()
+    store.close()
+  })
 })

@@ -7,7 +7,7 @@ import { dirname } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import Database from 'better-sqlite3'
 import type { CutoverErrorShape, Stage } from '../../shared/domain/errors'
-import type { JobLogEntry, LogLevel } from '../../shared/domain/events'
+import type { JobLogEntry, JobSample, LogLevel } from '../../shared/domain/events'
 import { logLevels } from '../../shared/domain/events'
 import type { BlockedDdl, JobConfig, JobStatus } from '../../shared/domain/job'
 import type { BinlogPosition } from '../../shared/domain/position'
@@ -15,6 +15,7 @@ import type { ValidationResult } from '../../shared/domain/validation'
 import type { CutoverRecord } from '../../shared/domain/cutover'
 import type { AppSettings } from '../../shared/domain/settings'
 import { settingsWithDefaults } from '../../shared/domain/settings'
+import { downsampleHistory, historyTiers, maxSamplesPerJob } from './historyDownsampling'
 import { migrations } from './migrations'
 import { notACutoverStore, storeTooNew, withStoreErrorMethods, withStoreErrors } from './storeErrors'
 
@@ -40,6 +41,32 @@ export interface StoredJob {
   /** When the job entered its current status (migration 12). */
   statusSince: string
 }
+
+/** When a stage first ran and when the job left it (a later stage began, or the job finished): migration 11. */
+export type StageTimes = Partial<Record<Stage, { startedAt: string; finishedAt: string | null }>>
+
+const stageOrder: readonly Stage[] = ['precheck', 'schema', 'existing', 'incremental']
+
+/** Samples appended between two passes of the downsampler over a job's series (one per 5 min at one per 5 s). */
+const compactEvery = 60
+
+interface SampleRow {
+  at_ms: number
+  span_ms: number
+  stage: Stage
+  rows_per_second: number
+  bytes_per_second: number
+  lag_seconds: number | null
+}
+
+const toSample = (r: SampleRow): JobSample => ({
+  t: r.at_ms,
+  spanMs: r.span_ms,
+  stage: r.stage,
+  rowsPerSecond: r.rows_per_second,
+  bytesPerSecond: r.bytes_per_second,
+  lagSeconds: r.lag_seconds,
+})
 
 /** Stored in migration 10. */
 export type { BlockedDdl }
@@ -281,6 +308,62 @@ function openStoreFile(path: string) {
       'SELECT sealed FROM job_secrets WHERE job_id = ? AND name = ?',
     ),
     secretNames: db.prepare<[string], { name: string }>('SELECT name FROM job_secrets WHERE job_id = ?'),
+    upsertSample: db.prepare(
+      `INSERT OR REPLACE INTO job_samples (job_id, at_ms, span_ms, stage, rows_per_second, bytes_per_second, lag_seconds)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    deleteSample: db.prepare('DELETE FROM job_samples WHERE job_id = ? AND at_ms = ?'),
+    samples: db.prepare<[string], SampleRow>('SELECT * FROM job_samples WHERE job_id = ? ORDER BY at_ms'),
+    olderSamples: db.prepare<[string, number], SampleRow>(
+      'SELECT * FROM job_samples WHERE job_id = ? AND at_ms + span_ms <= ? ORDER BY at_ms',
+    ),
+    recentSampleCount: db.prepare<[string, number], { n: number }>(
+      'SELECT COUNT(*) AS n FROM job_samples WHERE job_id = ? AND at_ms + span_ms > ?',
+    ),
+  }
+
+  const samplesSinceCompaction = new Map<string, number>()
+
+  function writeSample(jobId: string, s: JobSample): void {
+    statements.upsertSample.run(jobId, s.t, s.spanMs, s.stage, s.rowsPerSecond, s.bytesPerSecond, s.lagSeconds)
+  }
+
+  /**
+   * Rewrites the part of the job's series that may merge (older than the first tier: the last hour stays as
+   * recorded) as downsampleHistory keeps it, when that changes anything.
+   */
+  function compactSamples(jobId: string, nowMs: number): void {
+    const cut = nowMs - (historyTiers[1]?.olderThanMs ?? 0)
+    db.transaction(() => {
+      const recent = statements.recentSampleCount.get(jobId, cut)!.n
+      const rows = statements.olderSamples.all(jobId, cut).map(toSample)
+      const kept = downsampleHistory(rows, nowMs, historyTiers, Math.max(2, maxSamplesPerJob - recent))
+      if (kept.length === rows.length) return
+      // Only what changed is written: a pass each minute merges a dozen samples, not the whole series.
+      const before = new Map(rows.map((r) => [r.t, r]))
+      const keptAt = new Set(kept.map((k) => k.t))
+      for (const r of rows) if (!keptAt.has(r.t)) statements.deleteSample.run(jobId, r.t)
+      for (const k of kept) if (before.get(k.t) !== k) writeSample(jobId, k)
+    })()
+  }
+
+  /** A running stage is recorded once (its first start); the stages before it, or all once finished, end now. */
+  function recordStageTimes(jobId: string, patch: JobPatch, at: string): void {
+    const stage = patch.stage
+    if (patch.status === 'running' && stage) {
+      db.prepare('INSERT OR IGNORE INTO job_stage_times (job_id, stage, started_at) VALUES (?, ?, ?)').run(
+        jobId,
+        stage,
+        at,
+      )
+      const earlier = stageOrder.slice(0, stageOrder.indexOf(stage))
+      db.prepare(
+        `UPDATE job_stage_times SET finished_at = ? WHERE job_id = ? AND finished_at IS NULL
+           AND stage IN (${earlier.map(() => '?').join(', ') || "''"})`,
+      ).run(at, jobId, ...earlier)
+    }
+    if (patch.status === 'finished')
+      db.prepare('UPDATE job_stage_times SET finished_at = ? WHERE job_id = ? AND finished_at IS NULL').run(at, jobId)
   }
 
   function requireJob(id: string): StoredJob {
@@ -344,9 +427,37 @@ function openStoreFile(path: string) {
         values.push(key === 'lastError' && value ? JSON.stringify(value) : (value ?? null))
       }
       sets.push('updated_at = ?')
-      values.push(now(), id)
-      db.prepare(`UPDATE jobs SET ${sets.join(', ')} WHERE id = ?`).run(...values)
+      const at = now()
+      values.push(at, id)
+      db.transaction(() => {
+        db.prepare(`UPDATE jobs SET ${sets.join(', ')} WHERE id = ?`).run(...values)
+        recordStageTimes(id, patch, at)
+      })()
       return requireJob(id)
+    },
+
+    stageTimes(jobId: string): StageTimes {
+      const rows = db
+        .prepare<[string], { stage: Stage; started_at: string; finished_at: string | null }>(
+          'SELECT stage, started_at, finished_at FROM job_stage_times WHERE job_id = ?',
+        )
+        .all(jobId)
+      return Object.fromEntries(rows.map((r) => [r.stage, { startedAt: r.started_at, finishedAt: r.finished_at }]))
+    },
+
+    /** One point of the job's throughput and lag history; older points are merged as the series grows. */
+    appendSample(jobId: string, sample: JobSample, nowMs = Date.now()): void {
+      writeSample(jobId, sample)
+      const appended = (samplesSinceCompaction.get(jobId) ?? 0) + 1
+      samplesSinceCompaction.set(jobId, appended)
+      if (appended >= compactEvery) {
+        samplesSinceCompaction.set(jobId, 0)
+        compactSamples(jobId, nowMs)
+      }
+    },
+
+    listSamples(jobId: string): JobSample[] {
+      return statements.samples.all(jobId).map(toSample)
     },
 
     replaceConfig(id: string, config: JobConfig): StoredJob {

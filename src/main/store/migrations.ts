@@ -164,8 +164,28 @@ export const migrations: readonly string[] = [
     decided_at  TEXT
   );
   `,
-  // 11: taken by a migration of another branch; empty here so that the next keeps its number (12) when merged.
-  ``,
+  // 11: the job's throughput and lag over its whole run, for the charts of a running or finished job (recorded once
+  // per 5 s from its progress, merged into coarser buckets as it ages: historyDownsampling.ts), and when each stage
+  // started and ended (a finished stage shows its duration).
+  `
+  CREATE TABLE job_samples (
+    job_id           TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    at_ms            INTEGER NOT NULL,      -- start of the bucket, ms since the epoch
+    span_ms          INTEGER NOT NULL,      -- width of the bucket
+    stage            TEXT NOT NULL,
+    rows_per_second  REAL NOT NULL,         -- mean over the bucket
+    bytes_per_second REAL NOT NULL,         -- mean over the bucket
+    lag_seconds      REAL,                  -- highest in the bucket; null: not replicating
+    PRIMARY KEY (job_id, at_ms)
+  );
+  CREATE TABLE job_stage_times (
+    job_id      TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    stage       TEXT NOT NULL,
+    started_at  TEXT NOT NULL,              -- when the stage first ran
+    finished_at TEXT,                       -- when a later stage began or the job finished
+    PRIMARY KEY (job_id, stage)
+  );
+  `,
   // 12: app settings (alert thresholds), one JSON value per key; and when each job entered its current status, kept
   // by triggers on every path that writes a status, so "paused for 6 h" is measured from the store across restarts.
   `

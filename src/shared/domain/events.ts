@@ -13,8 +13,18 @@ export interface JobLogEntry {
   message: string
 }
 
+/**
+ * Where a table is in the existing-data stage: waiting for a worker, its chunks being copied, its deferred secondary
+ * indexes being built, ANALYZE TABLE running, or finished. 'restarted': copied again from the start, waiting or
+ * under way
+ * (its source schema changed while the job was stopped: LOAD_TABLE_RECOPIED).
+ */
+export const tablePhases = ['queued', 'copying', 'restarted', 'indexing', 'analyzing', 'done'] as const
+export type TablePhase = (typeof tablePhases)[number]
+
 export interface TableProgress {
   table: string
+  phase: TablePhase
   rowsDone: number
   rowsTotal: number | null
   bytesDone: number
@@ -30,6 +40,8 @@ export interface JobProgress {
   bytesPerSecond: number
   lagSeconds: number | null
   lagBytes: number | null
+  /** Seconds until the stage's rows are all copied, smoothed (etaSmoother.ts); null when unknown or not copying. */
+  etaSeconds: number | null
 }
 
 export interface JobStageChanged {
@@ -81,4 +93,16 @@ export interface JobAlert {
 export interface JobAlertEvent {
   state: 'raised' | 'cleared'
   alert: JobAlert
+}
+
+/** One point of a job's throughput and lag history (`job:history`): means over `spanMs` from `t`. */
+export interface JobSample {
+  /** Start of the span, ms since the epoch. */
+  t: number
+  spanMs: number
+  stage: Stage
+  rowsPerSecond: number
+  bytesPerSecond: number
+  /** The highest lag in the span; null while not replicating. */
+  lagSeconds: number | null
 }

@@ -208,6 +208,8 @@ export interface JobDetail extends JobSummary {
     target: PublicConnectionProfile
   }
   finishedAt: string | null
+  /** When each stage first ran and when the job left it (ISO times): a finished stage shows its duration. */
+  stageTimes: Partial<Record<import('./errors').Stage, { startedAt: string; finishedAt: string | null }>>
   lastError: import('./errors').CutoverErrorShape | null
   /** Secrets the job was given that this process no longer holds: starting it needs them again. */
   missingSecrets: JobSecretName[]

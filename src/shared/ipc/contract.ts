@@ -11,6 +11,7 @@ import type {
   JobLogEntry,
   JobProgress,
   JobReconnecting,
+  JobSample,
   JobStageChanged,
 } from '../domain/events'
 import { logLevels } from '../domain/events'
@@ -59,6 +60,8 @@ export const invokeContract = {
   'app:info': invoke<AppInfo>()(empty),
   'job:list': invoke<JobSummary[]>()(empty),
   'job:get': invoke<JobDetail>()(jobRef),
+  /** The job's throughput and lag over its whole run, oldest first (downsampled: 5 s for the last hour, coarser before). */
+  'job:history': invoke<JobSample[]>()(jobRef),
   'job:create': invoke<JobSummary>()(z.object({ config: jobConfigSchema }).strict()),
   'job:delete': invoke<{ deleted: true }>()(jobRef),
   'job:events': invoke<JobLogEntry[]>()(

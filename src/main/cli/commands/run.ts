@@ -56,8 +56,8 @@ function progressLine(p: JobProgress): string {
   const pct = total > 0 ? Math.min(100, (done / total) * 100) : 0
   const width = 24
   const filled = Math.round((pct / 100) * width)
-  const remaining = Math.max(0, total - done)
-  const eta = p.rowsPerSecond > 1 && total > 0 ? Math.round(remaining / p.rowsPerSecond) : null
+  // Smoothed by the engine (etaSmoother.ts): the rate of the last tick swings with each chunk commit.
+  const eta = p.etaSeconds === null ? null : Math.round(p.etaSeconds)
   const lag = p.lagSeconds === null ? '' : `  lag ${p.lagSeconds.toFixed(1)} s`
   return (
     `${p.stage.padEnd(11)} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${pct.toFixed(0).padStart(3)}%  ` +

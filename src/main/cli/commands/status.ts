@@ -26,7 +26,7 @@ function formatStatus(s: JobStatusReport, alerts: JobAlert[]): string {
     const width = Math.max(...s.tables.map((t) => t.table.length))
     for (const t of s.tables)
       lines.push(
-        `    ${t.table.padEnd(width)}  ${String(t.rowsDone).padStart(12)} rows  ${(t.bytesDone / 1048576).toFixed(1).padStart(9)} MiB`,
+        `    ${t.table.padEnd(width)}  ${String(t.rowsDone).padStart(12)} rows  ${(t.bytesDone / 1048576).toFixed(1).padStart(9)} MiB  ${t.phase}`,
       )
   }
   return lines.join('\n') + '\n'

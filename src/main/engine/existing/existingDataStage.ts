@@ -5,7 +5,7 @@
  */
 import type { ServerFlavor } from '../../../shared/domain/connectionTest'
 import type { JobMode, JobSpec } from '../../../shared/domain/job'
-import type { JobProgress, LogLevel, TableProgress } from '../../../shared/domain/events'
+import type { JobProgress, LogLevel, TablePhase, TableProgress } from '../../../shared/domain/events'
 import { CutoverError } from '../../../shared/domain/errors'
 import { markSide, sideOf, type SqlSession } from '../connect/session'
 import type { JobStore } from '../../store/jobStore'
@@ -20,6 +20,7 @@ import { isTransient } from '../retryPolicy'
 import type { Throttler } from '../throttle/throttler'
 import type { PlannedChunk, PlannedTable } from './chunkPlan'
 import { tableName } from './chunkPlan'
+import { createEtaSmoother, type EtaSmoother } from './etaSmoother'
 
 export interface ExistingDataContext {
   jobId: string
@@ -41,6 +42,8 @@ export interface ExistingDataContext {
   indexesBuilt?(table: string): void
   /** Run ANALYZE TABLE on each table once it is loaded (`analyzesCopiedTables`). */
   analyze: boolean
+  /** Tables copied again from the start in this run (LOAD_TABLE_RECOPIED): 'restarted' until their copy is in. */
+  recopied?: ReadonlySet<string>
   log(level: LogLevel, message: string, code?: string): void
   progress(progress: JobProgress): void
   /** Called when a chunk commits rows: the copy moves forward (ends a retry outage). */
@@ -48,14 +51,22 @@ export interface ExistingDataContext {
 }
 
 interface TableCounters {
+  phase: TablePhase
+  /** Rows and bytes committed: those of done chunks, then of this run's commits inside chunks not done yet. */
   rowsDone: number
   bytesDone: number
+  /** Rows and bytes of done chunks only: what a resumed copy starts from. */
+  rowsKept: number
+  bytesKept: number
+  chunksKept: number
   /** Sent to the target but not committed yet: shown as copied, dropped again if the chunk is redone. */
   rowsInFlight: number
   bytesInFlight: number
   rowsTotal: number | null
   /** Rows committed in the last sampling windows, for rows/s. */
   rate: number
+  eta: EtaSmoother
+  etaSeconds: number | null
 }
 
 function stageError(error: unknown, table: string, chunk: PlannedChunk): CutoverError {
@@ -88,15 +99,32 @@ export async function runExistingData(ctx: ExistingDataContext, signal: AbortSig
   const counters = new Map<string, TableCounters>()
   for (const t of ctx.tables) {
     const done = t.chunks.filter((c) => c.state === 'done')
-    counters.set(tableName(t.shape), {
-      rowsDone: done.reduce((n, c) => n + c.rows, 0),
-      bytesDone: done.reduce((n, c) => n + c.bytes, 0),
+    const name = tableName(t.shape)
+    const rowsKept = done.reduce((n, c) => n + c.rows, 0)
+    const bytesKept = done.reduce((n, c) => n + c.bytes, 0)
+    counters.set(name, {
+      phase:
+        done.length === t.chunks.length
+          ? 'done'
+          : done.length > 0
+            ? 'copying'
+            : ctx.recopied?.has(name)
+              ? 'restarted'
+              : 'queued',
+      rowsDone: rowsKept,
+      bytesDone: bytesKept,
+      rowsKept,
+      bytesKept,
+      chunksKept: done.length,
       rowsInFlight: 0,
       bytesInFlight: 0,
       rowsTotal: t.shape.rowEstimate || null,
       rate: 0,
+      eta: createEtaSmoother(),
+      etaSeconds: null,
     })
   }
+  const overallEta = createEtaSmoother()
   // Longest first: a table without a key is one chunk of its whole size and cannot be split, so it starts
   // at once instead of running alone at the end; keyed tables' chunks fill the other workers around it.
   const chunkBytes = (t: PlannedTable) => t.shape.dataBytes / Math.max(1, t.chunks.length)
@@ -113,44 +141,65 @@ export async function runExistingData(ctx: ExistingDataContext, signal: AbortSig
   }
   // A table is finished (deferred indexes, then ANALYZE) as soon as its last chunk is in, while the other
   // tables still load; a table whose chunks were all done before (a resumed job) right away.
-  const finisher = tableFinisher(ctx, workerSignal, fail)
-  const chunksLeft = new Map(ctx.tables.map((t) => [t, t.chunks.filter((c) => c.state !== 'done').length]))
-  for (const [t, left] of chunksLeft) if (left === 0) finisher?.add(t)
-  if (total === 0) {
-    await finisher?.close()
-    if (firstError) throw firstError
-    return
+  let ended = false
+  const setPhase = (table: string, phase: TablePhase) => {
+    const c = counters.get(table)
+    if (!c || c.phase === phase) return
+    c.phase = phase
+    // Shown at once (an index build may take less than a tick), once the code that changed it has run.
+    queueMicrotask(() => {
+      if (!ended) emit(false)
+    })
   }
+  const finisher = tableFinisher(ctx, workerSignal, fail, setPhase)
+  const chunksLeft = new Map(ctx.tables.map((t) => [t, t.chunks.filter((c) => c.state !== 'done').length]))
+  for (const [t, left] of chunksLeft) if (left === 0) finisher.add(t)
 
   // Progress: sampled every 250 ms, rates over a sliding 2 s window.
   let lastSample = performance.now()
   const lastRows = new Map<string, number>()
   let bytesSinceSample = 0
   let bytesPerSecond = 0
-  const emit = () => {
+  let etaSeconds: number | null = null
+  /** `sample` false: a phase changed between ticks; published at once, with the rates of the last tick. */
+  const emit = (sample = true) => {
     const now = performance.now()
     const dt = Math.max(1, now - lastSample) / 1000
-    lastSample = now
-    bytesPerSecond = bytesPerSecond * 0.5 + (bytesSinceSample / dt) * 0.5
-    bytesSinceSample = 0
+    if (sample) {
+      lastSample = now
+      bytesPerSecond = bytesPerSecond * 0.5 + (bytesSinceSample / dt) * 0.5
+      bytesSinceSample = 0
+    }
     const tables: TableProgress[] = []
     let rowsPerSecond = 0
+    let copiedAll = 0
+    let totalAll = 0
     for (const [table, c] of counters) {
       const copied = c.rowsDone + c.rowsInFlight
-      const delta = Math.max(0, copied - (lastRows.get(table) ?? copied))
-      lastRows.set(table, copied)
-      c.rate = c.rate * 0.5 + (delta / dt) * 0.5
+      if (sample) {
+        const delta = Math.max(0, copied - (lastRows.get(table) ?? copied))
+        lastRows.set(table, copied)
+        c.rate = c.rate * 0.5 + (delta / dt) * 0.5
+      }
       rowsPerSecond += c.rate
-      const remaining = c.rowsTotal === null ? null : Math.max(0, c.rowsTotal - copied)
+      // The row estimate is a guess: a table past its copy is complete whatever it said.
+      const moving = c.phase === 'copying' || c.phase === 'restarted'
+      const total = c.rowsTotal === null ? null : moving ? Math.max(c.rowsTotal, copied) : null
+      const copying = moving || c.phase === 'queued'
+      copiedAll += copied
+      totalAll += copying ? Math.max(c.rowsTotal ?? 0, copied) : copied
+      if (sample) c.etaSeconds = moving ? c.eta.update(now / 1000, copied, total) : null
       tables.push({
         table,
+        phase: c.phase,
         rowsDone: copied,
-        rowsTotal: c.rowsTotal,
+        rowsTotal: copying ? c.rowsTotal : copied,
         bytesDone: c.bytesDone + c.bytesInFlight,
         rowsPerSecond: c.rate,
-        etaSeconds: remaining === null || c.rate < 1 ? null : remaining / c.rate,
+        etaSeconds: moving ? c.etaSeconds : null,
       })
     }
+    if (sample) etaSeconds = overallEta.update(now / 1000, copiedAll, totalAll)
     ctx.progress({
       jobId: ctx.jobId,
       stage: 'existing',
@@ -159,9 +208,26 @@ export async function runExistingData(ctx: ExistingDataContext, signal: AbortSig
       bytesPerSecond,
       lagSeconds: null,
       lagBytes: null,
+      etaSeconds,
     })
   }
-  const ticker = setInterval(emit, 250)
+  // Kept ticking until the last table is finished: its index builds and ANALYZE are part of the stage.
+  const ticker = setInterval(() => emit(), 250)
+  const finish = async () => {
+    try {
+      // A build already running is waited for (it holds a session); the ones not started yet are not begun.
+      await finisher.close()
+    } finally {
+      clearInterval(ticker)
+      emit()
+      ended = true
+    }
+  }
+  if (total === 0) {
+    await finish()
+    if (firstError) throw firstError
+    return
+  }
   // Physical mode: tables whose values the target's LOAD DATA would change go through the logical writer.
   const routing = createLoadRouting(ctx.log)
 
@@ -173,6 +239,7 @@ export async function runExistingData(ctx: ExistingDataContext, signal: AbortSig
   ): Promise<void> {
     const name = tableName(table.shape)
     const c = counters.get(name)!
+    if (c.phase === 'queued') c.phase = 'copying'
     const checkpoint = (state: PlannedChunk['state'], rows: number, bytes: number) =>
       ctx.store.saveChunks(ctx.jobId, [
         {
@@ -249,10 +316,13 @@ export async function runExistingData(ctx: ExistingDataContext, signal: AbortSig
           : await writeChunkLogical(writer, { ...options, maxAllowedPacket: ctx.maxAllowedPacket })
       if (workerSignal.aborted) return
       checkpoint('done', result.rows, result.bytes)
+      c.rowsKept += result.rows
+      c.bytesKept += result.bytes
+      c.chunksKept++
       ctx.recovered?.()
       const left = chunksLeft.get(table)! - 1
       chunksLeft.set(table, left)
-      if (left === 0) finisher?.add(table)
+      if (left === 0) finisher.add(table)
     } catch (error) {
       // Nothing of a fresh chunk stopped by a duplicate key was kept: it stays fresh, so that a resume meets the
       // duplicate again instead of a REPLACE keeping one of the two rows.
@@ -263,6 +333,28 @@ export async function runExistingData(ctx: ExistingDataContext, signal: AbortSig
       throw error
     } finally {
       dropInFlight()
+    }
+  }
+
+  /**
+   * A copy that stops before its last chunk (a pause, a failure) keeps only its done chunks: a resumed run redoes the
+   * others from their start. Their rows were shown as copied, so the count goes back to the kept rows, and the log
+   * says so for each table whose count drops.
+   */
+  function giveUpUnfinishedChunks(): void {
+    for (const [t, left] of chunksLeft) {
+      if (left === 0) continue
+      const name = tableName(t.shape)
+      const c = counters.get(name)!
+      const shown = lastRows.get(name) ?? c.rowsKept
+      c.rowsDone = c.rowsKept
+      c.bytesDone = c.bytesKept
+      if (shown <= c.rowsKept) continue
+      ctx.log(
+        'info',
+        `${name}: ${shown - c.rowsKept} rows of chunks the copy stopped in are copied again when the job resumes; its progress goes back to the ${c.rowsKept} rows of its ${c.chunksKept} committed ${c.chunksKept === 1 ? 'chunk' : 'chunks'}.`,
+        'LOAD_CHUNKS_REDONE',
+      )
     }
   }
 
@@ -290,10 +382,8 @@ export async function runExistingData(ctx: ExistingDataContext, signal: AbortSig
   try {
     await Promise.all(ctx.readers.map((_, i) => worker(i)))
   } finally {
-    clearInterval(ticker)
-    emit()
-    // A build already running is waited for (it holds a session); the ones not started yet are not begun.
-    await finisher?.close()
+    giveUpUnfinishedChunks()
+    await finish()
   }
   if (firstError) throw firstError
   // Aborted, or every worker stopped because concurrency was lowered to 0 (a pause): nothing more to do.
@@ -304,16 +394,25 @@ export async function runExistingData(ctx: ExistingDataContext, signal: AbortSig
  * table, then ANALYZE TABLE. `add` queues a table; `close` waits for the queue (not starting anything once
  * `signal` is aborted) and closes the session. A failure goes to `onError`.
  */
-function tableFinisher(ctx: ExistingDataContext, signal: AbortSignal, onError: (error: unknown) => void) {
+function tableFinisher(
+  ctx: ExistingDataContext,
+  signal: AbortSignal,
+  onError: (error: unknown) => void,
+  setPhase: (table: string, phase: TablePhase) => void,
+) {
   let writer: Promise<SqlSession> | null = null
   let chain: Promise<void> = Promise.resolve()
   return {
     add(table: PlannedTable): void {
+      const name = tableName(table.shape)
+      const indexes = (ctx.deferredIndexes ?? []).some((x) => x.table === name)
+      // Queued for its finishing steps: shown in the first one it waits for.
+      setPhase(name, indexes ? 'indexing' : ctx.analyze ? 'analyzing' : 'done')
       chain = chain
         .then(async () => {
           if (signal.aborted) return
           writer ??= ctx.openWriter()
-          await finishTable(ctx, await writer, table)
+          await finishTable(ctx, await writer, table, setPhase)
         })
         .catch(onError)
     },
@@ -347,9 +446,15 @@ export async function analyzesCopiedTables(
 }
 
 /** The deferred index builds of one loaded table (deferredIndexes.ts), then ANALYZE TABLE. */
-async function finishTable(ctx: ExistingDataContext, writer: SqlSession, table: PlannedTable): Promise<void> {
+async function finishTable(
+  ctx: ExistingDataContext,
+  writer: SqlSession,
+  table: PlannedTable,
+  setPhase: (table: string, phase: TablePhase) => void,
+): Promise<void> {
   const name = tableName(table.shape)
   for (const d of (ctx.deferredIndexes ?? []).filter((x) => x.table === name)) {
+    setPhase(name, 'indexing')
     const started = performance.now()
     try {
       await writer.runLong(d.statement)
@@ -374,8 +479,15 @@ async function finishTable(ctx: ExistingDataContext, writer: SqlSession, table: 
       'LOAD_INDEXES_BUILT',
     )
   }
-  if (!ctx.analyze) return
-  const started = performance.now()
-  await writer.runLong(`ANALYZE TABLE ${quoteTable(table.shape.table)}`)
-  ctx.log('info', `Analyzed ${name} in ${((performance.now() - started) / 1000).toFixed(1)} s.`, 'LOAD_TABLE_ANALYZED')
+  if (ctx.analyze) {
+    setPhase(name, 'analyzing')
+    const started = performance.now()
+    await writer.runLong(`ANALYZE TABLE ${quoteTable(table.shape.table)}`)
+    ctx.log(
+      'info',
+      `Analyzed ${name} in ${((performance.now() - started) / 1000).toFixed(1)} s.`,
+      'LOAD_TABLE_ANALYZED',
+    )
+  }
+  setPhase(name, 'done')
 }

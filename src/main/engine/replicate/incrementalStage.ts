@@ -205,6 +205,7 @@ async function runOnce(ctx: IncrementalContext, signal: AbortSignal): Promise<vo
       bytesPerSecond: 0,
       lagSeconds,
       lagBytes,
+      etaSeconds: null,
     })
     const caughtUp = idle && lagBytes === 0
     if (caughtUp && !wasCaughtUp) ctx.caughtUp?.()

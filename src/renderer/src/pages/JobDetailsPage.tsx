@@ -148,7 +148,7 @@ export function JobDetailsPage({ id }: { id: string }) {
           {job.type !== 'existing' && <IncrementalPanel report={report} />}
           <ValidationPanel job={job} />
           {job.type !== 'existing' && <CutoverPanel job={job} />}
-          <JobCharts jobId={job.id} hasIncremental={job.type !== 'existing'} />
+          <JobCharts jobId={job.id} hasIncremental={job.type !== 'existing'} status={job.status} />
           <EventLog />
           {canRescale && <RescaleDialog report={report} open={rescaling} onClose={() => setRescaling(false)} />}
         </>

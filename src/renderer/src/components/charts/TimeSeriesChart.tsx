@@ -26,6 +26,8 @@ export interface TimeSeriesChartProps {
   /** Shown instead of the plot while there is nothing to draw. */
   emptyText: string
   height?: number
+  /** What the x-axis calls the last sample: 'now' (the default) while the job runs, 'end' for a run that ended. */
+  endLabel?: string
 }
 
 interface Palette {
@@ -37,7 +39,9 @@ interface Palette {
   fills: [string, string][]
 }
 
-const xIncrements = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600]
+const xIncrements = [
+  1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800,
+]
 /** 1-2-5 steps only: uPlot's default 2.5 steps read as 0.3 and 0.8 once a formatter rounds them to one decimal. */
 const yIncrements = Array.from({ length: 16 }, (_, i) => 10 ** (i - 3)).flatMap((p) => [p, 2 * p, 5 * p])
 const minYTickSpacing = 28
@@ -49,9 +53,13 @@ function niceMax(value: number): number {
   return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * exp
 }
 
-function formatAgo(seconds: number): string {
-  if (seconds <= 0) return 'now'
-  return seconds < 120 ? `−${Math.round(seconds)} s` : `−${Math.round(seconds / 60)} min`
+/** A whole run can span days: seconds, then minutes, hours and days before the last sample. */
+function formatAgo(seconds: number, endLabel = 'now'): string {
+  if (seconds <= 0) return endLabel
+  if (seconds < 120) return `−${Math.round(seconds)} s`
+  if (seconds < 7200) return `−${Math.round(seconds / 60)} min`
+  if (seconds < 172800) return `−${Number((seconds / 3600).toFixed(seconds < 36000 ? 1 : 0))} h`
+  return `−${Number((seconds / 86400).toFixed(1))} d`
 }
 
 /** `var(--x)` (optionally with a fallback) becomes the variable's current value; other colours pass through. */
@@ -131,7 +139,15 @@ function axisSize(self: uPlot, values: string[] | null, axisIdx: number, cycleNu
   return Math.ceil(size)
 }
 
-export function TimeSeriesChart({ title, times, series, formatValue, emptyText, height = 160 }: TimeSeriesChartProps) {
+export function TimeSeriesChart({
+  title,
+  times,
+  series,
+  formatValue,
+  emptyText,
+  height = 160,
+  endLabel = 'now',
+}: TimeSeriesChartProps) {
   const titleId = useId()
   const plotRef = useRef<HTMLDivElement>(null)
   const chartRef = useRef<uPlot | null>(null)
@@ -139,11 +155,14 @@ export function TimeSeriesChart({ title, times, series, formatValue, emptyText, 
 
   const points = series.reduce((n, s) => n + s.values.filter((v) => v !== null).length, 0)
   const hasData = times.length >= 2 && points > 0
-  const data: uPlot.AlignedData = [times.map((t) => (t - times[times.length - 1]!) / 1000), ...series.map((s) => s.values)]
+  const data: uPlot.AlignedData = [
+    times.map((t) => (t - times[times.length - 1]!) / 1000),
+    ...series.map((s) => s.values),
+  ]
 
   // The plot reads these through refs, so new props never force a new plot.
-  const latest = useRef({ data, series, formatValue, height })
-  latest.current = { data, series, formatValue, height }
+  const latest = useRef({ data, series, formatValue, height, endLabel })
+  latest.current = { data, series, formatValue, height, endLabel }
   const shape = series.map((s) => s.label).join('\u0000')
 
   useEffect(() => {
@@ -175,7 +194,7 @@ export function TimeSeriesChart({ title, times, series, formatValue, emptyText, 
           space: 56,
           gap: 4,
           size: 24,
-          values: (_u, splits) => splits.map((v) => formatAgo(-v)),
+          values: (_u, splits) => splits.map((v) => formatAgo(-v, latest.current.endLabel)),
         },
         {
           stroke: () => palette.axis,
@@ -190,22 +209,20 @@ export function TimeSeriesChart({ title, times, series, formatValue, emptyText, 
       ],
       series: [
         {},
-        ...latest.current.series.map(
-          (s, i): uPlot.Series => ({
-            label: s.label,
-            stroke: () => palette.series[i] ?? palette.axis,
-            width: 2,
-            spanGaps: false,
-            points: { show: false },
-            fill: (u) => {
-              const [top, bottom] = palette.fills[i] ?? ['transparent', 'transparent']
-              const gradient = u.ctx.createLinearGradient(0, u.bbox.top, 0, u.bbox.top + u.bbox.height)
-              gradient.addColorStop(0, top)
-              gradient.addColorStop(1, bottom)
-              return gradient
-            },
-          }),
-        ),
+        ...latest.current.series.map((s, i): uPlot.Series => ({
+          label: s.label,
+          stroke: () => palette.series[i] ?? palette.axis,
+          width: 2,
+          spanGaps: false,
+          points: { show: false },
+          fill: (u) => {
+            const [top, bottom] = palette.fills[i] ?? ['transparent', 'transparent']
+            const gradient = u.ctx.createLinearGradient(0, u.bbox.top, 0, u.bbox.top + u.bbox.height)
+            gradient.addColorStop(0, top)
+            gradient.addColorStop(1, bottom)
+            return gradient
+          },
+        })),
       ],
       hooks: {
         setCursor: [(u) => setHoverIdx(u.cursor.idx ?? null)],
@@ -249,10 +266,12 @@ export function TimeSeriesChart({ title, times, series, formatValue, emptyText, 
   const shownIdx = hoverIdx !== null && hoverIdx <= lastIdx ? hoverIdx : null
   const shown = series.map((s) => (shownIdx === null ? lastValue(s.values) : (s.values[shownIdx] ?? null)))
   const latestValues = series.map((s) => lastValue(s.values))
-  const summary = series.map((s, i) => `${s.label} ${latestValues[i] === null ? 'no data' : formatValue(latestValues[i]!)}`).join(', ')
+  const summary = series
+    .map((s, i) => `${s.label} ${latestValues[i] === null ? 'no data' : formatValue(latestValues[i]!)}`)
+    .join(', ')
   const peaks = series.map((s) => Math.max(0, ...s.values.filter((v): v is number => v !== null)))
   const span = hasData ? Math.round((times[lastIdx]! - times[0]!) / 1000) : 0
-  const label = `${title}: ${summary} now; peak ${series.map((s, i) => formatValue(peaks[i]!)).join(', ')} over the last ${span} s.`
+  const label = `${title}: ${summary} ${endLabel === 'now' ? 'now' : 'at the end'}; peak ${series.map((s, i) => formatValue(peaks[i]!)).join(', ')} over ${formatAgo(span).replace('−', '')}.`
 
   return (
     <figure className="chart" aria-labelledby={titleId}>
@@ -262,7 +281,11 @@ export function TimeSeriesChart({ title, times, series, formatValue, emptyText, 
         </span>
         {hasData && (
           <span className="chart-legend">
-            {shownIdx !== null && <span className="chart-cursor-time">{formatAgo((times[lastIdx]! - times[shownIdx]!) / 1000)}</span>}
+            {shownIdx !== null && (
+              <span className="chart-cursor-time">
+                {formatAgo((times[lastIdx]! - times[shownIdx]!) / 1000, endLabel)}
+              </span>
+            )}
             {series.map((s, i) => (
               <span key={s.label} className="legend-item">
                 <span className="legend-swatch" style={{ background: s.color }} aria-hidden="true" />

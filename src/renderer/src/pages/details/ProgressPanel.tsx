@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react'
-import type { TableProgress } from '../../../../shared/domain/events'
+import type { TablePhase, TableProgress } from '../../../../shared/domain/events'
 import type { JobStatusReport } from '../../../../shared/domain/job'
 import { VirtualList } from '../../components/VirtualList'
 import { formatBytes, formatCount, formatDuration } from '../../units'
@@ -11,18 +11,37 @@ interface Row extends TableProgress {
   state: 'copying' | 'waiting' | 'done'
 }
 
+export const phaseText: Record<TablePhase, string> = {
+  queued: 'Queued',
+  restarted: 'Copying again',
+  copying: 'Copying',
+  indexing: 'Building indexes',
+  analyzing: 'Analyzing',
+  done: 'Done',
+}
+
 /** Live rows where we have them, the store's checkpointed counts otherwise (a job opened after it ran). */
 function mergeTables(report: JobStatusReport, live: TableProgress[] | undefined, complete: boolean): Row[] {
   const byName = new Map<string, TableProgress>(report.tables.map((t) => [t.table, t]))
   for (const t of live ?? []) byName.set(t.table, t)
-  const order = { copying: 0, waiting: 1, done: 2 }
+  // Tables at work first (copying, then their finishing steps), then those waiting, then the done ones.
+  const order: Record<TablePhase, number> = { copying: 0, restarted: 1, indexing: 2, analyzing: 3, queued: 4, done: 5 }
   return [...byName.values()]
     .map((t): Row => {
-      const percent = complete ? 100 : t.rowsTotal ? Math.min(100, (t.rowsDone / t.rowsTotal) * 100) : t.rowsDone === 0 ? 0 : null
-      const state = complete || percent === 100 ? 'done' : t.rowsDone > 0 ? 'copying' : 'waiting'
-      return { ...t, percent, state }
+      const phase: TablePhase = complete ? 'done' : t.phase
+      // Past its copy a table has all its rows, whatever the estimate said: its bar is full while indexes build.
+      const copied = phase === 'indexing' || phase === 'analyzing' || phase === 'done'
+      const percent = copied
+        ? 100
+        : t.rowsTotal
+          ? Math.min(99.9, (t.rowsDone / t.rowsTotal) * 100)
+          : t.rowsDone === 0
+            ? 0
+            : null
+      const state = phase === 'done' ? 'done' : phase === 'queued' ? 'waiting' : 'copying'
+      return { ...t, phase, percent, state }
     })
-    .sort((a, b) => order[a.state] - order[b.state] || a.table.localeCompare(b.table))
+    .sort((a, b) => order[a.phase] - order[b.phase] || a.table.localeCompare(b.table))
 }
 
 export function ProgressPanel({ report }: { report: JobStatusReport }) {
@@ -41,11 +60,22 @@ export function ProgressPanel({ report }: { report: JobStatusReport }) {
   const bytesDone = tables.reduce((n, t) => n + t.bytesDone, 0)
   const known = tables.filter((t) => t.rowsTotal !== null)
   const rowsTotal = known.reduce((n, t) => n + Math.max(t.rowsTotal ?? 0, t.rowsDone), 0)
-  const percent = complete ? 100 : rowsTotal > 0 ? Math.min(100, (rowsDone / rowsTotal) * 100) : tables.length > 0 ? 0 : null
+  const percent = complete
+    ? 100
+    : rowsTotal > 0
+      ? Math.min(100, (rowsDone / rowsTotal) * 100)
+      : tables.length > 0
+        ? 0
+        : null
   const running = job.status === 'running'
-  const rate = running ? (live?.rowsPerSecond ?? 0) : 0
-  const eta = complete || !running || rate < 1 || rowsTotal === 0 ? null : Math.max(0, rowsTotal - rowsDone) / rate
+  // Once the copy is complete the job's live rate is replication's, not the copy's.
+  const copying = running && !complete
+  const rate = copying ? (live?.rowsPerSecond ?? 0) : 0
+  // Smoothed by the engine (etaSmoother.ts): chunk commits come in bursts.
+  const eta = complete || !running ? null : (live?.etaSeconds ?? null)
+  const finishing = tables.filter((t) => t.phase === 'indexing' || t.phase === 'analyzing').length
   const doneCount = tables.filter((t) => t.state === 'done').length
+  const copyTimes = job.stageTimes.existing
 
   return (
     <>
@@ -54,6 +84,7 @@ export function ProgressPanel({ report }: { report: JobStatusReport }) {
           <h3 id="overall-title">Existing data</h3>
           <span className="muted">
             {doneCount} of {tables.length} tables done
+            {finishing > 0 && `, ${finishing} building indexes or analyzing`}
           </span>
         </div>
         <div
@@ -86,16 +117,26 @@ export function ProgressPanel({ report }: { report: JobStatusReport }) {
           </div>
           <div className="stat">
             <span className="stat-label">Rate</span>
-            <span className="stat-value">{running ? `${formatCount(rate)} rows/s` : '—'}</span>
+            <span className="stat-value">{copying ? `${formatCount(rate)} rows/s` : '—'}</span>
           </div>
           <div className="stat">
             <span className="stat-label">ETA</span>
-            <span className="stat-value">{complete ? 'Done' : formatDuration(eta)}</span>
+            <span className="stat-value" data-testid="overall-eta">
+              {complete
+                ? 'Done'
+                : rowsDone > 0 && rowsDone >= rowsTotal && finishing > 0
+                  ? 'Finishing tables'
+                  : formatDuration(eta)}
+            </span>
           </div>
           <div className="stat">
-            <span className="stat-label">Elapsed</span>
-            <span className="stat-value">
-              <Elapsed since={job.startedAt} until={job.status === 'running' ? null : (job.finishedAt ?? job.updatedAt)} />
+            <span className="stat-label">{copyTimes?.finishedAt ? 'Took' : 'Elapsed'}</span>
+            <span className="stat-value" data-testid="copy-elapsed">
+              {/* The copy's own time: frozen once it ended, even while the job goes on replicating. */}
+              <Elapsed
+                since={copyTimes?.startedAt ?? job.startedAt}
+                until={copyTimes?.finishedAt ?? (job.status === 'running' ? null : (job.finishedAt ?? job.updatedAt))}
+              />
             </span>
           </div>
         </div>
@@ -108,16 +149,25 @@ export function ProgressPanel({ report }: { report: JobStatusReport }) {
             <label htmlFor="table-filter" className="sr-only">
               Filter tables
             </label>
-            <input id="table-filter" type="search" placeholder="Filter tables" value={filter} onChange={(e) => setFilter(e.target.value)} />
+            <input
+              id="table-filter"
+              type="search"
+              placeholder="Filter tables"
+              value={filter}
+              onChange={(e) => setFilter(e.target.value)}
+            />
           </div>
         </div>
         {tables.length === 0 ? (
-          <p className="muted">{job.status === 'created' ? 'Tables appear here once the job starts.' : 'No table progress recorded yet.'}</p>
+          <p className="muted">
+            {job.status === 'created' ? 'Tables appear here once the job starts.' : 'No table progress recorded yet.'}
+          </p>
         ) : (
           <>
             <div className="table-progress-head" aria-hidden="true">
               <span>Table</span>
               <span>Progress</span>
+              <span>Phase</span>
               <span>Rows</span>
               <span>Size</span>
               <span>ETA</span>
@@ -129,7 +179,11 @@ export function ProgressPanel({ report }: { report: JobStatusReport }) {
               label="Per-table progress"
               rowKey={(t) => t.table}
               renderRow={(t) => (
-                <div className={`table-progress-row tp-${t.state}`} data-table={t.table}>
+                <div
+                  className={`table-progress-row tp-${t.state} tp-phase-${t.phase}`}
+                  data-table={t.table}
+                  data-phase={t.phase}
+                >
                   <span className="mono truncate" title={t.table}>
                     {t.table}
                   </span>
@@ -142,13 +196,25 @@ export function ProgressPanel({ report }: { report: JobStatusReport }) {
                       aria-valuemax={100}
                       aria-valuenow={t.percent === null ? undefined : Math.round(t.percent)}
                     >
-                      <span className={`progress-fill ${t.state === 'done' ? 'fill-done' : ''}`} style={{ width: `${t.percent ?? 0}%` }} />
+                      <span
+                        className={`progress-fill ${t.state === 'done' ? 'fill-done' : ''}`}
+                        style={{ width: `${t.percent ?? 0}%` }}
+                      />
                     </span>
                     <span className="tp-percent">{t.percent === null ? '…' : `${Math.floor(t.percent)}%`}</span>
                   </span>
+                  <span className="tp-phase">
+                    {running || t.phase !== 'copying'
+                      ? phaseText[t.phase]
+                      : job.status === 'paused'
+                        ? 'Paused'
+                        : 'Stopped'}
+                  </span>
                   <span className="num">{formatCount(t.rowsDone)}</span>
                   <span className="num">{formatBytes(t.bytesDone)}</span>
-                  <span className="num">{t.state === 'done' ? '✓' : formatDuration(t.etaSeconds)}</span>
+                  <span className="num">
+                    {t.state === 'done' ? '✓' : t.state === 'copying' && running ? formatDuration(t.etaSeconds) : '—'}
+                  </span>
                 </div>
               )}
             />

@@ -1,7 +1,13 @@
 import type { Stage } from '../../../../shared/domain/errors'
 import type { JobDetail } from '../../../../shared/domain/job'
+import { Elapsed } from './Elapsed'
 
-const titles: Record<Stage, string> = { precheck: 'Precheck', schema: 'Schema', existing: 'Existing data', incremental: 'Incremental' }
+const titles: Record<Stage, string> = {
+  precheck: 'Precheck',
+  schema: 'Schema',
+  existing: 'Existing data',
+  incremental: 'Incremental',
+}
 const stagesOf: Record<JobDetail['type'], Stage[]> = {
   existing: ['precheck', 'schema', 'existing'],
   incremental: ['precheck', 'incremental'],
@@ -15,11 +21,24 @@ function stateOf(job: JobDetail, index: number, stages: Stage[]): StepState {
   const current = job.stage ? stages.indexOf(job.stage) : job.status === 'created' ? -1 : 0
   if (job.status === 'finished' || job.status === 'cutover') return 'done'
   if (index < current || (index === 0 && current > 0)) return 'done'
-  if (index === current) return job.status === 'running' ? 'active' : job.status === 'failed' ? 'failed' : job.status === 'paused' || job.status === 'interrupted' ? 'paused' : 'pending'
+  if (index === current)
+    return job.status === 'running'
+      ? 'active'
+      : job.status === 'failed'
+        ? 'failed'
+        : job.status === 'paused' || job.status === 'interrupted'
+          ? 'paused'
+          : 'pending'
   return 'pending'
 }
 
-const stateText: Record<StepState, string> = { done: 'Done', active: 'In progress', paused: 'Paused', failed: 'Failed', pending: 'Not started' }
+const stateText: Record<StepState, string> = {
+  done: 'Done',
+  active: 'In progress',
+  paused: 'Paused',
+  failed: 'Failed',
+  pending: 'Not started',
+}
 
 export function StageTimeline({ job }: { job: JobDetail }) {
   const stages = stagesOf[job.type]
@@ -27,14 +46,31 @@ export function StageTimeline({ job }: { job: JobDetail }) {
     <ol className="timeline" aria-label="Stages">
       {stages.map((stage, i) => {
         const state = stateOf(job, i, stages)
+        const times = job.stageTimes[stage]
         return (
-          <li key={stage} className={`timeline-step timeline-${state}`} aria-current={state === 'active' ? 'step' : undefined}>
+          <li
+            key={stage}
+            className={`timeline-step timeline-${state}`}
+            aria-current={state === 'active' ? 'step' : undefined}
+          >
             <span className="timeline-dot" aria-hidden="true">
               {state === 'done' ? '✓' : state === 'failed' ? '✗' : state === 'paused' ? 'Ⅱ' : i + 1}
             </span>
             <span className="timeline-text">
               <span className="timeline-title">{titles[stage]}</span>
-              <span className="timeline-state">{stateText[state]}</span>
+              <span className="timeline-state">
+                {stateText[state]}
+                {times && stage !== 'precheck' && (
+                  <>
+                    {' · '}
+                    {/* A finished stage shows how long it took; the running one counts, a stopped one holds. */}
+                    <Elapsed
+                      since={times.startedAt}
+                      until={times.finishedAt ?? (state === 'active' ? null : job.updatedAt)}
+                    />
+                  </>
+                )}
+              </span>
             </span>
           </li>
         )
