@@ -1,5 +1,7 @@
 import { failed, listSome, pass, plural, quoteIdentifier, warning, type PrecheckCheck } from '../check'
-import { qualifiedName, targetTableOf, type TableFacts } from '../precheckFacts'
+import { qualifiedName, targetTableOf, type PrecheckFacts, type TableFacts } from '../precheckFacts'
+import { targetCollation } from '../../schema/collationMapping'
+import { targetColumnType } from '../../schema/ddlRewriter'
 
 /** A PRIMARY KEY, or a UNIQUE key whose columns are all NOT NULL: what lets replication find one row. */
 export function hasRowIdentity(table: TableFacts): boolean {
@@ -17,10 +19,40 @@ function keyColumns(table: TableFacts): string {
 
 /**
  * A column type as both sides can be compared: integer display widths dropped (MySQL 8.0.19+ and TiDB print `int`
- * where MariaDB and MySQL 5.7 print `int(11)`; the width never changes what is stored).
+ * where MariaDB and MySQL 5.7 print `int(11)`; the width never changes what is stored), and `year(4)` as `year`.
  */
 function comparableType(columnType: string): string {
-  return columnType.toLowerCase().replace(/\b(tinyint|smallint|mediumint|int|integer|bigint)\(\d+\)/, '$1')
+  return columnType
+    .toLowerCase()
+    .replace(/\b(tinyint|smallint|mediumint|int|integer|bigint)\(\d+\)/, '$1')
+    .replace(/\byear\(4\)/, 'year')
+}
+
+/**
+ * What the schema stage would write for `source` on this target (collations mapped, MariaDB-only types in their text
+ * form, spatial columns dropped on TiDB), so a table Cutover created itself compares equal to its source.
+ */
+function asWrittenOnTarget(source: TableFacts, facts: PrecheckFacts): TableFacts {
+  const target = { isTidb: facts.target.info.flavor === 'tidb' }
+  const object = qualifiedName(source)
+  // A collation the target cannot map is the charset check's failure; here it simply stays as the source has it.
+  const collation = (name: string | null, where: string): string | null => {
+    if (name === null) return null
+    try {
+      return targetCollation(name, facts.targetCatalog, where)
+    } catch {
+      return name
+    }
+  }
+  return {
+    ...source,
+    collation: collation(source.collation, object),
+    columns: source.columns.flatMap((c) => {
+      const columnType = targetColumnType(c.dataType, c.columnType, target)
+      if (columnType === null) return []
+      return [{ ...c, columnType, collation: collation(c.collation, `${object}.${c.name}`) }]
+    }),
+  }
 }
 
 function differences(source: TableFacts, target: TableFacts): string[] {
@@ -112,7 +144,7 @@ export const tableSchemaCheck: PrecheckCheck = {
     for (const t of tables) {
       const twin = targetTableOf(facts, t)
       if (!twin) continue
-      const diff = differences(t, twin)
+      const diff = differences(asWrittenOnTarget(t, facts), twin)
       if (diff.length > 0) mismatched.push(`${qualifiedName(t)} (${diff.slice(0, 3).join('; ')})`)
     }
     if (mismatched.length > 0) {
