@@ -72,10 +72,15 @@ describe('table schema of tables Cutover created on TiDB', () => {
       ALTER TABLE other_type MODIFY a VARCHAR(20);
       DROP TABLE other_key;
       CREATE TABLE other_key (id INT NOT NULL, a INT NOT NULL, PRIMARY KEY (id, a));
+      ALTER TABLE uca MODIFY note TEXT COLLATE utf8mb4_bin;
     `)
-    const tableSchema = item(await precheck(['typed', 'lacks_col', 'other_type', 'other_key']), 'table_schema')
+    const tableSchema = item(await precheck(['typed', 'uca', 'lacks_col', 'other_type', 'other_key']), 'table_schema')
     expect(tableSchema.status).toBe('warning')
-    expect(tableSchema.message).toContain('3 tables already on the target differ from the source')
+    expect(tableSchema.message).toContain('4 tables already on the target differ from the source')
+    // A collation the target lacks is named as the source has it, with what Cutover would have written instead.
+    expect(tableSchema.message).toContain(
+      `${db}.uca (note collation utf8mb4_uca1400_ai_ci (written as utf8mb4_unicode_ci) vs utf8mb4_bin)`,
+    )
     expect(tableSchema.message).toContain(`${db}.lacks_col (target lacks column b)`)
     expect(tableSchema.message).toMatch(new RegExp(`${db}\\.other_type \\(a is int(\\(11\\))? vs varchar\\(20\\)\\)`))
     expect(tableSchema.message).toContain(`${db}.other_key (primary key (id) vs (id,a))`)

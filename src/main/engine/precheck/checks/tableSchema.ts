@@ -55,27 +55,36 @@ function asWrittenOnTarget(source: TableFacts, facts: PrecheckFacts): TableFacts
   }
 }
 
-function differences(source: TableFacts, target: TableFacts): string[] {
+/** `value` as the source has it, and what the schema stage writes for it where that differs. */
+function asWritten(original: string | null | undefined, written: string | null): string {
+  return original && original !== written ? `${original} (written as ${written})` : (written ?? '')
+}
+
+/** `written`: `source` as the schema stage would create it (asWrittenOnTarget); messages name the source's own values. */
+function differences(source: TableFacts, written: TableFacts, target: TableFacts): string[] {
   const out: string[] = []
-  if (source.collation && target.collation && source.collation !== target.collation) {
-    out.push(`collation ${source.collation} vs ${target.collation}`)
+  if (written.collation && target.collation && written.collation !== target.collation) {
+    out.push(`collation ${asWritten(source.collation, written.collation)} vs ${target.collation}`)
   }
-  if (keyColumns(source) !== keyColumns(target)) {
-    out.push(`primary key (${keyColumns(source) || 'none'}) vs (${keyColumns(target) || 'none'})`)
+  if (keyColumns(written) !== keyColumns(target)) {
+    out.push(`primary key (${keyColumns(written) || 'none'}) vs (${keyColumns(target) || 'none'})`)
   }
   const targetColumns = new Set(target.columns.map((c) => c.name.toLowerCase()))
-  const sourceColumns = new Set(source.columns.map((c) => c.name.toLowerCase()))
-  const missing = source.columns.filter((c) => !targetColumns.has(c.name.toLowerCase())).map((c) => c.name)
+  const writtenColumns = new Set(written.columns.map((c) => c.name.toLowerCase()))
+  const missing = written.columns.filter((c) => !targetColumns.has(c.name.toLowerCase())).map((c) => c.name)
   // Extra target columns are harmless when they can be left out of an INSERT.
-  const extra = target.columns.filter((c) => !sourceColumns.has(c.name.toLowerCase()) && !c.nullable).map((c) => c.name)
+  const extra = target.columns
+    .filter((c) => !writtenColumns.has(c.name.toLowerCase()) && !c.nullable)
+    .map((c) => c.name)
   if (missing.length > 0) out.push(`target lacks column ${missing.join(', ')}`)
   if (extra.length > 0) out.push(`target has NOT NULL column ${extra.join(', ')} the source lacks`)
-  for (const column of source.columns) {
+  for (const column of written.columns) {
+    const original = source.columns.find((c) => c.name === column.name)
     const twin = target.columns.find((c) => c.name.toLowerCase() === column.name.toLowerCase())
     if (twin && comparableType(twin.columnType) !== comparableType(column.columnType))
-      out.push(`${column.name} is ${column.columnType} vs ${twin.columnType}`)
+      out.push(`${column.name} is ${asWritten(original?.columnType, column.columnType)} vs ${twin.columnType}`)
     else if (twin && column.collation && twin.collation && twin.collation !== column.collation) {
-      out.push(`${column.name} collation ${column.collation} vs ${twin.collation}`)
+      out.push(`${column.name} collation ${asWritten(original?.collation, column.collation)} vs ${twin.collation}`)
     }
   }
   return out
@@ -144,7 +153,7 @@ export const tableSchemaCheck: PrecheckCheck = {
     for (const t of tables) {
       const twin = targetTableOf(facts, t)
       if (!twin) continue
-      const diff = differences(asWrittenOnTarget(t, facts), twin)
+      const diff = differences(t, asWrittenOnTarget(t, facts), twin)
       if (diff.length > 0) mismatched.push(`${qualifiedName(t)} (${diff.slice(0, 3).join('; ')})`)
     }
     if (mismatched.length > 0) {
