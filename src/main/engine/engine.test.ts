@@ -107,6 +107,20 @@ describe('engine start-up after a restart', () => {
       )
       expect(engine.getJob(job.id).missingSecrets).toEqual(['source.ssh.password', 'target.password'])
       expect(engine.getJob(job.id).status).toBe('interrupted')
+      // A cutover asks for them too, before it connects anywhere, and names the app's action that asks.
+      await expect(engine.cutoverJob(job.id, { freeze: 'manual' })).rejects.toMatchObject({
+        code: 'JOB_SECRETS_MISSING',
+        message: expect.stringMatching(/^Cutting over "\S+" needs its source SSH password, target password again/),
+        surfaces: { app: 'Enter them again: Cut over asks for them.' },
+      })
+      // Its readiness does not connect without them (which would only say "Access denied"): a warning, not a failure.
+      const readiness = await engine.cutoverReadiness(job.id)
+      expect(readiness.items.find((i) => i.id === 'retention')).toMatchObject({
+        status: 'warning',
+        detail: expect.stringMatching(
+          /^Not checked yet: this Cutover needs the job's source SSH password, target password again/,
+        ),
+      })
       engine.close()
 
       // A live owner (this process) keeps its job running through another engine's start-up.

@@ -134,6 +134,25 @@ export function createEngine({ store, secrets, alerts: alertTiming }: EngineOpti
       .filter((name): name is SecretName => (jobSecretNames as readonly string[]).includes(name) && !held.has(name))
   }
 
+  /**
+   * JOB_SECRETS_MISSING before `doing` (`Validating`) connects without secrets the job was given in a process that
+   * held them in memory only; `button` names the app's action, which asks for them.
+   */
+  function requireHeldSecrets(job: StoredJob, doing: string, button: string): void {
+    const missing = missingSecrets(job.id)
+    if (missing.length === 0) return
+    throw new CutoverError({
+      code: 'JOB_SECRETS_MISSING',
+      message: `${doing} "${job.name}" needs its ${missing.map((n) => secretLabels[n]).join(', ')} again: they were kept in memory only, by a process that has since stopped.`,
+      workaround:
+        'Enter them again (the app asks for them), or set CUTOVER_SOURCE_PASSWORD / CUTOVER_TARGET_PASSWORD for the CLI.',
+      surfaces: {
+        app: `Enter them again: ${button} asks for them.`,
+        cli: 'Set CUTOVER_SOURCE_PASSWORD / CUTOVER_TARGET_PASSWORD, or run the command on a terminal to be asked.',
+      },
+    })
+  }
+
   function summary(job: StoredJob): JobSummary {
     return {
       id: job.id,
@@ -855,15 +874,7 @@ export function createEngine({ store, secrets, alerts: alertTiming }: EngineOpti
         }
       }
       keepSecretValues(job.id, given)
-      const missing = missingSecrets(job.id)
-      if (missing.length > 0) {
-        throw new CutoverError({
-          code: 'JOB_SECRETS_MISSING',
-          message: `Validating "${job.name}" needs its ${missing.map((n) => secretLabels[n]).join(', ')} again: they were kept in memory only, by a process that has since stopped.`,
-          workaround:
-            'Enter them again (the app asks for them), or set CUTOVER_SOURCE_PASSWORD / CUTOVER_TARGET_PASSWORD for the CLI.',
-        })
-      }
+      requireHeldSecrets(job, 'Validating', 'Validate')
       const validationId = request.validationId ?? randomUUID()
       const controller = new AbortController()
       validations.set(validationId, { jobId: job.id, controller })
@@ -953,11 +964,20 @@ export function createEngine({ store, secrets, alerts: alertTiming }: EngineOpti
     ): Promise<CutoverReadiness> {
       const job = requireJob(idOrName)
       const parsed = cutoverRequestSchema.parse({ freeze: 'manual', ...request })
-      let source: SqlSession | { error: string }
-      try {
-        source = await openSession(configWithSecrets(job).source, 'source')
-      } catch (error) {
-        source = { error: error instanceof Error ? error.message : String(error) }
+      let source: SqlSession | { error: string; secretsMissing?: boolean }
+      const missing = missingSecrets(job.id)
+      if (missing.length > 0) {
+        // Connecting without them would only say "Access denied"; the cutover asks for them and checks again.
+        source = {
+          error: `this Cutover needs the job's ${missing.map((n) => secretLabels[n]).join(', ')} again (kept in memory only by a process that has since stopped).`,
+          secretsMissing: true,
+        }
+      } else {
+        try {
+          source = await openSession(configWithSecrets(job).source, 'source')
+        } catch (error) {
+          source = { error: error instanceof Error ? error.message : String(error) }
+        }
       }
       try {
         return await cutoverReadiness({ store, job, running: runsAnywhere(job.id), source }, parsed)
@@ -987,6 +1007,7 @@ export function createEngine({ store, secrets, alerts: alertTiming }: EngineOpti
         })
       }
       keepSecretValues(job.id, given)
+      requireHeldSecrets(job, 'Cutting over', 'Cut over')
       const config = configWithSecrets(job)
       const controller = new AbortController()
       cutovers.set(job.id, controller)

@@ -22,13 +22,33 @@ export function App() {
     document.documentElement.dataset['theme'] = theme
   }, [theme])
 
+  useEffect(() => {
+    const follow = () => void useStore.getState().followLocation()
+    follow()
+    // Back and forward fire popstate; a hash typed into the address bar fires hashchange.
+    window.addEventListener('popstate', follow)
+    window.addEventListener('hashchange', follow)
+    return () => {
+      window.removeEventListener('popstate', follow)
+      window.removeEventListener('hashchange', follow)
+    }
+  }, [])
+
   return (
     <div className="app">
-      <a href="#main" className="skip-link">
+      <a
+        href="#main"
+        className="skip-link"
+        onClick={(event) => {
+          // The hash holds the route: move the focus without changing it.
+          event.preventDefault()
+          document.getElementById('main')?.focus()
+        }}
+      >
         Skip to content
       </a>
       <AppHeader />
-      <div id="main">
+      <div id="main" tabIndex={-1}>
         {route.page === 'jobs' && <JobsPage />}
         {route.page === 'create' && <CreateJobPage />}
         {route.page === 'job' && <JobDetailsPage key={route.id} id={route.id} />}

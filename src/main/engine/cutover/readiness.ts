@@ -15,8 +15,11 @@ export interface ReadinessContext {
   job: StoredJob
   /** This process or another live one runs the job. */
   running: boolean
-  /** A source session, or the reason none could be opened. */
-  source: SqlSession | { error: string }
+  /**
+   * A source session, or the reason none could be opened; `secretsMissing`: none was tried, because this process
+   * lacks the job's passwords (the cutover itself is given them, and checks again before it stops any writes).
+   */
+  source: SqlSession | { error: string; secretsMissing?: boolean }
   now?: number
 }
 
@@ -178,8 +181,10 @@ export async function cutoverReadiness(
     add({
       id: 'retention',
       label: 'Source keeps the binlogs the job needs',
-      status: 'fail',
-      detail: `The source could not be read: ${ctx.source.error}`,
+      status: ctx.source.secretsMissing ? 'warning' : 'fail',
+      detail: ctx.source.secretsMissing
+        ? `Not checked yet: ${ctx.source.error} They are asked for when the cutover starts, which checks this before it stops any writes.`
+        : `The source could not be read: ${ctx.source.error}`,
     })
   } else {
     try {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { rewriteCreateTable, rewriteCreateView, type RefusedDefault, type TargetCapabilities } from './ddlRewriter'
+import {
+  rewriteCreateTable,
+  rewriteCreateView,
+  targetColumnType,
+  type RefusedDefault,
+  type TargetCapabilities,
+} from './ddlRewriter'
 import { sequenceStatement } from './sequenceDdl'
 
 /** TiDB's collations with the new collation framework (docs: Character Set and Collation), v7.4+ adds the 0900 pair. */
@@ -289,12 +295,18 @@ describe('rewriteCreateTable details', () => {
   it('keeps FULLTEXT on TiDB only where the probe saw the target keep one, and drops it anywhere on the verdict', () => {
     const sql = 'CREATE TABLE `t` (\n  `a` text,\n  FULLTEXT KEY `f` (`a`)\n) ENGINE=InnoDB'
     const without = 'CREATE TABLE `t` (\n  `a` text\n) ENGINE=InnoDB'
-    const kept = { fulltext: 'kept', evidence: 'a FULLTEXT index created on a probe table on the target exists' } as const
+    const kept = {
+      fulltext: 'kept',
+      evidence: 'a FULLTEXT index created on a probe table on the target exists',
+    } as const
     const ignored = { fulltext: 'dropped', evidence: 'the probe table has no FULLTEXT index' } as const
     expect(rewriteCreateTable(sql, tidb('8.5.0', { fulltextProbe: kept })).sql).toBe(sql)
     const dropped = rewriteCreateTable(sql, tidb('8.5.0', { fulltextProbe: ignored }))
     expect(dropped.sql).toBe(without)
-    expect(dropped.rewrites[0]).toMatchObject({ code: 'FULLTEXT_INDEX_DROPPED', reason: expect.stringContaining('the probe table has no FULLTEXT index') })
+    expect(dropped.rewrites[0]).toMatchObject({
+      code: 'FULLTEXT_INDEX_DROPPED',
+      reason: expect.stringContaining('the probe table has no FULLTEXT index'),
+    })
     // No probe (or one that could not run): the version does not tell, so the index goes and the reason says why.
     const unprobed = rewriteCreateTable(sql, tidb('8.5.0'))
     expect(unprobed.sql).toBe(without)
@@ -302,6 +314,14 @@ describe('rewriteCreateTable details', () => {
     expect(rewriteCreateTable(sql, tidb('8.5.0', { fulltextProbe: kept, fulltext: 'drop' })).sql).toBe(without)
     expect(rewriteCreateTable(sql, { ...mysql8, fulltext: 'drop' }).sql).toBe(without)
     expect(rewriteCreateTable(sql, mysql8).sql).toBe(sql)
+  })
+
+  it('names the column type it writes: the text form on TiDB, none for a spatial column there, else unchanged', () => {
+    expect(targetColumnType('uuid', 'uuid', { isTidb: true })).toBe('char(36)')
+    expect(targetColumnType('INET6', 'inet6', { isTidb: true })).toBe('varchar(39)')
+    expect(targetColumnType('point', 'point', { isTidb: true })).toBeNull()
+    expect(targetColumnType('int', 'int(11) unsigned', { isTidb: true })).toBe('int(11) unsigned')
+    expect(targetColumnType('uuid', 'uuid', { isTidb: false })).toBe('uuid')
   })
 
   it('drops a first definition without leaving a comma behind, and indexes over dropped columns', () => {

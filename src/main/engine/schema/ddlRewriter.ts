@@ -95,6 +95,16 @@ export const textFormTypes: Record<string, { type: string; dataType: string; not
     note: "MariaDB parses an INET6 on write (so '::FFFF:1.2.3.4' and '0:0::1' are normalised to one spelling) and sorts by address; the target column stores whatever text it is given, so two spellings of one address differ there",
   },
 }
+/**
+ * The column type the schema stage writes on the target for a source column of `dataType` (`columnType` in full):
+ * the text form of a MariaDB type TiDB lacks, null for a column it drops (a spatial type on TiDB), else unchanged.
+ */
+export function targetColumnType(dataType: string, columnType: string, target: { isTidb: boolean }): string | null {
+  const name = dataType.toLowerCase()
+  if (!target.isTidb) return columnType
+  if (spatialTypes.has(name)) return null
+  return textFormTypes[name]?.type ?? columnType
+}
 /** Storage engines TiDB's parser accepts (and ignores); any other name is error 1286. */
 export const tidbEngines: ReadonlySet<string> = new Set([
   'archive',

@@ -1,5 +1,6 @@
 import { useState } from 'react'
 import type { JobSecretName, JobSecrets } from '../../../shared/domain/job'
+import type { SecretAction } from '../stores/jobsSlice'
 import { useStore } from '../stores/store'
 import { Dialog } from './Dialog'
 import { TextField } from './TextField'
@@ -13,15 +14,22 @@ const labels: Record<JobSecretName, string> = {
   'target.ssh.passphrase': 'Target SSH key passphrase',
 }
 
-const actionLabels = { start: 'Start', resume: 'Resume', restart: 'Restart', pause: 'Pause' } as const
+const actionLabels: Record<SecretAction, string> = {
+  start: 'Start',
+  resume: 'Resume',
+  restart: 'Restart',
+  pause: 'Pause',
+  validate: 'Validate',
+  cutover: 'Cut over',
+}
 
 /**
  * Asks for the passwords a job needs when this host no longer holds them (it keeps them in memory only, and was
- * restarted), then runs the held-back action with them. They go to the engine with that one request only.
+ * restarted), then runs the held-back action (start, resume, restart, validate, cut over) with them. They go to the
+ * engine with that one request only.
  */
 export function SecretsDialog({ id, name }: { id: string; name: string }) {
   const request = useStore((s) => s.secretRequests[id])
-  const runJobAction = useStore((s) => s.runJobAction)
   const cancel = useStore((s) => s.cancelSecretRequest)
   const busy = useStore((s) => s.busyJobs[id])
   const [values, setValues] = useState<JobSecrets>({})
@@ -64,7 +72,7 @@ export function SecretsDialog({ id, name }: { id: string; name: string }) {
           if (!request) return
           const secrets = values
           setValues({})
-          void runJobAction(id, request.action, secrets)
+          void request.run(secrets)
         }}
       >
         {request?.names.map((secret, index) => (

@@ -64,7 +64,7 @@ export function JobDetailsPage({ id }: { id: string }) {
             / Details
           </div>
           <h1 id="job-title" tabIndex={-1}>
-            {job?.name ?? 'Loading…'} {job && <StatusBadge status={job.status} />}
+            {job?.name ?? (problem ? 'Job not found' : 'Loading…')} {job && <StatusBadge status={job.status} />}
           </h1>
         </div>
         {job && (
@@ -75,7 +75,12 @@ export function JobDetailsPage({ id }: { id: string }) {
               </button>
             )}
             <ReportButton jobId={job.id} jobName={job.name} />
-            <JobActions id={job.id} name={job.name} status={job.status} onDeleted={() => navigate({ page: 'jobs' })} />
+            <JobActions
+              id={job.id}
+              name={job.name}
+              status={job.status}
+              onDeleted={() => navigate({ page: 'jobs' }, { replace: true })}
+            />
           </div>
         )}
       </div>

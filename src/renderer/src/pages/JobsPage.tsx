@@ -101,7 +101,7 @@ export function JobsPage() {
                     <td>
                       <button
                         type="button"
-                        className="link-button strong"
+                        className="link-button strong job-name"
                         onClick={() => navigate({ page: 'job', id: job.id })}
                       >
                         {job.name}
@@ -126,7 +126,7 @@ export function JobsPage() {
                       <StatusBadge status={job.status} />
                     </td>
                     <td className="num">{formatLag(job.lagSeconds)}</td>
-                    <td className="nowrap">{formatTime(job.startedAt)}</td>
+                    <td className="nowrap started">{formatTime(job.startedAt)}</td>
                     <td className="actions-cell">
                       <JobActions id={job.id} name={job.name} status={job.status} compact />
                     </td>

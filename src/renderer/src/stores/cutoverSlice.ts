@@ -5,6 +5,7 @@ import type {
   CutoverRecord,
   CutoverRequestInput,
 } from '../../../shared/domain/cutover'
+import type { JobSecrets } from '../../../shared/domain/job'
 import { call } from '../api'
 import { describeProblem, type ProblemText } from './jobsSlice'
 import type { Store } from './store'
@@ -26,7 +27,8 @@ export interface CutoverSlice {
     options?: { readySeconds?: number; validate?: CutoverRequestInput['validate'] },
   ) => Promise<void>
   loadCutoverRecord: (jobId: string) => Promise<void>
-  startCutover: (jobId: string, request: CutoverRequestInput) => Promise<void>
+  /** `secrets`: what the user entered when this host no longer held the job's passwords (asked for first). */
+  startCutover: (jobId: string, request: CutoverRequestInput, secrets?: JobSecrets) => Promise<void>
   cancelCutover: (jobId: string) => Promise<void>
   receiveCutoverProgress: (progress: CutoverProgress) => void
 }
@@ -59,11 +61,19 @@ export const createCutoverSlice: StateCreator<Store, [], [], CutoverSlice> = (se
         patch(jobId, { error: describeProblem(error) })
       }
     },
-    startCutover: async (jobId, request) => {
+    startCutover: async (jobId, request, secrets) => {
       if (get().cutovers[jobId]?.running) return
+      if (
+        secrets === undefined &&
+        (await get().requestMissingSecrets(jobId, 'cutover', (given) => get().startCutover(jobId, request, given)))
+      ) {
+        return
+      }
       patch(jobId, { running: true, steps: [], error: null })
+      // The dialog closes as the cutover starts: its steps show on the page, not behind the dialog.
+      if (secrets !== undefined) get().cancelSecretRequest(jobId)
       try {
-        const record = await call('job:cutover', { id: jobId, request })
+        const record = await call('job:cutover', { id: jobId, request, ...(secrets ? { secrets } : {}) })
         patch(jobId, { record, running: false })
       } catch (error) {
         patch(jobId, { running: false, error: describeProblem(error) })

@@ -20,15 +20,33 @@ export interface JobsSlice {
   /** The last failed action per job, shown next to it until the next action. */
   actionErrors: Record<string, ProblemText | undefined>
   /**
-   * A start, resume or restart held back because this host no longer holds the job's passwords (kept in memory only,
-   * lost when it restarted): the secrets to ask for, and the action to run with them.
+   * An action held back because this host no longer holds the job's passwords (kept in memory only, lost when it
+   * restarted): the secrets to ask for, and the action to run with them.
    */
-  secretRequests: Record<string, { action: JobAction; names: JobSecretName[] } | undefined>
+  secretRequests: Record<string, SecretRequest | undefined>
+  /**
+   * Asks for the job's missing secrets before `action` (the SecretsDialog), which then runs `run` with what was
+   * entered. False when this host holds every secret the job needs, and the caller goes ahead itself.
+   */
+  requestMissingSecrets: (
+    id: string,
+    action: SecretAction,
+    run: (secrets: JobSecrets) => Promise<unknown>,
+  ) => Promise<boolean>
   loadJobs: () => Promise<void>
   /** `secrets`: what the user entered for a `secretRequests` entry. */
   runJobAction: (id: string, action: JobAction, secrets?: JobSecrets) => Promise<boolean>
   cancelSecretRequest: (id: string) => void
   deleteJob: (id: string) => Promise<boolean>
+}
+
+/** Every action that may need the passwords again: the job's own, and the two that connect on their own. */
+export type SecretAction = JobAction | 'validate' | 'cutover'
+
+export interface SecretRequest {
+  action: SecretAction
+  names: JobSecretName[]
+  run: (secrets: JobSecrets) => Promise<unknown>
 }
 
 export function describeProblem(error: unknown): ProblemText {
@@ -88,16 +106,22 @@ export const createJobsSlice: StateCreator<Store, [], [], JobsSlice> = (set, get
       }
     },
     secretRequests: {},
+    requestMissingSecrets: async (id, action, run) => {
+      // Asked first, so the user types the passwords instead of reading "Access denied (using password: NO)".
+      const missing = await call('job:get', { id })
+        .then((job) => job.missingSecrets)
+        .catch(() => [])
+      if (missing.length === 0) return false
+      set((s) => ({ secretRequests: { ...s.secretRequests, [id]: { action, names: missing, run } } }))
+      return true
+    },
     runJobAction: async (id, action, secrets) => {
-      if (action !== 'pause' && secrets === undefined) {
-        // Asked first, so the user types the passwords instead of reading "Access denied (using password: NO)".
-        const missing = await call('job:get', { id })
-          .then((job) => job.missingSecrets)
-          .catch(() => [])
-        if (missing.length > 0) {
-          set((s) => ({ secretRequests: { ...s.secretRequests, [id]: { action, names: missing } } }))
-          return false
-        }
+      if (
+        action !== 'pause' &&
+        secrets === undefined &&
+        (await get().requestMissingSecrets(id, action, (given) => get().runJobAction(id, action, given)))
+      ) {
+        return false
       }
       const request = () =>
         action === 'pause' ? call('job:pause', { id }) : call(channels[action], secrets ? { id, secrets } : { id })

@@ -26,7 +26,7 @@ export function connectLiveEvents(): () => void {
       if (detailId !== jobId) return
       if (change === 'deleted') {
         getState().closeDetail()
-        if (route.page === 'job') getState().navigate({ page: 'jobs' })
+        if (route.page === 'job') getState().navigate({ page: 'jobs' }, { replace: true })
       } else void getState().refreshDetail()
     }),
   ]

@@ -1,4 +1,5 @@
 import type { StateCreator } from 'zustand'
+import type { JobSecrets } from '../../../shared/domain/job'
 import type { ValidationProgress, ValidationResult } from '../../../shared/domain/validation'
 import { call } from '../api'
 import { newRunId } from '../runId'
@@ -16,7 +17,8 @@ export interface JobValidation {
 export interface ValidationSlice {
   validations: Record<string, JobValidation | undefined>
   loadValidation: (jobId: string) => Promise<void>
-  startValidation: (jobId: string) => Promise<void>
+  /** `secrets`: what the user entered when this host no longer held the job's passwords (asked for first). */
+  startValidation: (jobId: string, secrets?: JobSecrets) => Promise<void>
   cancelValidation: (jobId: string) => Promise<void>
   receiveValidationProgress: (progress: ValidationProgress) => void
   receiveValidationFinished: (result: ValidationResult) => void
@@ -38,12 +40,20 @@ export const createValidationSlice: StateCreator<Store, [], [], ValidationSlice>
         patch(jobId, { error: describeProblem(error) })
       }
     },
-    startValidation: async (jobId) => {
+    startValidation: async (jobId, secrets) => {
       if (get().validations[jobId]?.runningId) return
+      if (
+        secrets === undefined &&
+        (await get().requestMissingSecrets(jobId, 'validate', (given) => get().startValidation(jobId, given)))
+      ) {
+        return
+      }
       const validationId = newRunId()
       patch(jobId, { runningId: validationId, progress: null, error: null })
+      // The dialog closes as the validation starts: its progress shows on the page, not behind the dialog.
+      if (secrets !== undefined) get().cancelSecretRequest(jobId)
       try {
-        const result = await call('job:validate', { id: jobId, validationId })
+        const result = await call('job:validate', { id: jobId, validationId, ...(secrets ? { secrets } : {}) })
         patch(jobId, { last: result, runningId: null })
       } catch (error) {
         patch(jobId, { runningId: null, error: describeProblem(error) })

@@ -1,5 +1,7 @@
 import { failed, listSome, pass, plural, quoteIdentifier, warning, type PrecheckCheck } from '../check'
-import { qualifiedName, targetTableOf, type TableFacts } from '../precheckFacts'
+import { qualifiedName, targetTableOf, type PrecheckFacts, type TableFacts } from '../precheckFacts'
+import { targetCollation } from '../../schema/collationMapping'
+import { targetColumnType } from '../../schema/ddlRewriter'
 
 /** A PRIMARY KEY, or a UNIQUE key whose columns are all NOT NULL: what lets replication find one row. */
 export function hasRowIdentity(table: TableFacts): boolean {
@@ -17,33 +19,72 @@ function keyColumns(table: TableFacts): string {
 
 /**
  * A column type as both sides can be compared: integer display widths dropped (MySQL 8.0.19+ and TiDB print `int`
- * where MariaDB and MySQL 5.7 print `int(11)`; the width never changes what is stored).
+ * where MariaDB and MySQL 5.7 print `int(11)`; the width never changes what is stored), and `year(4)` as `year`.
  */
 function comparableType(columnType: string): string {
-  return columnType.toLowerCase().replace(/\b(tinyint|smallint|mediumint|int|integer|bigint)\(\d+\)/, '$1')
+  return columnType
+    .toLowerCase()
+    .replace(/\b(tinyint|smallint|mediumint|int|integer|bigint)\(\d+\)/, '$1')
+    .replace(/\byear\(4\)/, 'year')
 }
 
-function differences(source: TableFacts, target: TableFacts): string[] {
-  const out: string[] = []
-  if (source.collation && target.collation && source.collation !== target.collation) {
-    out.push(`collation ${source.collation} vs ${target.collation}`)
+/**
+ * What the schema stage would write for `source` on this target (collations mapped, MariaDB-only types in their text
+ * form, spatial columns dropped on TiDB), so a table Cutover created itself compares equal to its source.
+ */
+function asWrittenOnTarget(source: TableFacts, facts: PrecheckFacts): TableFacts {
+  const target = { isTidb: facts.target.info.flavor === 'tidb' }
+  const object = qualifiedName(source)
+  // A collation the target cannot map is the charset check's failure; here it simply stays as the source has it.
+  const collation = (name: string | null, where: string): string | null => {
+    if (name === null) return null
+    try {
+      return targetCollation(name, facts.targetCatalog, where)
+    } catch {
+      return name
+    }
   }
-  if (keyColumns(source) !== keyColumns(target)) {
-    out.push(`primary key (${keyColumns(source) || 'none'}) vs (${keyColumns(target) || 'none'})`)
+  return {
+    ...source,
+    collation: collation(source.collation, object),
+    columns: source.columns.flatMap((c) => {
+      const columnType = targetColumnType(c.dataType, c.columnType, target)
+      if (columnType === null) return []
+      return [{ ...c, columnType, collation: collation(c.collation, `${object}.${c.name}`) }]
+    }),
+  }
+}
+
+/** `value` as the source has it, and what the schema stage writes for it where that differs. */
+function asWritten(original: string | null | undefined, written: string | null): string {
+  return original && original !== written ? `${original} (written as ${written})` : (written ?? '')
+}
+
+/** `written`: `source` as the schema stage would create it (asWrittenOnTarget); messages name the source's own values. */
+function differences(source: TableFacts, written: TableFacts, target: TableFacts): string[] {
+  const out: string[] = []
+  if (written.collation && target.collation && written.collation !== target.collation) {
+    out.push(`collation ${asWritten(source.collation, written.collation)} vs ${target.collation}`)
+  }
+  if (keyColumns(written) !== keyColumns(target)) {
+    out.push(`primary key (${keyColumns(written) || 'none'}) vs (${keyColumns(target) || 'none'})`)
   }
   const targetColumns = new Set(target.columns.map((c) => c.name.toLowerCase()))
-  const sourceColumns = new Set(source.columns.map((c) => c.name.toLowerCase()))
-  const missing = source.columns.filter((c) => !targetColumns.has(c.name.toLowerCase())).map((c) => c.name)
+  const writtenColumns = new Set(written.columns.map((c) => c.name.toLowerCase()))
+  const missing = written.columns.filter((c) => !targetColumns.has(c.name.toLowerCase())).map((c) => c.name)
   // Extra target columns are harmless when they can be left out of an INSERT.
-  const extra = target.columns.filter((c) => !sourceColumns.has(c.name.toLowerCase()) && !c.nullable).map((c) => c.name)
+  const extra = target.columns
+    .filter((c) => !writtenColumns.has(c.name.toLowerCase()) && !c.nullable)
+    .map((c) => c.name)
   if (missing.length > 0) out.push(`target lacks column ${missing.join(', ')}`)
   if (extra.length > 0) out.push(`target has NOT NULL column ${extra.join(', ')} the source lacks`)
-  for (const column of source.columns) {
+  for (const column of written.columns) {
+    const original = source.columns.find((c) => c.name === column.name)
     const twin = target.columns.find((c) => c.name.toLowerCase() === column.name.toLowerCase())
     if (twin && comparableType(twin.columnType) !== comparableType(column.columnType))
-      out.push(`${column.name} is ${column.columnType} vs ${twin.columnType}`)
+      out.push(`${column.name} is ${asWritten(original?.columnType, column.columnType)} vs ${twin.columnType}`)
     else if (twin && column.collation && twin.collation && twin.collation !== column.collation) {
-      out.push(`${column.name} collation ${column.collation} vs ${twin.collation}`)
+      out.push(`${column.name} collation ${asWritten(original?.collation, column.collation)} vs ${twin.collation}`)
     }
   }
   return out
@@ -112,7 +153,7 @@ export const tableSchemaCheck: PrecheckCheck = {
     for (const t of tables) {
       const twin = targetTableOf(facts, t)
       if (!twin) continue
-      const diff = differences(t, twin)
+      const diff = differences(t, asWrittenOnTarget(t, facts), twin)
       if (diff.length > 0) mismatched.push(`${qualifiedName(t)} (${diff.slice(0, 3).join('; ')})`)
     }
     if (mismatched.length > 0) {
