@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { chooseKey, keyColumnType } from './tableInspector'
+import { keyColumnType } from '../vocabulary/rowIdentity'
+import { chooseKey } from './tableInspector'
 import type { ColumnInfo } from './types'
 
 const column = (name: string, dataType: string, extra: Partial<ColumnInfo> = {}): ColumnInfo => ({

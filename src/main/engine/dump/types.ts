@@ -1,4 +1,5 @@
 /** Shapes shared by the dump and load units of the existing-data stage. */
+import type { KeyColumnType } from '../vocabulary/rowIdentity'
 
 export interface TableRef {
   schema: string
@@ -26,8 +27,6 @@ export interface ColumnInfo {
   /** The copy reads the column as `CONVERT(col USING utf8mb4)` (latin1 text for a TiDB target, latin1Text.ts). */
   readAsUtf8?: boolean
 }
-
-export type KeyColumnType = 'int' | 'uint' | 'decimal' | 'string' | 'binary' | 'datetime' | 'other'
 
 export interface KeyInfo {
   columns: { name: string; type: KeyColumnType }[]

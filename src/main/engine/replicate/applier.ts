@@ -39,7 +39,7 @@ import { createCopyFilter } from './copiedTables'
 import { createKeylessCheckpointTable, keylessCheckpointStatement } from './keylessCheckpoint'
 import type { TrackedTable, UniqueKey } from './schemaTracker'
 import type { OnlineDdlStep } from './onlineSchemaChange'
-import { ddlMarks, marksShown, readUniqueKeys } from './schemaTracker'
+import { ddlMarks, identifiesRows, marksShown, readUniqueKeys } from './schemaTracker'
 
 export interface ApplierOptions {
   jobId: string
@@ -611,10 +611,10 @@ export function createApplier(options: ApplierOptions): Applier {
         ? item.changes.filter((c) => !copy.holds(`${c.ref.schema}.${c.ref.name}`, item.at))
         : item.changes
       // A part of a large transaction (no end yet) goes the usual way: it cannot wait for its end to be read.
-      let keyless = item.end !== null && changes.some((c) => c.table.uniqueKeys.length === 0)
+      let keyless = item.end !== null && changes.some((c) => !identifiesRows(c.table))
       if (keyless && keylessApplied && comparePositions(item.end!, keylessApplied) <= 0) {
         // Committed before the last stop, with the key-less checkpoint: only the keyed changes are replayed.
-        changes = changes.filter((c) => c.table.uniqueKeys.length > 0)
+        changes = changes.filter((c) => identifiesRows(c.table))
         keyless = false
       }
       records.set(seq, { end: item.end, remaining: changes.length, timestamp: item.timestamp })
