@@ -3,9 +3,12 @@
  * by, and size estimates — with a fixed number of information_schema queries whatever the table count.
  */
 import type { SqlSession } from '../connect/session'
-import { readColumns, tableKey, tablePairFilter } from '../schema/columnCatalog'
+import { readColumns, tablePairFilter } from '../vocabulary/columnCatalog'
+import { tableKey } from '../vocabulary/tableRef'
 import { keyColumnType, rowIdentityKeys } from '../vocabulary/rowIdentity'
-import type { ColumnInfo, KeyInfo, TableRef } from './types'
+import type { ColumnInfo } from '../vocabulary/columnCatalog'
+import type { KeyInfo } from './types'
+import type { TableRef } from '../vocabulary/tableRef'
 
 export interface TableShape {
   table: TableRef

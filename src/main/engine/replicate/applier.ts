@@ -16,17 +16,17 @@ import { CutoverError } from '../../../shared/domain/errors'
 import { isTransient } from '../retryPolicy'
 import type { LogLevel } from '../../../shared/domain/events'
 import type { BinlogPosition } from '../../../shared/domain/position'
-import type { JobStore } from '../../store/jobStore'
+import type { CheckpointPort } from '../jobStage'
 import { executeRaw } from '../connect/rawQuery'
 import { replicatedWarningsError, warningsFailure } from '../load/targetWarnings'
 import { entryTooLargeErrno, entryTooLargeWorkaround, isEntryTooLarge } from '../load/entryTooLarge'
 import { markSide, type SqlSession } from '../connect/session'
-import { quoteIdentifier } from '../dump/identifierQuoting'
+import { quoteIdentifier } from '../vocabulary/identifierQuoting'
 import { withSourceCollations } from './ddlCollations'
 import { toTidbDialect, type TargetIndex } from './tidbDialect'
 import { collationChange, targetCollation } from '../schema/collationMapping'
-import { identifierName, isPunct, isSignificant, isWord, tokenize } from '../schema/sqlTokenizer'
-import type { TableRef } from '../dump/types'
+import { identifierName, isPunct, isSignificant, isWord, tokenize } from '../vocabulary/sqlTokenizer'
+import type { TableRef } from '../vocabulary/tableRef'
 import type { TargetCapabilities } from '../schema/ddlRewriter'
 import { rewriteCreateTable } from '../schema/ddlRewriter'
 import type { ReaderItem, RowChange } from './binlogReader'
@@ -43,7 +43,7 @@ import { ddlMarks, identifiesRows, marksShown, readUniqueKeys } from './schemaTr
 
 export interface ApplierOptions {
   jobId: string
-  store: JobStore
+  store: CheckpointPort
   workers: number
   openWriter(): Promise<SqlSession>
   /** Target session for DDL and key look-ups. */

@@ -8,10 +8,12 @@ import { CutoverError } from '../../../shared/domain/errors'
 import type { JobConfig } from '../../../shared/domain/job'
 import { isSystemSchema } from '../../../shared/domain/sourceObjects'
 import type { SqlSession } from '../connect/session'
-import type { ColumnInfo, TableRef } from '../dump/types'
-import { readColumns, tableKey, tablePairFilter } from '../schema/columnCatalog'
+import type { ColumnInfo } from '../vocabulary/columnCatalog'
+import type { TableRef } from '../vocabulary/tableRef'
+import { readColumns, tablePairFilter } from '../vocabulary/columnCatalog'
+import { tableKey } from '../vocabulary/tableRef'
 import { hasRowIdentity } from '../vocabulary/rowIdentity'
-import { identifierName, isPunct, isSignificant, isWord, tokenize, type Token } from '../schema/sqlTokenizer'
+import { identifierName, isPunct, isSignificant, isWord, tokenize, type Token } from '../vocabulary/sqlTokenizer'
 import {
   cutOverStatements,
   findCutOvers,

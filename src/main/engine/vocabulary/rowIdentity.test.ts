@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { hasRowIdentity as precheckHasRowIdentity } from '../precheck/checks/tableSchema'
 import type { ColumnFacts, IndexFacts, TableFacts } from '../precheck/precheckFacts'
 import { chooseKey } from '../dump/tableInspector'
-import type { ColumnInfo } from '../dump/types'
+import type { ColumnInfo } from './columnCatalog'
 import { identifiesRows, type UniqueKey } from '../replicate/schemaTracker'
 import { hasRowIdentity, rowIdentityKeys, type IdentityColumn, type UniqueIndex } from './rowIdentity'
 
@@ -34,7 +34,18 @@ describe('the row-identity rule', () => {
     expect(hasRowIdentity([{ name: 'uq', parts: [{ column: 'name', subPart: 10 }] }], columns)).toBe(false)
     expect(hasRowIdentity([{ name: 'PRIMARY', parts: [{ column: 'name', subPart: 10 }] }], columns)).toBe(false)
     expect(
-      hasRowIdentity([{ name: 'uq', parts: [{ column: 'a', subPart: null }, { column: 'name', subPart: 4 }] }], columns),
+      hasRowIdentity(
+        [
+          {
+            name: 'uq',
+            parts: [
+              { column: 'a', subPart: null },
+              { column: 'name', subPart: 4 },
+            ],
+          },
+        ],
+        columns,
+      ),
     ).toBe(false)
   })
 
@@ -93,34 +104,30 @@ describe('every user of the rule agrees with it', () => {
     charset: null,
     avgRowLength: 0,
     rows: 0,
-    columns: columns.map(
-      (c): ColumnFacts => ({
-        name: c.name,
-        dataType: c.dataType,
-        columnType: c.dataType,
-        nullable: c.nullable,
-        charset: null,
-        collation: null,
-        maxChars: null,
-        maxBytes: null,
-        extra: c.name.startsWith('g') ? 'STORED GENERATED' : '',
-      }),
-    ),
-    indexes: indexes.map(
-      (i): IndexFacts => ({
-        name: i.name,
-        unique: true,
-        type: 'BTREE',
-        parts: i.parts.map((p) => ({ column: p.column ?? '', subPart: p.subPart, descending: false })),
-      }),
-    ),
+    columns: columns.map((c): ColumnFacts => ({
+      name: c.name,
+      dataType: c.dataType,
+      columnType: c.dataType,
+      nullable: c.nullable,
+      charset: null,
+      collation: null,
+      maxChars: null,
+      maxBytes: null,
+      extra: c.name.startsWith('g') ? 'STORED GENERATED' : '',
+    })),
+    indexes: indexes.map((i): IndexFacts => ({
+      name: i.name,
+      unique: true,
+      type: 'BTREE',
+      parts: i.parts.map((p) => ({ column: p.column ?? '', subPart: p.subPart as number | null, descending: false })),
+    })),
     foreignKeys: [],
   })
   for (const c of cases) {
     it(`${c.what}: the precheck and the copy's key choice say what the rule says`, () => {
       const expected = hasRowIdentity(c.indexes, columns)
       expect(precheckHasRowIdentity(facts(c.indexes))).toBe(expected)
-      const uniques = new Map(c.indexes.map((i) => [i.name, i.parts]))
+      const uniques = new Map(c.indexes.map((i) => [i.name, [...i.parts]]))
       expect(chooseKey(columns.map(info), uniques) !== null).toBe(expected)
     })
   }
@@ -129,17 +136,15 @@ describe('every user of the rule agrees with it', () => {
 describe('replication asks the same rule of its schema history', () => {
   const tracked = (uniqueKeys: UniqueKey[]) => ({
     uniqueKeys,
-    columns: columns.map(
-      (c): ColumnInfo => ({
-        name: c.name,
-        dataType: c.dataType,
-        columnType: c.dataType,
-        nullable: c.nullable,
-        generated: 'no',
-        charset: null,
-        collation: null,
-      }),
-    ),
+    columns: columns.map((c): ColumnInfo => ({
+      name: c.name,
+      dataType: c.dataType,
+      columnType: c.dataType,
+      nullable: c.nullable,
+      generated: 'no',
+      charset: null,
+      collation: null,
+    })),
   })
   it('a nullable or FLOAT unique key leaves a table without a row identity; a NOT NULL one gives it one', () => {
     expect(identifiesRows(tracked([{ name: 'PRIMARY', columns: ['id'], primary: true }]))).toBe(true)
