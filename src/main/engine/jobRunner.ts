@@ -13,7 +13,7 @@ import { defaultRetryMinutes, type JobConfig, type JobStatus } from '../../share
 import type { JobStore, StoredJob } from '../store/jobStore'
 import type { ConnectRoute } from './connect/openSession'
 import { openRoute, openSessionOnRoute } from './connect/openSession'
-import { markSide, sideOf, type SqlSession } from './connect/session'
+import { markSide, sideOf, type ServerInfo, type SqlSession } from './connect/session'
 import { detectServer } from './connect/serverInfo'
 import type { EngineEvents } from './engineEvents'
 import { existingStage } from './existing/existingJobStage'
@@ -104,6 +104,38 @@ async function openWriterSession(route: ConnectRoute, signal: AbortSignal): Prom
   return writer
 }
 
+/**
+ * The tables and views the job's `objects` select on the source. An online schema change tool's tables (gh-ost's
+ * _t_gho, pt-osc's _t_new, …) are neither created nor copied: the real table's binlog events carry the changes, and
+ * the tool's ALTER is applied to it at the cut-over.
+ */
+async function selectObjects(
+  control: SqlSession,
+  info: ServerInfo,
+  selection: JobConfig['objects'],
+  log: (level: LogLevel, message: string, code?: string) => void,
+): Promise<StageContext['objects']> {
+  const selected = await selectSchemaObjects(control, info, selection)
+  const tools = await findToolTables(control, selected.tables)
+  if (tools.skipped.length > 0) {
+    log(
+      'warning',
+      `Not created on the target nor copied, as tables of an online schema change tool still running (or left behind) on the source: ${tools.skipped.map((t) => `${t.schema}.${t.name} (${t.tool})`).join(', ')}. Their real tables are migrated; the tool's cut-over is replicated when it comes.`,
+      'SCHEMA_ONLINE_DDL_TABLE_SKIPPED',
+    )
+  }
+  const objects = { ...selected, tables: tools.tables }
+  if (objects.tables.length === 0 && objects.views.length === 0) {
+    throw new CutoverError({
+      code: 'OBJECTS_EMPTY',
+      stage: 'schema',
+      message: 'The selected objects contain no tables or views.',
+      workaround: 'Choose databases that have tables, or objects: all.',
+    })
+  }
+  return objects
+}
+
 export function startJob(job: StoredJob, config: JobConfig, host: RunnerHost, options: RunOptions = {}): RunningJob {
   const { store, events } = host
   const controller = new AbortController()
@@ -172,26 +204,7 @@ export function startJob(job: StoredJob, config: JobConfig, host: RunnerHost, op
       reachedServers = true
       const sourceInfo = await detectServer(control)
       const targetInfo = await detectServer(targetControl)
-      const selected = await selectSchemaObjects(control, sourceInfo, config.objects)
-      // An online schema change tool's tables (gh-ost's _t_gho, pt-osc's _t_new, …) are neither created nor copied:
-      // the real table's binlog events carry the changes, and the tool's ALTER is applied to it at the cut-over.
-      const tools = await findToolTables(control, selected.tables)
-      if (tools.skipped.length > 0) {
-        log(
-          'warning',
-          `Not created on the target nor copied, as tables of an online schema change tool still running (or left behind) on the source: ${tools.skipped.map((t) => `${t.schema}.${t.name} (${t.tool})`).join(', ')}. Their real tables are migrated; the tool's cut-over is replicated when it comes.`,
-          'SCHEMA_ONLINE_DDL_TABLE_SKIPPED',
-        )
-      }
-      const objects = { ...selected, tables: tools.tables }
-      if (objects.tables.length === 0 && objects.views.length === 0) {
-        throw new CutoverError({
-          code: 'OBJECTS_EMPTY',
-          stage: 'schema',
-          message: 'The selected objects contain no tables or views.',
-          workaround: 'Choose databases that have tables, or objects: all.',
-        })
-      }
+      const objects = await selectObjects(control, sourceInfo, config.objects, log)
       if (signal.aborted) return 'paused'
       // The job's replication server id must never be the source's own.
       const sourceServerId =
