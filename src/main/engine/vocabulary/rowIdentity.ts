@@ -15,7 +15,11 @@ const textTypes = new Set(['char', 'varchar', 'tinytext', 'text', 'mediumtext', 
 const timeTypes = new Set(['date', 'datetime', 'timestamp', 'time'])
 
 /** `dataType`: information_schema's DATA_TYPE; `columnType` and `charset` only tell signedness and binary text. */
-export function keyColumnType(column: { dataType: string; columnType?: string; charset?: string | null }): KeyColumnType {
+export function keyColumnType(column: {
+  dataType: string
+  columnType?: string
+  charset?: string | null
+}): KeyColumnType {
   const dataType = column.dataType.toLowerCase()
   if (intTypes.has(dataType)) return column.columnType?.toLowerCase().includes('unsigned') ? 'uint' : 'int'
   if (dataType === 'decimal' || dataType === 'numeric') return 'decimal'
@@ -61,9 +65,7 @@ export function identifiesRow(index: UniqueIndex, columns: readonly IdentityColu
 export function rowIdentityKeys<T extends UniqueIndex>(indexes: readonly T[], columns: readonly IdentityColumn[]): T[] {
   return indexes
     .filter((index) => identifiesRow(index, columns))
-    .sort(
-      (a, b) => Number(b.name === 'PRIMARY') - Number(a.name === 'PRIMARY') || a.parts.length - b.parts.length,
-    )
+    .sort((a, b) => Number(b.name === 'PRIMARY') - Number(a.name === 'PRIMARY') || a.parts.length - b.parts.length)
 }
 
 export function hasRowIdentity(indexes: readonly UniqueIndex[], columns: readonly IdentityColumn[]): boolean {
