@@ -13,8 +13,14 @@ const electronShell = [
   'src/preload/**',
 ]
 
-const noElectron = { name: 'electron', message: 'Only the Electron shell (index, window, ipc/register, secrets, desktop, preload) may import electron.' }
-const nodeBuiltins = { group: ['node:*', 'fs', 'path', 'os', 'net', 'child_process', 'crypto'], message: 'shared/ and the renderer run in the page: no Node built-ins.' }
+const noElectron = {
+  name: 'electron',
+  message: 'Only the Electron shell (index, window, ipc/register, secrets, desktop, preload) may import electron.',
+}
+const nodeBuiltins = {
+  group: ['node:*', 'fs', 'path', 'os', 'net', 'child_process', 'crypto'],
+  message: 'shared/ and the renderer run in the page: no Node built-ins.',
+}
 
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**'] },
@@ -23,7 +29,10 @@ export default tseslint.config(
   {
     languageOptions: { globals: { ...globals.node } },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
       'no-restricted-imports': ['error', { paths: [noElectron] }],
     },
   },
@@ -38,7 +47,10 @@ export default tseslint.config(
         'error',
         {
           paths: [noElectron, { name: 'react', message: 'shared/ is host-neutral.' }],
-          patterns: [nodeBuiltins, { regex: '^(\\.\\./)+(main|renderer|preload)(/|$)', message: 'shared/ imports nothing of the app.' }],
+          patterns: [
+            nodeBuiltins,
+            { regex: '^(\\.\\./)+(main|renderer|preload)(/|$)', message: 'shared/ imports nothing of the app.' },
+          ],
         },
       ],
     },
@@ -51,7 +63,35 @@ export default tseslint.config(
         {
           paths: [noElectron],
           patterns: [
-            { regex: '^(\\.\\./)+(ipc|bridge|cli|window|secrets|renderer|preload)(/|$)', message: 'The engine and the store depend only on shared/ and each other.' },
+            {
+              regex: '^(\\.\\./)+(ipc|bridge|cli|window|secrets|renderer|preload)(/|$)',
+              message: 'The engine and the store depend only on shared/ and each other.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The vocabulary every stage shares (table references, quoting, the column catalog, the SQL tokenizer, the
+    // row-identity rule) imports no stage, so any stage may import it.
+    files: ['src/main/engine/vocabulary/**'],
+    ignores: ['src/main/engine/vocabulary/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [noElectron],
+          patterns: [
+            {
+              regex: '^(\\.\\./)+(ipc|bridge|cli|window|secrets|renderer|preload)(/|$)',
+              message: 'The engine and the store depend only on shared/ and each other.',
+            },
+            {
+              regex:
+                '^\\.\\./(snapshot|schema|existing|incremental|replicate|dump|load|precheck|validate|cutover|report|jobRunner|engine)(/|$)',
+              message: 'The shared vocabulary imports no stage.',
+            },
           ],
         },
       ],
@@ -65,7 +105,10 @@ export default tseslint.config(
         'error',
         {
           paths: [noElectron],
-          patterns: [nodeBuiltins, { regex: '^(\\.\\./)+(main|preload)(/|$)', message: 'The renderer talks to main only through api.ts.' }],
+          patterns: [
+            nodeBuiltins,
+            { regex: '^(\\.\\./)+(main|preload)(/|$)', message: 'The renderer talks to main only through api.ts.' },
+          ],
         },
       ],
     },

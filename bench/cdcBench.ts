@@ -21,7 +21,9 @@ import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import type { Connection } from 'mysql2/promise'
 import { jobConfigSchema } from '../src/shared/domain/job'
+import { createEngineEvents } from '../src/main/engine/engineEvents'
 import { startJob, type RunningJob } from '../src/main/engine/jobRunner'
+import type { EventPayload } from '../src/shared/ipc/contract'
 import { openJobStore } from '../src/main/store/jobStore'
 import { startMariaDb, type MariaDbServer } from '../tests/harness/mariadb'
 import { compareTable } from '../tests/harness/tableComparison'
@@ -243,18 +245,18 @@ async function main(): Promise<void> {
     })
     const job = store.createJob(config)
     let caughtUpAt = 0
-    const hooks = {
-      store,
-      log: (_job: string, _level: string, message: string) => {
-        if (process.env.CDC_DEBUG) console.log(`${(performance.now() / 1000).toFixed(3)} ${message}`)
-      },
-      stageChanged: () => undefined,
-      progress: () => undefined,
-      caughtUp: () => {
+    const events = createEngineEvents()
+    events.subscribe((channel, payload) => {
+      if (channel === 'job:log' && process.env.CDC_DEBUG) {
+        const { message } = payload as EventPayload<'job:log'>
+        console.log(`${(performance.now() / 1000).toFixed(3)} ${message}`)
+      }
+      if (channel === 'job:caughtUp') {
         caughtUpAt = performance.now()
         if (process.env.CDC_DEBUG) console.log(`${(caughtUpAt / 1000).toFixed(3)} caught up`)
-      },
-    }
+      }
+    })
+    const hooks = { store, events }
     const waitFor = async (done: () => boolean | Promise<boolean>, what: string, timeoutMs = 600_000) => {
       const deadline = Date.now() + timeoutMs
       while (!(await done())) {

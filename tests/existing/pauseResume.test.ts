@@ -7,10 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { JobMode } from '../../src/shared/domain/job'
 import { jobConfigSchema } from '../../src/shared/domain/job'
 import { startJob } from '../../src/main/engine/jobRunner'
-import type { RunnerHooks } from '../../src/main/engine/jobRunner'
 import { openJobStore } from '../../src/main/store/jobStore'
 import { openScratchDatabase, closeScratchDatabase, sourceServer, targetServer, uniqueName } from '../harness/servers'
 import { compareTable } from '../harness/tableComparison'
+import { recordingHost } from './jobRun'
 
 const tables = ['customers', 'audit_trail', 'big_payloads']
 
@@ -53,12 +53,10 @@ describe.each<JobMode>(['logical', 'physical'])('pause and resume, %s mode', (mo
     const job = store.createJob(config)
     const logs: string[] = []
     let written = 0
-    const hooks: RunnerHooks = {
-      store,
-      log: (_id, level, message) => logs.push(`${level} ${message}`),
-      stageChanged: () => undefined,
+    const hooks = recordingHost(store, {
+      log: (e) => logs.push(`${e.level} ${e.message}`),
       progress: (p) => (written = p.tables.reduce((sum, t) => sum + t.rowsDone, 0)),
-    }
+    })
     const first = startJob(job, config, hooks)
     for (let i = 0; i < 300 && written === 0; i++) await new Promise((r) => setTimeout(r, 50))
     expect(written, logs.join('\n')).toBeGreaterThan(0)

@@ -10,7 +10,7 @@ import { tablePhases } from '../../src/shared/domain/events'
 import { jobConfigSchema } from '../../src/shared/domain/job'
 import type { JobMode } from '../../src/shared/domain/job'
 import { startJob } from '../../src/main/engine/jobRunner'
-import type { RunnerHooks } from '../../src/main/engine/jobRunner'
+import { recordingHost } from './jobRun'
 import { openJobStore } from '../../src/main/store/jobStore'
 import { openScratchDatabase, closeScratchDatabase, sourceServer, targetServer, uniqueName } from '../harness/servers'
 import { compareTable } from '../harness/tableComparison'
@@ -47,12 +47,10 @@ describe.each<JobMode>(['logical', 'physical'])('progress after pause and resume
     const table = `${db}.payloads`
     const logs: string[] = []
     let seen: JobProgress[] = []
-    const hooks: RunnerHooks = {
-      store,
-      log: (_id, level, message, code) => logs.push(`${level} ${code ?? '-'} ${message}`),
-      stageChanged: () => undefined,
+    const hooks = recordingHost(store, {
+      log: (e) => logs.push(`${e.level} ${e.code ?? '-'} ${e.message}`),
       progress: (p) => seen.push(p),
-    }
+    })
     const rowsOf = (p: JobProgress | undefined) => p?.tables.find((t) => t.table === table)?.rowsDone ?? 0
     const options = { targetChunkBytes: 2 * 1024 * 1024 }
     const first = startJob(job, config, hooks, options)

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import { connectionSchema } from '../../src/shared/domain/connection'
 import { openSession } from '../../src/main/engine/connect/openSession'
 import { detectServer } from '../../src/main/engine/connect/serverInfo'
-import { openSnapshot } from '../../src/main/engine/dump/snapshot'
+import { openSnapshot } from '../../src/main/engine/snapshot/snapshot'
 import {
   openScratchDatabase,
   closeScratchDatabase,

@@ -6,8 +6,7 @@ import type { Connection } from 'mysql2/promise'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { jobConfigSchema } from '../../src/shared/domain/job'
 import type { JobMode } from '../../src/shared/domain/job'
-import { startJob } from '../../src/main/engine/jobRunner'
-import type { RunnerHooks } from '../../src/main/engine/jobRunner'
+import { startJob, type RunnerHost } from '../../src/main/engine/jobRunner'
 import { openJobStore } from '../../src/main/store/jobStore'
 import {
   openScratchDatabase,
@@ -18,6 +17,7 @@ import {
   uniqueName,
 } from '../harness/servers'
 import { compareTable } from '../harness/tableComparison'
+import { recordingHost } from './jobRun'
 import { fillZoo, zooDdl } from '../harness/typeZoo'
 
 async function fillKeyVariety(c: Connection, db: string): Promise<void> {
@@ -39,16 +39,8 @@ async function fillKeyVariety(c: Connection, db: string): Promise<void> {
   await c.query(`CREATE TRIGGER \`${db}\`.zoo_trigger BEFORE INSERT ON \`${db}\`.zoo FOR EACH ROW SET NEW.ti = NEW.ti`)
 }
 
-function hooksFor(store: ReturnType<typeof openJobStore>, logs: string[]): RunnerHooks {
-  return {
-    store,
-    log: (jobId, level, message, code) => {
-      logs.push(`${level} ${code ?? ''} ${message}`)
-      store.appendEvent(jobId, level, message, code ?? null)
-    },
-    stageChanged: () => undefined,
-    progress: () => undefined,
-  }
+function hooksFor(store: ReturnType<typeof openJobStore>, logs: string[]): RunnerHost {
+  return recordingHost(store, { log: (e) => logs.push(`${e.level} ${e.code ?? ''} ${e.message}`) })
 }
 
 const cases = everyTarget().flatMap((kind) => (['logical', 'physical'] as JobMode[]).map((mode) => ({ kind, mode })))

@@ -7,6 +7,7 @@
 import { jobConfigSchema } from '../../src/shared/domain/job'
 import { startJob } from '../../src/main/engine/jobRunner'
 import { openJobStore } from '../../src/main/store/jobStore'
+import { recordingHost } from '../existing/jobRun'
 
 const [storePath, jobId] = process.argv.slice(2)
 const store = openJobStore(storePath!)
@@ -16,15 +17,11 @@ const print = (line: unknown) => process.stdout.write(`${JSON.stringify(line)}\n
 const run = startJob(
   job,
   config,
-  {
-    store,
-    log: (id, level, message, code) => {
-      store.appendEvent(id, level, message, code ?? null)
-      print({ log: `${level} ${code ?? ''} ${message}` })
-    },
-    stageChanged: (_id, stage, status) => print({ stage, status }),
+  recordingHost(store, {
+    log: (e) => print({ log: `${e.level} ${e.code ?? ''} ${e.message}` }),
+    stageChanged: (e) => print({ stage: e.stage, status: e.status }),
     progress: (p) => print({ progress: { stage: p.stage, lagBytes: p.lagBytes, rows: p.rowsPerSecond } }),
-  },
+  }),
   { heartbeatSeconds: 0.5 },
 )
 process.on('SIGTERM', () => run.pause())

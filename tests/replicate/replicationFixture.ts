@@ -6,8 +6,9 @@ import type { Connection } from 'mysql2/promise'
 import { expect } from 'vitest'
 import type { JobProgress } from '../../src/shared/domain/events'
 import { jobConfigSchema, type JobConfigInput } from '../../src/shared/domain/job'
-import { startJob, type RunOptions, type RunnerHooks, type RunningJob } from '../../src/main/engine/jobRunner'
+import { startJob, type RunOptions, type RunningJob } from '../../src/main/engine/jobRunner'
 import { openJobStore, type JobStore } from '../../src/main/store/jobStore'
+import { recordingHost } from '../existing/jobRun'
 import { compareTable } from '../harness/tableComparison'
 
 export interface RunHandle {
@@ -33,15 +34,10 @@ export function runJob(
   const job = existing ? store.getJob(existing.jobId)! : store.createJob(config)
   const logs: string[] = []
   const progress: (JobProgress & { at: number })[] = []
-  const hooks: RunnerHooks = {
-    store,
-    log: (jobId, level, message, code) => {
-      logs.push(`${level} ${code ?? ''} ${message}`)
-      store.appendEvent(jobId, level, message, code ?? null)
-    },
-    stageChanged: () => undefined,
+  const hooks = recordingHost(store, {
+    log: (e) => logs.push(`${e.level} ${e.code ?? ''} ${e.message}`),
     progress: (p) => progress.push({ ...p, at: Date.now() }),
-  }
+  })
   const run = startJob(job, config, hooks, { heartbeatSeconds: 0.5, ...options })
   const handle: RunHandle = {
     store,

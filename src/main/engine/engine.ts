@@ -4,10 +4,19 @@
  */
 import type { CutoverErrorShape } from '../../shared/domain/errors'
 import { CutoverError } from '../../shared/domain/errors'
-import type { JobLogEntry, LogLevel } from '../../shared/domain/events'
+import type { JobLogEntry, LogLevel, TableProgress, JobAlert } from '../../shared/domain/events'
 import { toPublicProfile } from '../../shared/domain/connection'
 import { precheckFixText } from '../../shared/domain/fixWording'
-import type { JobConfig, JobDetail, JobSecretName, JobSecrets, JobStatus, JobSummary } from '../../shared/domain/job'
+import type {
+  JobConfig,
+  JobDetail,
+  JobSecretName,
+  JobSecrets,
+  JobStatus,
+  JobSummary,
+  BlockedDdl,
+  JobStatusReport,
+} from '../../shared/domain/job'
 import { jobSecretNames } from '../../shared/domain/job'
 import type { ControlAction, JobLease, JobStore, StoredJob } from '../store/jobStore'
 import type { EngineEvents } from './engineEvents'
@@ -15,11 +24,10 @@ import { createEngineEvents } from './engineEvents'
 import type { SecretBox } from './secretBox'
 import type { JobOutcome, RunOptions, RunningJob } from './jobRunner'
 import { startJob as startRunner } from './jobRunner'
-import type { BlockedDdl, JobStatusReport } from '../../shared/domain/job'
-import type { JobSample, TableProgress } from '../../shared/domain/events'
+import type { JobProgress, JobSample } from '../../shared/domain/events'
 import { createHistoryRecorder } from './progressHistory'
 import { randomUUID } from 'node:crypto'
-import { hostname } from 'node:os'
+import { hostname, tmpdir } from 'node:os'
 import type { PrecheckReport } from '../../shared/domain/precheck'
 import { runPrecheck } from './precheck/precheckRunner'
 import { precheckStoreContext } from './precheck/storeContext'
@@ -33,7 +41,6 @@ import { openSession } from './connect/openSession'
 import { detectServer } from './connect/serverInfo'
 import { testConnection } from './connect/testConnection'
 import { leaseAbandonment, leaseRenewMs, liveLeaseHolder, jobOwnedElsewhere, takeJobLease } from './jobLease'
-import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import type { ValidationResult } from '../../shared/domain/validation'
 import { runValidation } from './validate/validationRunner'
@@ -45,7 +52,6 @@ import { selectSchemaObjects } from './schema/schemaObjects'
 import type { MigrationReport } from '../../shared/domain/report'
 import { buildMigrationReport } from './report/migrationReport'
 import { renderReportHtml } from './report/reportHtml'
-import type { JobAlert } from '../../shared/domain/events'
 import type { AppSettings } from '../../shared/domain/settings'
 import { watchAlerts } from './alerts/alertWatch'
 
@@ -221,6 +227,10 @@ export function createEngine({ store, secrets, alerts: alertTiming }: EngineOpti
 
   const running = new Map<string, RunningJob>()
   const history = createHistoryRecorder(store)
+  // The job's throughput and lag series: recorded from the progress every stage emits.
+  events.subscribe((channel, payload) => {
+    if (channel === 'job:progress') history.add(payload as JobProgress)
+  })
   /** Validations running in this process: by validation id, with the job they compare. */
   const validations = new Map<string, { jobId: string; controller: AbortController }>()
   /** Cutovers running in this process, by job id. */
@@ -290,26 +300,7 @@ export function createEngine({ store, secrets, alerts: alertTiming }: EngineOpti
       )
     }
     try {
-      run = startRunner(
-        job,
-        configWithSecrets(job),
-        {
-          store,
-          log: (jobId, level, message, code) => void log(jobId, level, message, code ?? null),
-          stageChanged: (jobId, stage, status, error) => {
-            events.emit('job:stageChanged', { jobId, stage, status, error: error ? error.toShape() : null })
-            events.emit('jobs:changed', { jobId, change: 'updated' })
-          },
-          progress: (progress) => {
-            history.add(progress)
-            events.emit('job:progress', progress)
-          },
-          reconnecting: (jobId, retry) => events.emit('job:reconnecting', { jobId, retry }),
-          caughtUp: (jobId) => events.emit('job:caughtUp', { jobId, at: new Date().toISOString() }),
-          ownsJob: () => owned,
-        },
-        options,
-      )
+      run = startRunner(job, configWithSecrets(job), { store, events, ownsJob: () => owned }, options)
     } catch (error) {
       lease.release()
       throw error

@@ -347,7 +347,7 @@ function openStoreFile(path: string) {
     })()
   }
 
-  /** A running stage is recorded once (its first start); the stages before it, or all once finished, end now. */
+  /** A running stage is recorded once (its first start); the stages before it, or all once finished or cut over, end now. */
   function recordStageTimes(jobId: string, patch: JobPatch, at: string): void {
     const stage = patch.stage
     if (patch.status === 'running' && stage) {
@@ -362,7 +362,8 @@ function openStoreFile(path: string) {
            AND stage IN (${earlier.map(() => '?').join(', ') || "''"})`,
       ).run(at, jobId, ...earlier)
     }
-    if (patch.status === 'finished')
+    // A job cut over has ended too: replication stopped at the cutover point.
+    if (patch.status === 'finished' || patch.status === 'cutover')
       db.prepare('UPDATE job_stage_times SET finished_at = ? WHERE job_id = ? AND finished_at IS NULL').run(at, jobId)
   }
 

@@ -7,7 +7,9 @@ import {
   planChunks,
   rowsPerChunk,
 } from './chunkPlanner'
-import type { Chunk, ColumnInfo, KeyInfo, KeyValue, TableRef } from './types'
+import type { Chunk, KeyInfo, KeyValue } from './types'
+import type { ColumnInfo } from '../vocabulary/columnCatalog'
+import type { TableRef } from '../vocabulary/tableRef'
 
 const table: TableRef = { schema: 'shop', name: 'orders' }
 

@@ -1,7 +1,9 @@
 import { CutoverError } from '../../../shared/domain/errors'
 import { selectExpression } from './columnSelection'
-import { quoteIdentifier, quoteTable } from './identifierQuoting'
-import type { Chunk, ColumnInfo, KeyInfo, KeyValue, TableRef } from './types'
+import { quoteIdentifier, quoteTable } from '../vocabulary/identifierQuoting'
+import type { Chunk, KeyInfo, KeyValue } from './types'
+import type { ColumnInfo } from '../vocabulary/columnCatalog'
+import type { TableRef } from '../vocabulary/tableRef'
 
 export interface ChunkPlanInput {
   table: TableRef

@@ -11,7 +11,9 @@ import type { SqlSession } from '../connect/session'
 import { buildChunkQuery } from './chunkPlanner'
 import { copiedColumns } from './columnSelection'
 import { bindKeyValues } from './keyBounds'
-import type { Chunk, TableRef, ColumnInfo, KeyInfo } from './types'
+import type { Chunk, KeyInfo } from './types'
+import type { TableRef } from '../vocabulary/tableRef'
+import type { ColumnInfo } from '../vocabulary/columnCatalog'
 
 function callbackConnection(session: SqlSession): CallbackConnection {
   return (session.raw as unknown as { connection: CallbackConnection }).connection

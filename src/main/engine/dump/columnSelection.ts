@@ -1,5 +1,5 @@
-import { quoteIdentifier } from './identifierQuoting'
-import type { ColumnInfo } from './types'
+import { quoteIdentifier } from '../vocabulary/identifierQuoting'
+import type { ColumnInfo } from '../vocabulary/columnCatalog'
 
 /**
  * The columns whose values are copied: generated columns (virtual and stored) are recomputed by the target, and

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { latin1ToUtf8, needsUtf8Text, readForTarget } from './latin1Text'
-import type { ColumnInfo } from './types'
+import type { ColumnInfo } from '../vocabulary/columnCatalog'
 
 describe('latin1ToUtf8', () => {
   it('keeps ASCII as the same buffer and maps latin1 (cp1252) bytes to their UTF-8 characters', () => {

@@ -5,7 +5,7 @@
  * form: the copy reads it with `CONVERT(col USING utf8mb4)`, the incremental stage transcodes binlog bytes with
  * `latin1ToUtf8`. MySQL and MariaDB targets keep latin1's own bytes.
  */
-import type { ColumnInfo } from './types'
+import type { ColumnInfo } from '../vocabulary/columnCatalog'
 
 /**
  * MySQL/MariaDB latin1 is cp1252, with the five bytes cp1252 leaves undefined (81 8D 8F 90 9D) mapped to the C1

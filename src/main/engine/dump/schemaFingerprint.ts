@@ -6,8 +6,9 @@
  */
 import { createHash } from 'node:crypto'
 import type { SqlSession } from '../connect/session'
-import { tableKey, tablePairFilter } from '../schema/columnCatalog'
-import type { TableRef } from './types'
+import { tableKey } from '../vocabulary/tableRef'
+import { tablePairFilter } from '../vocabulary/columnCatalog'
+import type { TableRef } from '../vocabulary/tableRef'
 
 export type SchemaFingerprint = Map<string, string>
 

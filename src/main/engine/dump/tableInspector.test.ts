@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { chooseKey, keyColumnType } from './tableInspector'
-import type { ColumnInfo } from './types'
+import { keyColumnType } from '../vocabulary/rowIdentity'
+import { chooseKey } from './tableInspector'
+import type { ColumnInfo } from '../vocabulary/columnCatalog'
 
 const column = (name: string, dataType: string, extra: Partial<ColumnInfo> = {}): ColumnInfo => ({
   name,
@@ -26,7 +27,13 @@ describe('chunking key choice', () => {
   const parts = (...names: string[]): Part[] => names.map((n) => ({ column: n, subPart: null }))
 
   it('prefers the primary key', () => {
-    const key = chooseKey(columns, new Map([['uq', parts('email')], ['PRIMARY', parts('id')]]))
+    const key = chooseKey(
+      columns,
+      new Map([
+        ['uq', parts('email')],
+        ['PRIMARY', parts('id')],
+      ]),
+    )
     expect(key).toEqual({ kind: 'primary', columns: [{ name: 'id', type: 'uint' }] })
   })
 
@@ -41,7 +48,15 @@ describe('chunking key choice', () => {
   })
 
   it('has no key when no unique index identifies rows', () => {
-    expect(chooseKey(columns, new Map([['nullable', parts('nick')], ['json', parts('doc')]]))).toBeNull()
+    expect(
+      chooseKey(
+        columns,
+        new Map([
+          ['nullable', parts('nick')],
+          ['json', parts('doc')],
+        ]),
+      ),
+    ).toBeNull()
     expect(chooseKey(columns, new Map())).toBeNull()
   })
 

@@ -3,8 +3,12 @@
  * by, and size estimates — with a fixed number of information_schema queries whatever the table count.
  */
 import type { SqlSession } from '../connect/session'
-import { readColumns, tableKey, tablePairFilter } from '../schema/columnCatalog'
-import type { ColumnInfo, KeyColumnType, KeyInfo, TableRef } from './types'
+import { readColumns, tablePairFilter } from '../vocabulary/columnCatalog'
+import { tableKey } from '../vocabulary/tableRef'
+import { keyColumnType, rowIdentityKeys } from '../vocabulary/rowIdentity'
+import type { ColumnInfo } from '../vocabulary/columnCatalog'
+import type { KeyInfo } from './types'
+import type { TableRef } from '../vocabulary/tableRef'
 
 export interface TableShape {
   table: TableRef
@@ -14,20 +18,6 @@ export interface TableShape {
   avgRowBytes: number
   dataBytes: number
   kind: 'table' | 'view'
-}
-
-const intTypes = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint', 'year'])
-const binaryTypes = new Set(['binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob', 'bit'])
-const textTypes = new Set(['char', 'varchar', 'tinytext', 'text', 'mediumtext', 'longtext', 'enum', 'set'])
-const timeTypes = new Set(['date', 'datetime', 'timestamp', 'time'])
-
-export function keyColumnType(column: ColumnInfo): KeyColumnType {
-  if (intTypes.has(column.dataType)) return column.columnType.includes('unsigned') ? 'uint' : 'int'
-  if (column.dataType === 'decimal' || column.dataType === 'numeric') return 'decimal'
-  if (binaryTypes.has(column.dataType)) return 'binary'
-  if (textTypes.has(column.dataType)) return column.charset === 'binary' ? 'binary' : 'string'
-  if (timeTypes.has(column.dataType)) return 'datetime'
-  return 'other'
 }
 
 export async function inspectTables(session: SqlSession, tables: TableRef[]): Promise<TableShape[]> {
@@ -97,30 +87,24 @@ export async function inspectTables(session: SqlSession, tables: TableRef[]): Pr
 }
 
 /**
- * The primary key, else the narrowest unique key whose columns are all NOT NULL and whole (a prefix index
- * or an expression part does not identify a row). Keys of other types than plain scalars are skipped.
+ * The primary key, else the narrowest unique key that identifies a row (vocabulary/rowIdentity.ts): the key the
+ * copy chunks by and the validation compares by.
  */
 export function chooseKey(
   columns: ColumnInfo[],
   uniques: Map<string, { column: string | null; subPart: unknown }[]>,
 ): KeyInfo | null {
-  const byName = new Map(columns.map((c) => [c.name, c]))
-  const candidates: KeyInfo[] = []
-  for (const [indexName, parts] of uniques) {
-    const keyColumns: ColumnInfo[] = []
-    for (const part of parts) {
-      const column = part.column === null ? undefined : byName.get(part.column)
-      if (!column || part.subPart !== null || column.nullable || keyColumnType(column) === 'other') break
-      keyColumns.push(column)
-    }
-    if (keyColumns.length !== parts.length) continue
-    const key: KeyInfo = {
-      kind: indexName === 'PRIMARY' ? 'primary' : 'unique',
-      columns: keyColumns.map((c) => ({ name: c.name, type: keyColumnType(c) })),
-    }
-    if (key.kind === 'primary') return key
-    candidates.push(key)
+  const [key] = rowIdentityKeys(
+    [...uniques].map(([name, parts]) => ({ name, parts })),
+    columns,
+  )
+  if (!key) return null
+  const byName = new Map(columns.map((c) => [c.name.toLowerCase(), c]))
+  return {
+    kind: key.name === 'PRIMARY' ? 'primary' : 'unique',
+    columns: key.parts.map((part) => {
+      const column = byName.get(part.column!.toLowerCase())!
+      return { name: column.name, type: keyColumnType(column) }
+    }),
   }
-  candidates.sort((a, b) => a.columns.length - b.columns.length)
-  return candidates[0] ?? null
 }

@@ -6,20 +6,19 @@
  */
 import { CutoverError } from '../../../shared/domain/errors'
 import type { LogLevel } from '../../../shared/domain/events'
-import type { JobStore, SnapshotTable } from '../../store/jobStore'
+import type { SnapshotTable } from '../../store/jobStore'
+import type { CheckpointPort } from '../jobStage'
 import type { SqlSession } from '../connect/session'
-import { quoteTable } from '../dump/identifierQuoting'
-import type { Snapshot } from '../dump/snapshot'
-import type { TableRef } from '../dump/types'
-import { tableKey } from '../schema/columnCatalog'
+import { quoteTable } from '../vocabulary/identifierQuoting'
+import type { Snapshot } from '../snapshot/snapshot'
+import type { TableRef } from '../vocabulary/tableRef'
+import { qualified, tableKey } from '../vocabulary/tableRef'
 import type { SchemaPlan } from '../schema/schemaStage'
 import { applySchema } from '../schema/schemaStage'
 
-export const qualified = (t: TableRef) => `${t.schema}.${t.name}`
-
 export async function recreateChangedTables(options: {
   jobId: string
-  store: JobStore
+  store: CheckpointPort
   target: SqlSession
   tables: TableRef[]
   /** The schema stage's plan for `tables`, read at `snapshot`. */

@@ -4,10 +4,11 @@
  * sample every Nth key of a key-ordered index scan.
  */
 import type { SqlSession } from '../connect/session'
-import type { ChunkCheckpoint, JobStore } from '../../store/jobStore'
+import type { ChunkCheckpoint } from '../../store/jobStore'
+import type { CheckpointPort } from '../jobStage'
 import { boundaryPicker, buildKeyScanQuery, planChunks, rowsPerChunk } from '../dump/chunkPlanner'
 import { scanKeys } from '../dump/chunkReader'
-import { quoteIdentifier, quoteTable } from '../dump/identifierQuoting'
+import { quoteIdentifier, quoteTable } from '../vocabulary/identifierQuoting'
 import { decodeKeyValues, encodeKeyValues } from '../dump/keyBounds'
 import type { TableShape } from '../dump/tableInspector'
 import type { Chunk, KeyValue } from '../dump/types'
@@ -83,7 +84,7 @@ function base(shape: TableShape, targetChunkBytes: number) {
 
 /** The stored plan, or a new one saved as all-pending. */
 export async function loadOrPlan(
-  store: JobStore,
+  store: CheckpointPort,
   jobId: string,
   session: SqlSession,
   shapes: TableShape[],

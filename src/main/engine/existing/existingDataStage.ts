@@ -8,10 +8,10 @@ import type { JobMode, JobSpec } from '../../../shared/domain/job'
 import type { JobProgress, LogLevel, TablePhase, TableProgress } from '../../../shared/domain/events'
 import { CutoverError } from '../../../shared/domain/errors'
 import { markSide, sideOf, type SqlSession } from '../connect/session'
-import type { JobStore } from '../../store/jobStore'
+import type { CheckpointPort } from '../jobStage'
 import type { RawRowHandler } from '../connect/rawQuery'
 import { readChunk } from '../dump/chunkReader'
-import { quoteTable } from '../dump/identifierQuoting'
+import { quoteTable } from '../vocabulary/identifierQuoting'
 import { encodeKeyValues } from '../dump/keyBounds'
 import { writeChunkLogical, writeChunkPhysical } from '../load/chunkWriter'
 import { entryTooLargeErrno, entryTooLargeWorkaround, isEntryTooLarge } from '../load/entryTooLarge'
@@ -24,7 +24,7 @@ import { createEtaSmoother, type EtaSmoother } from './etaSmoother'
 
 export interface ExistingDataContext {
   jobId: string
-  store: JobStore
+  store: CheckpointPort
   mode: JobMode
   tables: PlannedTable[]
   /** Binlog position of the snapshot the readers see, recorded with each done chunk (null: no binlog). */

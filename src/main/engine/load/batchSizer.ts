@@ -1,5 +1,5 @@
 import { CutoverError } from '../../../shared/domain/errors'
-import type { TableRef } from '../dump/types'
+import type { TableRef } from '../vocabulary/tableRef'
 
 /** A row that cannot be sent in any statement the target accepts. */
 export function rowTooLargeError(

@@ -11,7 +11,8 @@
  * without such values keep LOAD DATA; the warning check (targetWarnings.ts) stays the net for anything else.
  */
 import type { LogLevel } from '../../../shared/domain/events'
-import type { ColumnInfo, TableRef } from '../dump/types'
+import type { ColumnInfo } from '../vocabulary/columnCatalog'
+import type { TableRef } from '../vocabulary/tableRef'
 import type { CellCheck } from './rowEncoders'
 
 /** A cell the target's LOAD DATA would store as another value; the chunk is to be written another way. */

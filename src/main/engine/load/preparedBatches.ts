@@ -19,8 +19,9 @@
  */
 import { executePacket, prepareRaw } from '../connect/rawQuery'
 import type { SqlSession } from '../connect/session'
-import { quoteIdentifier, quoteTable } from '../dump/identifierQuoting'
-import type { ColumnInfo, TableRef } from '../dump/types'
+import { quoteIdentifier, quoteTable } from '../vocabulary/identifierQuoting'
+import type { ColumnInfo } from '../vocabulary/columnCatalog'
+import type { TableRef } from '../vocabulary/tableRef'
 import { BufferPool, ByteSink } from './rowEncoders'
 import { warningsFailure } from './targetWarnings'
 import { kindOf } from './valueEncoding'

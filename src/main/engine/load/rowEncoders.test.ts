@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { col } from './testColumns'
-import type { ColumnInfo } from '../dump/types'
+import type { ColumnInfo } from '../vocabulary/columnCatalog'
 import { ByteSink, compileLoadDataEncoder, firstCellText } from './rowEncoders'
 import { encodeRow } from './valueEncoding'
 

@@ -6,7 +6,7 @@
  * without a JS value per cell, per-cell type lookups or per-row allocations.
  */
 import { copiedColumns } from '../dump/columnSelection'
-import type { ColumnInfo } from '../dump/types'
+import type { ColumnInfo } from '../vocabulary/columnCatalog'
 import { kindOf, loadDataQuote, loadsBare } from './valueEncoding'
 import type { ValueKind } from './valueEncoding'
 

@@ -19,7 +19,7 @@
  */
 import { CutoverError } from '../../../shared/domain/errors'
 import type { SqlSession } from '../connect/session'
-import type { TableRef } from '../dump/types'
+import type { TableRef } from '../vocabulary/tableRef'
 import { isTransient } from '../retryPolicy'
 
 export interface TargetWarning {

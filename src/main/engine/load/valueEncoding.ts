@@ -22,8 +22,10 @@
  */
 import { CutoverError } from '../../../shared/domain/errors'
 import { copiedColumns } from '../dump/columnSelection'
-import { quoteIdentifier, quoteTable } from '../dump/identifierQuoting'
-import type { ColumnInfo, KeyValue, TableRef } from '../dump/types'
+import { quoteIdentifier, quoteTable } from '../vocabulary/identifierQuoting'
+import type { ColumnInfo } from '../vocabulary/columnCatalog'
+import type { KeyValue } from '../dump/types'
+import type { TableRef } from '../vocabulary/tableRef'
 
 export type CellValue = KeyValue
 

@@ -16,17 +16,17 @@ import { CutoverError } from '../../../shared/domain/errors'
 import { isTransient } from '../retryPolicy'
 import type { LogLevel } from '../../../shared/domain/events'
 import type { BinlogPosition } from '../../../shared/domain/position'
-import type { JobStore } from '../../store/jobStore'
+import type { CheckpointPort } from '../jobStage'
 import { executeRaw } from '../connect/rawQuery'
 import { replicatedWarningsError, warningsFailure } from '../load/targetWarnings'
 import { entryTooLargeErrno, entryTooLargeWorkaround, isEntryTooLarge } from '../load/entryTooLarge'
 import { markSide, type SqlSession } from '../connect/session'
-import { quoteIdentifier } from '../dump/identifierQuoting'
+import { quoteIdentifier } from '../vocabulary/identifierQuoting'
 import { withSourceCollations } from './ddlCollations'
 import { toTidbDialect, type TargetIndex } from './tidbDialect'
 import { collationChange, targetCollation } from '../schema/collationMapping'
-import { identifierName, isPunct, isSignificant, isWord, tokenize } from '../schema/sqlTokenizer'
-import type { TableRef } from '../dump/types'
+import { identifierName, isPunct, isSignificant, isWord, tokenize } from '../vocabulary/sqlTokenizer'
+import type { TableRef } from '../vocabulary/tableRef'
 import type { TargetCapabilities } from '../schema/ddlRewriter'
 import { rewriteCreateTable } from '../schema/ddlRewriter'
 import type { ReaderItem, RowChange } from './binlogReader'
@@ -39,11 +39,11 @@ import { createCopyFilter } from './copiedTables'
 import { createKeylessCheckpointTable, keylessCheckpointStatement } from './keylessCheckpoint'
 import type { TrackedTable, UniqueKey } from './schemaTracker'
 import type { OnlineDdlStep } from './onlineSchemaChange'
-import { ddlMarks, marksShown, readUniqueKeys } from './schemaTracker'
+import { ddlMarks, identifiesRows, marksShown, readUniqueKeys } from './schemaTracker'
 
 export interface ApplierOptions {
   jobId: string
-  store: JobStore
+  store: CheckpointPort
   workers: number
   openWriter(): Promise<SqlSession>
   /** Target session for DDL and key look-ups. */
@@ -611,10 +611,10 @@ export function createApplier(options: ApplierOptions): Applier {
         ? item.changes.filter((c) => !copy.holds(`${c.ref.schema}.${c.ref.name}`, item.at))
         : item.changes
       // A part of a large transaction (no end yet) goes the usual way: it cannot wait for its end to be read.
-      let keyless = item.end !== null && changes.some((c) => c.table.uniqueKeys.length === 0)
+      let keyless = item.end !== null && changes.some((c) => !identifiesRows(c.table))
       if (keyless && keylessApplied && comparePositions(item.end!, keylessApplied) <= 0) {
         // Committed before the last stop, with the key-less checkpoint: only the keyed changes are replayed.
-        changes = changes.filter((c) => c.table.uniqueKeys.length > 0)
+        changes = changes.filter((c) => identifiesRows(c.table))
         keyless = false
       }
       records.set(seq, { end: item.end, remaining: changes.length, timestamp: item.timestamp })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { ColumnInfo } from '../dump/types'
+import type { ColumnInfo } from '../vocabulary/columnCatalog'
 import { createCausality, keyText, rowKeys } from './causality'
 
 const column = (name: string, dataType: string, extra: Partial<ColumnInfo> = {}): ColumnInfo => ({

@@ -4,7 +4,8 @@
  * that already holds all of its in-flight keys, and waits when they are spread over several workers. Changes to
  * the same key therefore run on one worker, in binlog order, while unrelated changes spread out.
  */
-import type { ColumnInfo, TableRef } from '../dump/types'
+import type { ColumnInfo } from '../vocabulary/columnCatalog'
+import type { TableRef } from '../vocabulary/tableRef'
 import type { CellValue } from '../load/valueEncoding'
 import { perColumn } from '../load/valueEncoding'
 import type { UniqueKey } from './schemaTracker'

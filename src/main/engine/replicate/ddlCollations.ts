@@ -5,7 +5,7 @@
  * utf8mb4_general_ci and latin1_swedish_ci), which changes comparisons, sorting and unique keys. The source's
  * collation is written out, so the target does not pick its own.
  */
-import { identifierName, isPunct, isSignificant, isWord, tokenize, type Token } from '../schema/sqlTokenizer'
+import { identifierName, isPunct, isSignificant, isWord, tokenize, type Token } from '../vocabulary/sqlTokenizer'
 
 /** `sql` with `COLLATE <the source's default>` after every character set named without one. */
 export function withSourceCollations(sql: string, sourceDefaults: ReadonlyMap<string, string>): string {

@@ -9,7 +9,7 @@ import { CutoverError } from '../../../shared/domain/errors'
 import type { JobProgress, LogLevel } from '../../../shared/domain/events'
 import type { JobConfig } from '../../../shared/domain/job'
 import type { BinlogPosition } from '../../../shared/domain/position'
-import type { JobStore } from '../../store/jobStore'
+import type { CheckpointPort } from '../jobStage'
 import type { ConnectRoute } from '../connect/openSession'
 import { markSide, sideOf, type SqlSession } from '../connect/session'
 import type { TargetCapabilities } from '../schema/ddlRewriter'
@@ -25,7 +25,7 @@ import { bytesBehind, readBinaryLogs } from './binlogFiles'
 
 export interface IncrementalContext {
   jobId: string
-  store: JobStore
+  store: CheckpointPort
   objects: JobConfig['objects']
   sourceRoute: ConnectRoute
   /** Opens a source session for position polling (SHOW BINARY LOGS). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { ColumnInfo } from '../dump/types'
+import type { ColumnInfo } from '../vocabulary/columnCatalog'
 import { alterForTable, findCutOvers, toolTable } from './onlineSchemaChange'
 import { createSchemaTracker, type TrackedTable } from './schemaTracker'
 

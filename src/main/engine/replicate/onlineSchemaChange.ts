@@ -12,10 +12,10 @@
  * knows, so that an application's own `_x_new` next to no `x` stays an ordinary table.
  */
 import type { SqlSession } from '../connect/session'
-import type { TableRef } from '../dump/types'
-import { tableKey } from '../schema/columnCatalog'
-import { quoteTable } from '../dump/identifierQuoting'
-import { isSignificant, isWord, tokenize } from '../schema/sqlTokenizer'
+import type { TableRef } from '../vocabulary/tableRef'
+import { tableKey } from '../vocabulary/tableRef'
+import { quoteTable } from '../vocabulary/identifierQuoting'
+import { isSignificant, isWord, tokenize } from '../vocabulary/sqlTokenizer'
 
 export type OnlineTool = 'gh-ost' | 'pt-online-schema-change'
 

@@ -10,7 +10,8 @@
  * Values then arrive as an array in table-definition order (ordinal, never by name).
  */
 import { CutoverError } from '../../../shared/domain/errors'
-import type { ColumnInfo, TableRef } from '../dump/types'
+import type { ColumnInfo } from '../vocabulary/columnCatalog'
+import type { TableRef } from '../vocabulary/tableRef'
 import type { CellValue } from '../load/valueEncoding'
 import { encodeSqlLiteral } from '../load/valueEncoding'
 import type { BinlogColumn, RowImageDecoder } from './rowImageDecoder'

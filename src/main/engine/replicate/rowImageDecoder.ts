@@ -12,7 +12,7 @@
  * types, UUID / INET, compressed columns — stays on zongji's path. A rows event it does not fully understand
  * (not every column present, a column count that differs) is left to zongji's path as well, which reports it.
  */
-import type { ColumnInfo } from '../dump/types'
+import type { ColumnInfo } from '../vocabulary/columnCatalog'
 import type { CellValue } from '../load/valueEncoding'
 import type { ChangeKind } from './binlogReader'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { ColumnInfo } from '../dump/types'
+import type { ColumnInfo } from '../vocabulary/columnCatalog'
 import { createSchemaTracker, ddlMarks, type TrackedTable } from './schemaTracker'
 
 const column = (name: string, columnType = 'int'): ColumnInfo => ({

@@ -8,9 +8,12 @@ import { CutoverError } from '../../../shared/domain/errors'
 import type { JobConfig } from '../../../shared/domain/job'
 import { isSystemSchema } from '../../../shared/domain/sourceObjects'
 import type { SqlSession } from '../connect/session'
-import type { ColumnInfo, TableRef } from '../dump/types'
-import { readColumns, tableKey, tablePairFilter } from '../schema/columnCatalog'
-import { identifierName, isPunct, isSignificant, isWord, tokenize, type Token } from '../schema/sqlTokenizer'
+import type { ColumnInfo } from '../vocabulary/columnCatalog'
+import type { TableRef } from '../vocabulary/tableRef'
+import { readColumns, tablePairFilter } from '../vocabulary/columnCatalog'
+import { tableKey } from '../vocabulary/tableRef'
+import { hasRowIdentity } from '../vocabulary/rowIdentity'
+import { identifierName, isPunct, isSignificant, isWord, tokenize, type Token } from '../vocabulary/sqlTokenizer'
 import {
   cutOverStatements,
   findCutOvers,
@@ -87,6 +90,26 @@ export type DdlEffect =
       online?: OnlineDdlStep
     }
   | { kind: 'dml'; table: TableRef | null } // statement-format data change: cannot be replicated exactly
+
+const identityCache = new WeakMap<readonly UniqueKey[], WeakMap<readonly ColumnInfo[], boolean>>()
+/**
+ * Whether the table has a row-identity key (vocabulary/rowIdentity.ts): one a replay in safe mode finds its row by.
+ * Its unique keys hold whole columns only; a nullable or FLOAT part still leaves it without one.
+ */
+export function identifiesRows(table: Pick<TrackedTable, 'uniqueKeys' | 'columns'>): boolean {
+  let byColumns = identityCache.get(table.uniqueKeys)
+  if (!byColumns) identityCache.set(table.uniqueKeys, (byColumns = new WeakMap()))
+  let identity = byColumns.get(table.columns)
+  if (identity === undefined) {
+    const indexes = table.uniqueKeys.map((k) => ({
+      name: k.primary ? 'PRIMARY' : k.name,
+      parts: k.columns.map((column) => ({ column, subPart: null })),
+    }))
+    identity = hasRowIdentity(indexes, table.columns)
+    byColumns.set(table.columns, identity)
+  }
+  return identity
+}
 
 export interface SchemaTracker {
   get(schema: string, table: string): TrackedTable | undefined

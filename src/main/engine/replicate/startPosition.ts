@@ -7,7 +7,7 @@ import type { StartPosition } from '../../../shared/domain/job'
 import type { BinlogPosition } from '../../../shared/domain/position'
 import type { ServerInfo, SqlSession } from '../connect/session'
 import { binlogStatusStatement } from '../connect/serverInfo'
-import type { TableRef } from '../dump/types'
+import type { TableRef } from '../vocabulary/tableRef'
 
 export async function currentPosition(source: SqlSession, info: ServerInfo): Promise<BinlogPosition> {
   const [row] = await source.query<Record<string, unknown>>(binlogStatusStatement(info))

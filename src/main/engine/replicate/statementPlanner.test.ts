@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { ColumnInfo, TableRef } from '../dump/types'
+import type { ColumnInfo } from '../vocabulary/columnCatalog'
+import type { TableRef } from '../vocabulary/tableRef'
 import type { CellValue } from '../load/valueEncoding'
 import type { ChangeKind, RowChange } from './binlogReader'
 import { rowKeys } from './causality'

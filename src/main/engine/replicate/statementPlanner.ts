@@ -13,8 +13,9 @@
  *
  * Keys are causality.ts's key strings: one per usable unique key of a row image.
  */
-import { quoteIdentifier, quoteTable } from '../dump/identifierQuoting'
-import type { ColumnInfo, TableRef } from '../dump/types'
+import { quoteIdentifier, quoteTable } from '../vocabulary/identifierQuoting'
+import type { ColumnInfo } from '../vocabulary/columnCatalog'
+import type { TableRef } from '../vocabulary/tableRef'
 import { createBatcher } from '../load/batchSizer'
 import type { CellValue } from '../load/valueEncoding'
 import type { RowChange } from './binlogReader'

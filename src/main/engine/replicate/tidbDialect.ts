@@ -8,7 +8,7 @@
  */
 import { CutoverError } from '../../../shared/domain/errors'
 import { textFormTypes } from '../schema/ddlRewriter'
-import { identifierName, isPunct, isSignificant, isWord, tokenize, type Token } from '../schema/sqlTokenizer'
+import { identifierName, isPunct, isSignificant, isWord, tokenize, type Token } from '../vocabulary/sqlTokenizer'
 
 export interface TidbDdl {
   statements: string[]

@@ -1,6 +1,6 @@
 import { CutoverError } from '../../../shared/domain/errors'
 import { collationChange, targetCharset, targetCollation, type CharsetSupport } from './collationMapping'
-import { identifierName, isPunct, isSignificant, isWord, tokenize, type Token } from './sqlTokenizer'
+import { identifierName, isPunct, isSignificant, isWord, tokenize, type Token } from '../vocabulary/sqlTokenizer'
 import type { FulltextProbe } from '../connect/tidbFeatures'
 import { findDefault, refusedDefaultFix, tidbDefaultVerdict } from './tidbDefaults'
 

@@ -7,8 +7,8 @@
  * and are what chunking reads by), and so do FULLTEXT and SPATIAL ones; a table with a foreign key keeps all
  * its indexes, since a foreign key needs an index on its columns when it is created.
  */
-import { quoteTable } from '../dump/identifierQuoting'
-import type { TableRef } from '../dump/types'
+import { quoteTable } from '../vocabulary/identifierQuoting'
+import type { TableRef } from '../vocabulary/tableRef'
 
 export interface DeferredIndexes {
   /** The CREATE TABLE without the deferred definitions. */

@@ -6,7 +6,7 @@
 import type { JobConfig } from '../../../shared/domain/job'
 import { discoverObjects, resolveObjects } from '../connect/discovery'
 import type { ServerInfo, SqlSession } from '../connect/session'
-import type { TableRef } from '../dump/types'
+import type { TableRef } from '../vocabulary/tableRef'
 
 export async function selectSchemaObjects(
   session: SqlSession,

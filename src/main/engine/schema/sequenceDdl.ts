@@ -6,8 +6,8 @@
  * a restart. Values the source has cached may have been handed out already, so starting any lower could repeat one.
  */
 import { CutoverError } from '../../../shared/domain/errors'
-import { quoteTable } from '../dump/identifierQuoting'
-import type { TableRef } from '../dump/types'
+import { quoteTable } from '../vocabulary/identifierQuoting'
+import type { TableRef } from '../vocabulary/tableRef'
 import type { Rewrite } from './ddlRewriter'
 
 /** MariaDB's sequence table row (the columns of every sequence, 10.3+). */

@@ -13,7 +13,7 @@
  *   UPPER(SUBSTRING_INDEX(USER(), '@', 1)); any other function is error 3770, an operator expression such as
  *   `(a + 1)` is error 1064 (the parser takes only a function call in parentheses).
  */
-import { isPunct, isSignificant, isWord, tokenize, type Token } from './sqlTokenizer'
+import { isPunct, isSignificant, isWord, tokenize, type Token } from '../vocabulary/sqlTokenizer'
 
 export interface DefaultColumn {
   name: string

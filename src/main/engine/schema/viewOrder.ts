@@ -1,5 +1,5 @@
 import { CutoverError } from '../../../shared/domain/errors'
-import { identifierName, isPunct, isSignificant, isWord, tokenize, type Token } from './sqlTokenizer'
+import { identifierName, isPunct, isSignificant, isWord, tokenize, type Token } from '../vocabulary/sqlTokenizer'
 
 export interface ViewDefinition {
   /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { ColumnInfo } from '../dump/types'
+import type { ColumnInfo } from '../vocabulary/columnCatalog'
 import { digestColumn, digestKind, digestSelect, rowFingerprintSelect, rowText } from './columnDigest'
 
 const column = (name: string, dataType: string, columnType = dataType, charset: string | null = null): ColumnInfo => ({

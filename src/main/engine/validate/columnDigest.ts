@@ -17,8 +17,8 @@
  *   scale and fractional seconds on both, sessions in UTC, zero dates as `0000-00-00`).
  * Generated columns are left out: the target computes them itself, as the copy leaves them to it.
  */
-import { quoteIdentifier } from '../dump/identifierQuoting'
-import type { ColumnInfo } from '../dump/types'
+import { quoteIdentifier } from '../vocabulary/identifierQuoting'
+import type { ColumnInfo } from '../vocabulary/columnCatalog'
 
 export type DigestKind = 'integer' | 'unsigned' | 'decimal' | 'temporal' | 'text' | 'binary' | 'float' | 'json'
 

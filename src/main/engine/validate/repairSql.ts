@@ -5,7 +5,7 @@
  */
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { quoteIdentifier, quoteTable } from '../dump/identifierQuoting'
+import { quoteIdentifier, quoteTable } from '../vocabulary/identifierQuoting'
 import { writerSqlMode } from '../load/writerSession'
 import { sqlLiteral } from './cellValues'
 import type { SideTable } from './rangeReader'

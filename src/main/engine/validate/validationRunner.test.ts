@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { TableShape } from '../dump/tableInspector'
-import type { ColumnInfo } from '../dump/types'
+import type { ColumnInfo } from '../vocabulary/columnCatalog'
 import { planTableDigest } from './validationRunner'
 
 const col = (

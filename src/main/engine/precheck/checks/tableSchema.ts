@@ -2,13 +2,13 @@ import { failed, listSome, pass, plural, quoteIdentifier, warning, type Precheck
 import { qualifiedName, targetTableOf, type PrecheckFacts, type TableFacts } from '../precheckFacts'
 import { targetCollation } from '../../schema/collationMapping'
 import { targetColumnType } from '../../schema/ddlRewriter'
+import { hasRowIdentity as keysIdentifyRow } from '../../vocabulary/rowIdentity'
 
-/** A PRIMARY KEY, or a UNIQUE key whose columns are all NOT NULL: what lets replication find one row. */
+/** What lets the copy chunk and replication find one row (vocabulary/rowIdentity.ts). */
 export function hasRowIdentity(table: TableFacts): boolean {
-  return table.indexes.some(
-    (i) =>
-      i.name === 'PRIMARY' ||
-      (i.unique && i.parts.every((p) => table.columns.find((c) => c.name === p.column)?.nullable === false)),
+  return keysIdentifyRow(
+    table.indexes.filter((i) => i.unique),
+    table.columns,
   )
 }
 

@@ -1,4 +1,4 @@
-import type { TableRef } from './types'
+import type { TableRef } from './tableRef'
 
 /** Backtick-quotes an identifier, doubling embedded backticks, so any name (reserved word, dot, space) is safe. */
 export function quoteIdentifier(name: string): string {

@@ -10,9 +10,9 @@ import type { BinlogPosition } from '../../../shared/domain/position'
 import { CutoverError } from '../../../shared/domain/errors'
 import type { ServerInfo, SqlSession } from '../connect/session'
 import { binlogStatusStatement } from '../connect/serverInfo'
-import { quoteTable } from './identifierQuoting'
-import { changedTables, readSchemaFingerprint, type SchemaFingerprint } from './schemaFingerprint'
-import type { TableRef } from './types'
+import { quoteTable } from '../vocabulary/identifierQuoting'
+import { changedTables, readSchemaFingerprint, type SchemaFingerprint } from '../dump/schemaFingerprint'
+import type { TableRef } from '../vocabulary/tableRef'
 
 export type LockMethod = 'flush-tables' | 'lock-tables'
 

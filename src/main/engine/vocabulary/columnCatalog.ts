@@ -3,7 +3,23 @@
  * tables). The existing-data stage chunks and copies by them; the schema tracker seeds its history with them.
  */
 import type { SqlSession } from '../connect/session'
-import type { ColumnInfo, TableRef } from '../dump/types'
+import { tableKey, type TableRef } from './tableRef'
+
+export type GeneratedKind = 'no' | 'virtual' | 'stored'
+
+export interface ColumnInfo {
+  name: string
+  /** Lowercased `DATA_TYPE` from information_schema, e.g. `varchar`, `bigint`, `bit`. */
+  dataType: string
+  /** Full `COLUMN_TYPE`, e.g. `bigint(20) unsigned`, `enum('a','b')`. */
+  columnType: string
+  nullable: boolean
+  generated: GeneratedKind
+  charset: string | null
+  collation: string | null
+  /** The copy reads the column as `CONVERT(col USING utf8mb4)` (latin1 text for a TiDB target, latin1Text.ts). */
+  readAsUtf8?: boolean
+}
 
 /** `(TABLE_SCHEMA, TABLE_NAME) IN ((?,?),…)` for a batch of tables. */
 export function tablePairFilter(tables: TableRef[]): { sql: string; params: string[] } {
@@ -12,8 +28,6 @@ export function tablePairFilter(tables: TableRef[]): { sql: string; params: stri
     params: tables.flatMap((t) => [t.schema, t.name]),
   }
 }
-
-export const tableKey = (t: TableRef) => `${t.schema}\u0000${t.name}`
 
 function generatedKind(extra: string): ColumnInfo['generated'] {
   const e = extra.toUpperCase()
