@@ -82,3 +82,45 @@ it('a DDL queued behind the snapshot lock is replicated, not baked into the sche
   )) as unknown as [{ c: string }[]]
   expect(cols.map((c) => c.c)).toEqual(['id', 'v', 'added'])
 }, 90_000)
+
+it('a DDL during the copy on a table not read yet: the snapshot is taken again and that table copied from it', async () => {
+  const copyDb = uniqueName('copyddl')
+  const { source: s, target: t } = await openScratchDatabase(copyDb)
+  try {
+    // One reader: `big` (first by name order) is copied slowly; `later` is not read before the ALTER runs.
+    await s.query(`CREATE TABLE \`${copyDb}\`.big (id INT PRIMARY KEY, pad VARCHAR(200))`)
+    await s.query(`INSERT INTO \`${copyDb}\`.big SELECT seq, REPEAT('p', 200) FROM \`${copyDb}\`.seq_1_to_20000`)
+    await s.query(`CREATE TABLE \`${copyDb}\`.later (id INT PRIMARY KEY, w INT, gone INT)`)
+    await s.query(`INSERT INTO \`${copyDb}\`.later SELECT seq, seq * 2, seq FROM \`${copyDb}\`.seq_1_to_500`)
+    const job = runJob(
+      {
+        name: 'copy-ddl',
+        source: sourceServer(),
+        target: targetServer(),
+        type: 'both',
+        objects: [copyDb],
+        spec: { concurrency: 1, exportMBps: 1 },
+      },
+      { targetChunkBytes: 256 * 1024 },
+    )
+    const deadline = Date.now() + 60_000
+    while (!job.store.listChunks(job.jobId).some((c) => c.state === 'done' && c.table === `${copyDb}.big`)) {
+      if (Date.now() > deadline) throw new Error(`no chunk of big was copied:\n${job.logs.join('\n')}`)
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    await s.query(`ALTER TABLE \`${copyDb}\`.later DROP COLUMN gone`)
+    await s.query(`UPDATE \`${copyDb}\`.later SET w = -1 WHERE id = 3`)
+    await s.query(`INSERT INTO \`${copyDb}\`.big VALUES (30000, 'after')`)
+    await waitForStage(job.store, job.jobId, 'incremental', job.run, 120_000)
+    await job.caughtUpAfter(Date.now())
+    job.run.pause()
+    expect(await job.run.done, job.logs.join('\n')).toBe('paused')
+    expect(
+      job.logs.some((l) => l.includes('LOAD_SOURCE_SCHEMA_CHANGED')),
+      job.logs.join('\n'),
+    ).toBe(true)
+    await expectSameTables(s, t, copyDb)
+  } finally {
+    await closeScratchDatabase(copyDb, s, t)
+  }
+}, 180_000)

@@ -69,6 +69,13 @@ interface TableCounters {
   etaSeconds: number | null
 }
 
+/**
+ * Errors of a source read whose table changed under the snapshot: ER_BAD_FIELD_ERROR (a column the snapshot's
+ * schema has was dropped or renamed), ER_NO_SUCH_TABLE (the table was dropped or renamed), ER_TABLE_DEF_CHANGED
+ * (MySQL: the table's definition is newer than the consistent snapshot).
+ */
+const schemaChangedErrnos = new Set([1054, 1146, 1412])
+
 function stageError(error: unknown, table: string, chunk: PlannedChunk): CutoverError {
   if (error instanceof CutoverError) return error
   const e = error as { message?: string; code?: string; errno?: number; sqlMessage?: string }
@@ -82,6 +89,22 @@ function stageError(error: unknown, table: string, chunk: PlannedChunk): Cutover
     })
   }
   const side = sideOf(error)
+  if (side === 'source' && e.errno !== undefined && schemaChangedErrnos.has(e.errno)) {
+    // A DDL on the source after the snapshot (an ALTER that ran once the snapshot's lock was released, or during
+    // the copy): the snapshot's reads no longer match the table. Taken again, the snapshot has the new schema, and
+    // a table whose schema changed is created and copied again from it (the committed chunks of others are kept).
+    return markSide(
+      new CutoverError({
+        code: 'LOAD_SOURCE_SCHEMA_CHANGED',
+        stage: 'existing',
+        retryable: true,
+        message: `${table} changed on the source while it was being copied (a DDL after the snapshot: ${e.sqlMessage ?? e.message ?? String(error)}): the snapshot is taken again and the table copied again from it.`,
+        workaround:
+          'Nothing to do: the job takes a new snapshot. If DDL keeps running on the table, let it finish first.',
+      }),
+      side,
+    )
+  }
   return markSide(
     new CutoverError({
       code: 'LOAD_CHUNK_FAILED',
