@@ -4,8 +4,9 @@
  *   a key-less table copied entirely from the newer snapshot must not get the changes in between a second time;
  * - a run stopped abruptly after the target committed key-less changes but before its checkpoint was written (the
  *   window a SIGKILL hits) must not apply them again on resume;
- * - a graceful pause between the parts of a large source transaction leaves its first parts on the target: the
- *   resume replays them idempotently instead of failing on a duplicate key.
+ * - a source transaction over the target transaction cap (lowered here) is committed in parts, and says so in the
+ *   log; a graceful pause between its parts leaves its first parts on the target: the resume replays them
+ *   idempotently (safe mode up to its end) instead of failing on a duplicate key.
  */
 import type { Connection } from 'mysql2/promise'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -96,9 +97,11 @@ describe('what a resumed both job applies again', () => {
     await expectSameTables(source, target, db)
   }, 120_000)
 
-  it('resumes a pause between the parts of a large transaction in safe mode up to its end', async () => {
+  it('splits a transaction over the target transaction cap, and resumes a pause between its parts in safe mode', async () => {
     await target.query(`DROP DATABASE IF EXISTS \`${db}\``)
-    const job = runJob(input('replay-large'))
+    // About 260 KB of row data: committed in parts of at most 64 KiB.
+    const cap = { txnCapBytes: 64 * 1024 }
+    const job = runJob(input('replay-large'), cap)
     await job.caughtUpAfter(Date.now())
     // 20,000 inserts in one transaction: ten parts of 2,000 on the reader's side.
     const large = source.query(`INSERT INTO \`${db}\`.keyed SELECT 100000 + seq, 'large' FROM \`${db}\`.seq_1_to_20000`)
@@ -118,10 +121,16 @@ describe('what a resumed both job applies again', () => {
     ]
     expect(Number(row.n), 'paused with part of the transaction on the target').toBeLessThan(20000)
     expect(Number(row.n)).toBeGreaterThan(0)
-    const again = job.restart()
+    const split = job.logs.filter((l) => l.includes('REPLICATE_TXN_SPLIT'))
+    expect(split, 'logged once for the transaction').toHaveLength(1)
+    expect(split[0]).toMatch(
+      /after \S+:\d+ is larger than one target transaction may be \(0\.1 MiB of row data\): its first \d+ row changes/,
+    )
+    const again = job.restart(cap)
     await again.caughtUpAfter(Date.now())
     again.run.pause()
     expect(await again.run.done, again.logs.join('\n')).toBe('paused')
+    expect(again.logs.join('\n')).toMatch(/safe mode on \(replaying up to where the last run stopped/)
     await expectSameTables(source, target, db)
   }, 120_000)
 })
