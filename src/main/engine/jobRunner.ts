@@ -92,6 +92,8 @@ export interface RunOptions {
   heartbeatSeconds?: number
   /** The backoff after a lost connection: first wait and longest wait (retryPolicy.ts); tests shorten them. */
   retry?: { baseMs?: number; capMs?: number }
+  /** Incremental stage: row data per target transaction beyond which a source transaction is split (txnGrouping.ts). */
+  txnCapBytes?: number
 }
 
 /** Replication server ids are drawn from the top half of the range, far from the small ids servers are given. */
@@ -444,7 +446,7 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
         if (t.uniqueKeys.length === 0) {
           log(
             'warning',
-            `${t.ref.schema}.${t.ref.name} has no primary key or NOT NULL unique key: a replay after an interruption (safe mode) cannot be idempotent for it, so the transactions changing it are applied in binlog order by one writer, each with its position recorded in \`cutover_meta\`.\`keyless_applied\` on the target; parts of a transaction over 2,000 row changes may still be applied twice after a kill.`,
+            `${t.ref.schema}.${t.ref.name} has no primary key or NOT NULL unique key: a replay after an interruption (safe mode) cannot be idempotent for it, so the transactions changing it are applied in binlog order by one writer, each with its position recorded in \`cutover_meta\`.\`keyless_applied\` on the target; a transaction committed in parts (over the target transaction cap, REPLICATE_TXN_SPLIT) or first changing it after its first 2,000 row changes may still have them applied twice after a kill.`,
             'REPLICATE_NO_KEY',
           )
         }
@@ -478,6 +480,7 @@ export function startJob(job: StoredJob, config: JobConfig, hooks: RunnerHooks, 
             hooks.caughtUp?.(job.id)
           },
           heartbeatSeconds: options.heartbeatSeconds,
+          txnCapBytes: options.txnCapBytes,
           sourceCollations: await readDefaultCollations(control),
           recovered,
         },
