@@ -1,9 +1,12 @@
 /**
  * Applies the binlog's row changes to the target with N parallel workers. The dispatcher reads transactions in
- * binlog order and gives each change to a worker chosen by causality (causality.ts): changes to one key stay on
- * one worker, in order; a change whose keys are in flight on several workers waits. Each worker batches what it
- * holds into multi-row statements (sized by `createBatcher`, values by `encodeSqlLiteral`) and commits them in
- * one target transaction. A DDL is a barrier: every worker drains, the DDL runs with the schema stage's
+ * binlog order and gives each source transaction, whole, to a worker chosen by causality (causality.ts,
+ * txnGrouping.ts): changes to one key stay on one worker, in order; a transaction whose keys are in flight on
+ * several workers waits until they are on one at most; the parts of a large transaction follow its first part.
+ * Each worker turns what it holds into multi-row statements (sized by `createBatcher`, values by
+ * `encodeSqlLiteral`) and commits only at a source transaction's end, so a reader of the target never sees half
+ * of one; several small ones share a target transaction. Only a transaction over the target transaction cap is
+ * committed in parts (logged). A DDL is a barrier: every worker drains, the DDL runs with the schema stage's
  * rewrites, the table's unique keys are read back, and dispatch continues.
  *
  * The checkpoint is the end of the last transaction such that it and every earlier one are committed on the
@@ -758,8 +761,8 @@ export function createApplier(options: ApplierOptions): Applier {
       try {
         advance()
         saveCheckpoint()
-        // Stopped between the parts of a large transaction: its first parts are committed, the checkpoint is before
-        // it, so the next start replays them, in safe mode up to the transaction's end (safeMode.ts).
+        // Stopped between the parts of a large transaction: the checkpoint is before it, and parts committed on their
+        // own (over the cap) are replayed by the next start, in safe mode up to the transaction's end (safeMode.ts).
         if (openTxn && !failure && applied.file) options.store.saveSafeUntil(options.jobId, applied)
       } finally {
         await Promise.all(workers.map((w) => w.session?.close().catch(() => undefined)))
