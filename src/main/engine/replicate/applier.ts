@@ -272,6 +272,8 @@ export function createApplier(options: ApplierOptions): Applier {
       // Stopped inside a source transaction: what it ran of it is rolled back, the checkpoint is before it.
       if (open.active && w.session) await w.session.query('ROLLBACK').catch(() => undefined)
       w.busy = false
+      // A drain that saw this worker busy after its last commit's notice waits for this one.
+      notify()
     }
   }
 
