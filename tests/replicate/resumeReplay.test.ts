@@ -4,8 +4,9 @@
  *   a key-less table copied entirely from the newer snapshot must not get the changes in between a second time;
  * - a run stopped abruptly after the target committed key-less changes but before its checkpoint was written (the
  *   window a SIGKILL hits) must not apply them again on resume;
- * - a graceful pause between the parts of a large source transaction leaves its first parts on the target: the
- *   resume replays them idempotently instead of failing on a duplicate key.
+ * - a source transaction over the target transaction cap (lowered here) is committed in parts, and says so in the
+ *   log; a graceful pause (or a kill) between its parts leaves its first parts on the target: the resume replays
+ *   them idempotently (safe mode up to its end) instead of failing on a duplicate key.
  */
 import type { Connection } from 'mysql2/promise'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -96,32 +97,55 @@ describe('what a resumed both job applies again', () => {
     await expectSameTables(source, target, db)
   }, 120_000)
 
-  it('resumes a pause between the parts of a large transaction in safe mode up to its end', async () => {
-    await target.query(`DROP DATABASE IF EXISTS \`${db}\``)
-    const job = runJob(input('replay-large'))
-    await job.caughtUpAfter(Date.now())
-    // 20,000 inserts in one transaction: ten parts of 2,000 on the reader's side.
-    const large = source.query(`INSERT INTO \`${db}\`.keyed SELECT 100000 + seq, 'large' FROM \`${db}\`.seq_1_to_20000`)
-    let onTarget = 0
-    for (let i = 0; i < 1000 && onTarget === 0; i++) {
-      const [[row]] = (await target.query(
-        `SELECT COUNT(*) AS n FROM \`${db}\`.keyed WHERE id > 100000`,
-      )) as unknown as [[{ n: string | number }]]
-      onTarget = Number(row.n)
-      if (onTarget === 0) await sleep(10)
-    }
-    job.run.pause()
-    expect(await job.run.done).toBe('paused')
-    await large
-    const [[row]] = (await target.query(`SELECT COUNT(*) AS n FROM \`${db}\`.keyed WHERE id > 100000`)) as unknown as [
-      [{ n: string | number }],
-    ]
-    expect(Number(row.n), 'paused with part of the transaction on the target').toBeLessThan(20000)
-    expect(Number(row.n)).toBeGreaterThan(0)
-    const again = job.restart()
-    await again.caughtUpAfter(Date.now())
-    again.run.pause()
-    expect(await again.run.done, again.logs.join('\n')).toBe('paused')
-    await expectSameTables(source, target, db)
-  }, 120_000)
+  it.each([
+    ['a pause', 100_000, /safe mode on \(replaying up to where the last run stopped/],
+    // A SIGKILL leaves no record of where the run was: the store's status says it stopped abruptly.
+    ['a kill', 200_000, /safe mode on \(the previous run stopped abruptly/],
+  ])(
+    'splits a transaction over the target transaction cap, and resumes %s between its parts in safe mode',
+    async (_, base, safeModeOn) => {
+      await target.query(`DROP DATABASE IF EXISTS \`${db}\``)
+      // About 260 KB of row data: committed in parts of at most 64 KiB.
+      const cap = { txnCapBytes: 64 * 1024 }
+      const job = runJob(input(`replay-large-${base}`), cap)
+      await job.caughtUpAfter(Date.now())
+      // 20,000 inserts in one transaction: ten parts of 2,000 on the reader's side.
+      const large = source.query(`INSERT INTO \`${db}\`.keyed SELECT ? + seq, 'large' FROM \`${db}\`.seq_1_to_20000`, [
+        base,
+      ])
+      const count = async () => {
+        const [[row]] = (await target.query(`SELECT COUNT(*) AS n FROM \`${db}\`.keyed WHERE id > ?`, [
+          base,
+        ])) as unknown as [[{ n: string | number }]]
+        return Number(row.n)
+      }
+      let onTarget = 0
+      for (let i = 0; i < 1000 && onTarget === 0; i++) {
+        onTarget = await count()
+        if (onTarget === 0) await sleep(10)
+      }
+      job.run.pause()
+      expect(await job.run.done).toBe('paused')
+      await large
+      const stoppedWith = await count()
+      expect(stoppedWith, 'stopped with part of the transaction on the target').toBeLessThan(20000)
+      expect(stoppedWith).toBeGreaterThan(0)
+      const split = job.logs.filter((l) => l.startsWith('warning REPLICATE_TXN_SPLIT '))
+      expect(split, 'logged once for the transaction').toHaveLength(1)
+      expect(split[0]).toMatch(
+        /after \S+:\d+ is larger than one target transaction may be \(0\.1 MiB of row data\): its first \d+ row changes/,
+      )
+      if (base === 200_000) {
+        job.store.saveSafeUntil(job.jobId, null)
+        job.store.updateJob(job.jobId, { status: 'interrupted' })
+      }
+      const again = job.restart(cap)
+      await again.caughtUpAfter(Date.now())
+      again.run.pause()
+      expect(await again.run.done, again.logs.join('\n')).toBe('paused')
+      expect(again.logs.join('\n')).toMatch(safeModeOn)
+      await expectSameTables(source, target, db)
+    },
+    120_000,
+  )
 })

@@ -68,6 +68,8 @@ export interface RunOptions {
   heartbeatSeconds?: number
   /** The backoff after a lost connection: first wait and longest wait (retryPolicy.ts); tests shorten them. */
   retry?: { baseMs?: number; capMs?: number }
+  /** Incremental stage: row data per target transaction beyond which a source transaction is split (txnGrouping.ts). */
+  txnCapBytes?: number
 }
 
 /** The order a job goes through its stages; a run never shows an earlier stage than the job has reached. */
@@ -233,6 +235,7 @@ export function startJob(job: StoredJob, config: JobConfig, host: RunnerHost, op
         safeMode,
         targetChunkBytes: options.targetChunkBytes ?? defaultChunkBytes,
         heartbeatSeconds: options.heartbeatSeconds,
+        txnCapBytes: options.txnCapBytes,
       }
       let shown = stageOrder.indexOf(resume.stage)
       for (const stage of pickStages(config.type, resume)) {

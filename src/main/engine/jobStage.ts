@@ -87,6 +87,8 @@ export interface StageContext {
   readonly targetChunkBytes: number
   /** Seconds between the source's heartbeats while idle. */
   readonly heartbeatSeconds?: number
+  /** The most row data one target transaction of replication may hold (tests lower it). */
+  readonly txnCapBytes?: number
 }
 
 /** 'done': the next stage runs; 'paused': the run stops here, its checkpoints kept. */

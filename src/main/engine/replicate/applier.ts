@@ -1,9 +1,12 @@
 /**
  * Applies the binlog's row changes to the target with N parallel workers. The dispatcher reads transactions in
- * binlog order and gives each change to a worker chosen by causality (causality.ts): changes to one key stay on
- * one worker, in order; a change whose keys are in flight on several workers waits. Each worker batches what it
- * holds into multi-row statements (sized by `createBatcher`, values by `encodeSqlLiteral`) and commits them in
- * one target transaction. A DDL is a barrier: every worker drains, the DDL runs with the schema stage's
+ * binlog order and gives each source transaction, whole, to a worker chosen by causality (causality.ts,
+ * txnGrouping.ts): changes to one key stay on one worker, in order; a transaction whose keys are in flight on
+ * several workers waits until they are on one at most; the parts of a large transaction follow its first part.
+ * Each worker turns what it holds into multi-row statements (sized by `createBatcher`, values by
+ * `encodeSqlLiteral`) and commits only at a source transaction's end, so a reader of the target never sees half
+ * of one; several small ones share a target transaction. Only a transaction over the target transaction cap is
+ * committed in parts (logged). A DDL is a barrier: every worker drains, the DDL runs with the schema stage's
  * rewrites, the table's unique keys are read back, and dispatch continues.
  *
  * The checkpoint is the end of the last transaction such that it and every earlier one are committed on the
@@ -31,12 +34,13 @@ import type { TargetCapabilities } from '../schema/ddlRewriter'
 import { rewriteCreateTable } from '../schema/ddlRewriter'
 import type { ReaderItem, RowChange } from './binlogReader'
 import { createCausality, rowKeys } from './causality'
-import type { PlannerInput } from './statementPlanner'
+import type { PlannedStatement, PlannerInput } from './statementPlanner'
 import { planStatements } from './statementPlanner'
 import type { BinlogPoint, SafeMode } from './safeMode'
 import { comparePositions } from './safeMode'
 import { createCopyFilter } from './copiedTables'
 import { createKeylessCheckpointTable, keylessCheckpointStatement } from './keylessCheckpoint'
+import { chunkLength, defaultTxnCapBytes, rowBytes, unitWorker, type GroupUnit } from './txnGrouping'
 import type { TrackedTable, UniqueKey } from './schemaTracker'
 import type { OnlineDdlStep } from './onlineSchemaChange'
 import { ddlMarks, identifiesRows, marksShown, readUniqueKeys } from './schemaTracker'
@@ -52,8 +56,10 @@ export interface ApplierOptions {
   maxAllowedPacket: number
   safeMode: SafeMode
   log(level: LogLevel, message: string, code?: string): void
-  /** Rows per worker transaction. */
+  /** Rows per statement chunk, and per target transaction grouping small source transactions. */
   batchRows?: number
+  /** Row data beyond which a source transaction is committed in several target transactions (readTxnCapBytes). */
+  txnCapBytes?: number
   /** Milliseconds between checkpoint writes. */
   checkpointEveryMs?: number
   /** The position replication starts from: everything before it is already on the target. */
@@ -87,10 +93,22 @@ export interface Applier {
 }
 
 interface WorkItem extends PlannerInput {
-  /** Every key the change touches (old and new image): what causality holds while it is in flight. */
+  /** Every key the change touches (old and new image). */
   keys: string[]
+}
+
+/** One reader item's changes, queued on one worker: a whole source transaction, or one part of a large one. */
+interface Unit extends GroupUnit {
   seq: number
-  /** A change of a transaction that changes a key-less table: that transaction's end (keylessCheckpoint.ts). */
+  items: WorkItem[]
+  /** The distinct keys of its changes: what causality holds while it is in flight. */
+  keys: string[]
+  /** The source transaction it belongs to (the seq of its first unit). */
+  txn: number
+  /** Where the transaction before it ended; `at`: where this unit's last event ends. */
+  after: BinlogPosition
+  at: BinlogPosition
+  /** The end of a transaction that changes a key-less table, committed with it (keylessCheckpoint.ts). */
   keylessEnd?: BinlogPosition
 }
 
@@ -108,6 +126,7 @@ const closeWaitMs = 5000
 
 export function createApplier(options: ApplierOptions): Applier {
   const batchRows = options.batchRows ?? 2000
+  const txnCapBytes = options.txnCapBytes ?? defaultTxnCapBytes
   const maxWorkerQueue = batchRows * 4
   const causality = createCausality()
   const copy = createCopyFilter(options.copiedAt ?? new Map(), options.initial)
@@ -123,8 +142,8 @@ export function createApplier(options: ApplierOptions): Applier {
   let rowsApplied = 0
   let failure: CutoverError | null = null
   let lastDispatchedEnd: BinlogPosition | null = null
-  // Parts of a large transaction were dispatched and its end is not read yet.
-  let openTransaction = false
+  // Parts of a large transaction were dispatched and its end is not read yet: the worker they went to.
+  let openTxn: { worker: number; txn: number; after: BinlogPosition; keyless: boolean } | null = null
   let waiters: (() => void)[] = []
   const notify = () => {
     const w = waiters
@@ -174,56 +193,73 @@ export function createApplier(options: ApplierOptions): Applier {
   // Workers
 
   interface Worker {
-    queue: WorkItem[]
+    queue: Unit[]
+    /** Row changes in `queue`. */
+    queuedRows: number
     busy: boolean
+    /** Its target transaction holds the first parts of a large source transaction and waits for the next. */
+    waitingForPart: boolean
     session: SqlSession | null
   }
   const workers: Worker[] = Array.from({ length: Math.max(1, options.workers) }, () => ({
     queue: [],
+    queuedRows: 0,
     busy: false,
+    waitingForPart: false,
     session: null,
   }))
   let closed = false
 
   const maxLockRetries = 20
 
+  /** A worker's target transaction: the statements it ran (run again after a deadlock) and the units they apply. */
+  interface OpenTarget {
+    active: boolean
+    statements: PlannedStatement[]
+    units: Unit[]
+    bytes: number
+  }
+
   async function runWorker(w: Worker): Promise<void> {
     if (w.busy || w.queue.length === 0 || failure || closed) return
     w.busy = true
+    const open: OpenTarget = { active: false, statements: [], units: [], bytes: 0 }
     try {
-      while (w.queue.length > 0 && !failure && !closed) {
-        let size = Math.min(batchRows, w.queue.length)
-        // A key-less transaction's changes commit together with its checkpoint: never split over two batches.
-        while (size < w.queue.length && w.queue[size]!.keylessEnd && w.queue[size]!.seq === w.queue[size - 1]!.seq)
-          size++
-        const batch = w.queue.slice(0, size)
+      while (!failure && !closed) {
+        if (w.queue.length === 0) {
+          if (open.units.length === 0) break
+          // Between the parts of a large source transaction: the reader's next item is its next part.
+          w.waitingForPart = true
+          // A drain waiting for this worker counts it as drained now.
+          notify()
+          await changed()
+          w.waitingForPart = false
+          continue
+        }
         if (!w.session) {
           const session = await options.openWriter()
           // Closed while this writer connected: close() did not see it, so it is closed here.
           if (closed) return void (await session.close().catch(() => undefined))
           w.session = session
         }
-        // Queued in binlog order on one worker: the last key-less end in the batch is the newest.
-        const keylessEnd = batch.reduce<BinlogPosition | null>((end, item) => item.keylessEnd ?? end, null)
-        if (keylessEnd && !keylessTableReady) {
-          await createKeylessCheckpointTable(w.session)
-          keylessTableReady = true
+        const n = chunkLength(w.queue, open.bytes, batchRows, txnCapBytes)
+        if (n === 0) {
+          // The next part would take the target transaction over the cap: the source transaction is split here.
+          await commit(w, open, true)
+          continue
         }
-        await applyBatch(
-          w.session,
-          batch,
-          keylessEnd ? keylessCheckpointStatement(options.jobId, keylessEnd) : undefined,
+        const chunk = w.queue.splice(0, n)
+        for (const unit of chunk) w.queuedRows -= unit.items.length
+        const statements = planStatements(
+          chunk.flatMap((unit) => unit.items),
+          options.maxAllowedPacket,
+          { targetIsTidb: options.target.isTidb },
         )
-        w.queue.splice(0, batch.length)
-        for (const item of batch) {
-          causality.release(item.keys)
-          const r = records.get(item.seq)
-          if (r) r.remaining -= 1
-        }
-        rowsApplied += batch.length
-        advance()
-        notify()
-        if (records.size === 0) options.idle?.()
+        await runInTarget(w.session, open, statements)
+        open.units.push(...chunk)
+        open.bytes += chunk.reduce((sum, unit) => sum + unit.bytes, 0)
+        // A source transaction's end: whatever the chunk holds is whole source transactions.
+        if (chunk.at(-1)!.last) await commit(w, open, false)
       }
     } catch (error) {
       failure ??= markSide(applyError(error, lastDispatchedEnd), 'target')
@@ -232,40 +268,47 @@ export function createApplier(options: ApplierOptions): Applier {
       if (lastDispatchedEnd) options.store.saveSafeUntil(options.jobId, lastDispatchedEnd)
       notify()
     } finally {
+      w.waitingForPart = false
+      // Stopped inside a source transaction: what it ran of it is rolled back, the checkpoint is before it.
+      if (open.active && w.session) await w.session.query('ROLLBACK').catch(() => undefined)
       w.busy = false
+      // A drain that saw this worker busy after its last commit's notice waits for this one.
+      notify()
     }
   }
 
-  async function applyBatch(
+  /**
+   * Runs statements in the worker's target transaction, beginning it when none is open. A deadlock or lock wait
+   * timeout rolled the whole transaction back; its units hold no keys other workers' do (causality), so running
+   * all of its statements again is correct. Only locks on neighbouring index entries (REPLACE, unique secondary
+   * keys) collide, and a short random wait separates them.
+   */
+  async function runInTarget(
     session: SqlSession,
-    batch: WorkItem[],
-    /** Run in the same target transaction, after the batch's statements. */
-    alsoRun?: { sql: string; params: unknown[] },
+    open: OpenTarget,
+    statements: PlannedStatement[],
+    /** Run after the statements, then commit. */
+    finish?: { alsoRun?: { sql: string; params: unknown[] } },
   ): Promise<void> {
-    const statements = planStatements(batch, options.maxAllowedPacket, { targetIsTidb: options.target.isTidb })
     for (let attempt = 1; ; attempt++) {
-      await session.query('START TRANSACTION')
       try {
-        for (const s of statements) {
-          try {
-            // As bytes, past mysql2's query(): it would scan the whole statement for `?` placeholders.
-            const warnings = await executeRaw(session, Buffer.from(s.sql, 'utf8'))
-            // A warning can mean a stored value differs from the source's (targetWarnings.ts).
-            const failure = warnings > 0 ? await warningsFailure(session, 'replicated change', warnings) : null
-            if (failure) throw replicatedWarningsError(s.table, failure)
-          } catch (error) {
-            ;(error as { cutoverTable?: TableRef }).cutoverTable = s.table
-            throw error
-          }
+        if (!open.active) {
+          await session.query('START TRANSACTION')
+          open.active = true
+          await runStatements(session, open.statements)
         }
-        if (alsoRun) await session.query(alsoRun.sql, alsoRun.params)
-        await session.query('COMMIT')
+        await runStatements(session, statements)
+        open.statements.push(...statements)
+        if (finish) {
+          if (finish.alsoRun) await session.query(finish.alsoRun.sql, finish.alsoRun.params)
+          await session.query('COMMIT')
+          open.active = false
+          open.statements = []
+        }
         return
       } catch (error) {
+        open.active = false
         await session.query('ROLLBACK').catch(() => undefined)
-        // A deadlock or lock wait timeout rolled the whole transaction back; the batch holds no conflicting
-        // keys with other workers' (causality), so running it again is correct. Only locks on neighbouring
-        // index entries (REPLACE, unique secondary keys) collide, and a short random wait separates them.
         const errno = (error as { errno?: number }).errno
         if ((errno !== 1213 && errno !== 1205) || attempt >= maxLockRetries) throw error
         await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * attempt))
@@ -273,25 +316,97 @@ export function createApplier(options: ApplierOptions): Applier {
     }
   }
 
-  function pickWorker(): number {
+  async function runStatements(session: SqlSession, statements: PlannedStatement[]): Promise<void> {
+    for (const s of statements) {
+      try {
+        // As bytes, past mysql2's query(): it would scan the whole statement for `?` placeholders.
+        const warnings = await executeRaw(session, Buffer.from(s.sql, 'utf8'))
+        // A warning can mean a stored value differs from the source's (targetWarnings.ts).
+        const failure = warnings > 0 ? await warningsFailure(session, 'replicated change', warnings) : null
+        if (failure) throw replicatedWarningsError(s.table, failure)
+      } catch (error) {
+        ;(error as { cutoverTable?: TableRef }).cutoverTable = s.table
+        throw error
+      }
+    }
+  }
+
+  /** Commits the worker's target transaction; `split`: in the middle of a source transaction over the cap. */
+  async function commit(w: Worker, open: OpenTarget, split: boolean): Promise<void> {
+    const units = open.units
+    // Queued in binlog order on one worker: the last key-less end in the transaction is the newest.
+    const keylessEnd = units.reduce<BinlogPosition | null>((end, unit) => unit.keylessEnd ?? end, null)
+    if (keylessEnd && !keylessTableReady) {
+      await createKeylessCheckpointTable(w.session!)
+      keylessTableReady = true
+    }
+    if (split) logSplit(units)
+    await runInTarget(w.session!, open, [], {
+      alsoRun: keylessEnd ? keylessCheckpointStatement(options.jobId, keylessEnd) : undefined,
+    })
+    open.units = []
+    open.bytes = 0
+    let rows = 0
+    for (const unit of units) {
+      causality.release(unit.keys)
+      const r = records.get(unit.seq)
+      if (r) r.remaining -= unit.items.length
+      rows += unit.items.length
+    }
+    rowsApplied += rows
+    advance()
+    notify()
+    if (records.size === 0) options.idle?.()
+  }
+
+  /** Source transactions split over target transactions, logged once each. */
+  const splitLogged = new Set<number>()
+  function logSplit(units: Unit[]): void {
+    const last = units.at(-1)!
+    if (splitLogged.has(last.txn)) return
+    splitLogged.add(last.txn)
+    const parts = units.filter((u) => u.txn === last.txn)
+    const rows = parts.reduce((sum, u) => sum + u.items.length, 0)
+    const bytes = parts.reduce((sum, u) => sum + u.bytes, 0)
+    const mib = (b: number) => (b / 1024 / 1024).toFixed(1)
+    options.log(
+      'warning',
+      `The source transaction after ${last.after.file}:${last.after.position} is larger than one target transaction may be (${mib(txnCapBytes)} MiB of row data): its first ${rows} row changes (${mib(bytes)} MiB, up to ${last.at.file}:${last.at.position}) are committed now, the rest in further target transactions on the same worker. Until its end, readers of the target see part of it; a resume before its end replays it in safe mode.`,
+      'REPLICATE_TXN_SPLIT',
+    )
+  }
+
+  function leastLoaded(): number {
     let best = 0
-    for (let i = 1; i < workers.length; i++) if (workers[i]!.queue.length < workers[best]!.queue.length) best = i
+    for (let i = 1; i < workers.length; i++) if (workers[i]!.queuedRows < workers[best]!.queuedRows) best = i
     return best
   }
 
-  /** Queues the change on a worker causality allows, if that worker has room; false when it must wait. */
-  function place(item: WorkItem): boolean {
-    const route = causality.route(item.keys)
-    if (route.kind === 'conflict') return false
-    const index = route.kind === 'worker' ? route.worker : pickWorker()
+  /** Queues a unit on a worker causality allows (`forced`: that one), if it has room; its worker, or null. */
+  function place(unit: Unit, forced: number | null): number | null {
+    const index = unitWorker(causality.route(unit.keys), forced, leastLoaded)
+    if (index === null) return null
     const w = workers[index]!
-    if (w.queue.length >= maxWorkerQueue) return false
-    causality.acquire(item.keys, index)
-    w.queue.push(item)
-    return true
+    if (w.queuedRows > 0 && w.queuedRows + unit.items.length > maxWorkerQueue) return null
+    causality.acquire(unit.keys, index)
+    w.queue.push(unit)
+    w.queuedRows += unit.items.length
+    if (w.waitingForPart) notify()
+    return index
   }
 
-  function workItem(change: RowChange, seq: number, safe: boolean): WorkItem {
+  /** Places a unit, waiting for commits (they release keys and free queue space) until it can go. */
+  async function dispatchUnit(unit: Unit, forced: number | null): Promise<number> {
+    for (;;) {
+      checkFailure()
+      const index = place(unit, forced)
+      if (index !== null) return index
+      for (const w of workers) void runWorker(w)
+      await changed()
+    }
+  }
+
+  function workItem(change: RowChange, safe: boolean): WorkItem {
     const beforeKeys = rowKeys(change.ref, change.columns, change.table.uniqueKeys, change.before)
     const afterKeys = rowKeys(change.ref, change.columns, change.table.uniqueKeys, change.after)
     const keys =
@@ -302,49 +417,15 @@ export function createApplier(options: ApplierOptions): Applier {
         : change.before
           ? beforeKeys
           : afterKeys
-    return { change, beforeKeys, afterKeys, keys, seq, safe }
-  }
-
-  /**
-   * The changes of a transaction that changes a key-less table, queued together on the one worker that applies
-   * such transactions: in binlog order, each committed in one target transaction with its end as the key-less
-   * checkpoint (runWorker), so that after a restart every such transaction up to that end is known to be applied.
-   */
-  async function placeKeyless(items: WorkItem[]): Promise<void> {
-    const w = workers[keylessWorker]!
-    for (;;) {
-      checkFailure()
-      const allowed = items.every((item) => {
-        const route = causality.route(item.keys)
-        return route.kind === 'free' || (route.kind === 'worker' && route.worker === keylessWorker)
-      })
-      if (allowed && (w.queue.length === 0 || w.queue.length + items.length <= maxWorkerQueue)) {
-        for (const item of items) {
-          causality.acquire(item.keys, keylessWorker)
-          w.queue.push(item)
-        }
-        return
-      }
-      for (const x of workers) void runWorker(x)
-      await changed()
-    }
-  }
-
-  async function dispatchChange(item: WorkItem): Promise<void> {
-    for (;;) {
-      checkFailure()
-      if (place(item)) return
-      // Wait for a commit: it releases keys and frees queue space.
-      for (const w of workers) void runWorker(w)
-      await changed()
-    }
+    return { change, beforeKeys, afterKeys, keys, safe }
   }
 
   async function drain(): Promise<void> {
     for (;;) {
       for (const w of workers) void runWorker(w)
       checkFailure()
-      if (workers.every((w) => w.queue.length === 0 && !w.busy)) break
+      // A worker holding the first parts of a transaction whose end was not read cannot commit them: drained.
+      if (workers.every((w) => w.queue.length === 0 && (!w.busy || w.waitingForPart))) break
       await changed()
     }
     advance()
@@ -610,29 +691,50 @@ export function createApplier(options: ApplierOptions): Applier {
       let changes = copy.active
         ? item.changes.filter((c) => !copy.holds(`${c.ref.schema}.${c.ref.name}`, item.at))
         : item.changes
-      // A part of a large transaction (no end yet) goes the usual way: it cannot wait for its end to be read.
-      let keyless = item.end !== null && changes.some((c) => !identifiesRows(c.table))
-      if (keyless && keylessApplied && comparePositions(item.end!, keylessApplied) <= 0) {
+      const keylessChanges = changes.some((c) => !identifiesRows(c.table))
+      let keyless = openTxn ? openTxn.keyless || keylessChanges : keylessChanges
+      if (keyless && item.end && keylessApplied && comparePositions(item.end, keylessApplied) <= 0) {
         // Committed before the last stop, with the key-less checkpoint: only the keyed changes are replayed.
         changes = changes.filter((c) => identifiesRows(c.table))
         keyless = false
       }
       records.set(seq, { end: item.end, remaining: changes.length, timestamp: item.timestamp })
-      openTransaction = item.end === null
+      const after = lastDispatchedEnd ?? applied
       if (item.end) {
         lastDispatchedEnd = item.end
         copy.passed(item.end)
       }
-      if (keyless)
-        await placeKeyless(changes.map((change) => ({ ...workItem(change, seq, safe), keylessEnd: item.end! })))
-      else
-        for (const change of changes) {
-          const work = workItem(change, seq, safe)
-          // Only a change that must wait costs a promise.
-          if (failure || !place(work)) await dispatchChange(work)
+      // Every unit of a source transaction goes to one worker: the one its first unit went to. A transaction that
+      // changes a key-less table goes to the key-less worker; it commits whole with its end as that checkpoint
+      // unless it is split (then its key-less changes are not covered by that checkpoint, as before).
+      const forced = openTxn ? openTxn.worker : keyless ? keylessWorker : null
+      if (changes.length > 0 || openTxn) {
+        const items = changes.map((change) => workItem(change, safe))
+        const keys = new Set<string>()
+        let bytes = 0
+        for (const work of items) {
+          for (const key of work.keys) keys.add(key)
+          bytes += rowBytes(work.change.before) + rowBytes(work.change.after)
         }
+        const unit: Unit = {
+          seq,
+          items,
+          keys: [...keys],
+          txn: openTxn?.txn ?? seq,
+          after: openTxn?.after ?? after,
+          at: item.at,
+          rows: items.length,
+          bytes,
+          last: item.end !== null,
+          keylessEnd: keyless && item.end && (forced ?? -1) === keylessWorker ? item.end : undefined,
+        }
+        // Only a unit that must wait costs a promise.
+        const placed = failure ? null : place(unit, forced)
+        const worker = placed ?? (await dispatchUnit(unit, forced))
+        openTxn = item.end === null ? { worker, txn: unit.txn, after: unit.after, keyless } : null
+      }
       advance()
-      for (const w of workers) if (w.queue.length >= batchRows / 4 || !w.busy) void runWorker(w)
+      for (const w of workers) if (!w.busy) void runWorker(w)
     },
     drain,
     get applied() {
@@ -651,6 +753,8 @@ export function createApplier(options: ApplierOptions): Applier {
     async close() {
       closed = true
       clearInterval(checkpointTimer)
+      // A worker waiting for the next part of a transaction rolls back what it ran of it.
+      notify()
       // A batch in flight (the stage stopped for the source's sake, say) commits first, so that the checkpoint
       // covers it: replayed, it would duplicate the rows of a table without a key. Bounded: its target may be gone.
       const deadline = Date.now() + closeWaitMs
@@ -659,9 +763,9 @@ export function createApplier(options: ApplierOptions): Applier {
       try {
         advance()
         saveCheckpoint()
-        // Stopped between the parts of a large transaction: its first parts are committed, the checkpoint is before
-        // it, so the next start replays them, in safe mode up to the transaction's end (safeMode.ts).
-        if (openTransaction && !failure && applied.file) options.store.saveSafeUntil(options.jobId, applied)
+        // Stopped between the parts of a large transaction: the checkpoint is before it, and parts committed on their
+        // own (over the cap) are replayed by the next start, in safe mode up to the transaction's end (safeMode.ts).
+        if (openTxn && !failure && applied.file) options.store.saveSafeUntil(options.jobId, applied)
       } finally {
         await Promise.all(workers.map((w) => w.session?.close().catch(() => undefined)))
       }

@@ -46,7 +46,7 @@ export const incrementalStage: JobStage = {
       if (!identifiesRows(t)) {
         log(
           'warning',
-          `${t.ref.schema}.${t.ref.name} has no primary key or NOT NULL unique key: a replay after an interruption (safe mode) cannot be idempotent for it, so the transactions changing it are applied in binlog order by one writer, each with its position recorded in \`cutover_meta\`.\`keyless_applied\` on the target; parts of a transaction over 2,000 row changes may still be applied twice after a kill.`,
+          `${t.ref.schema}.${t.ref.name} has no primary key or NOT NULL unique key: a replay after an interruption (safe mode) cannot be idempotent for it, so the transactions changing it are applied in binlog order by one writer, each with its position recorded in \`cutover_meta\`.\`keyless_applied\` on the target; a transaction committed in parts (over the target transaction cap, REPLICATE_TXN_SPLIT) or first changing it after its first 2,000 row changes may still have them applied twice after a kill.`,
           'REPLICATE_NO_KEY',
         )
       }
@@ -79,6 +79,7 @@ export const incrementalStage: JobStage = {
           ctx.events.emit('job:caughtUp', { jobId, at: new Date().toISOString() })
         },
         heartbeatSeconds: ctx.heartbeatSeconds,
+        txnCapBytes: ctx.txnCapBytes,
         sourceCollations: await readDefaultCollations(control),
         recovered: ctx.recovered,
       },

@@ -15,6 +15,7 @@ import { markSide, sideOf, type SqlSession } from '../connect/session'
 import type { TargetCapabilities } from '../schema/ddlRewriter'
 import { isTransient } from '../retryPolicy'
 import { createApplier } from './applier'
+import { readTxnCapBytes } from './txnGrouping'
 import { classifyReaderError, openBinlogReader } from './binlogReader'
 import type { SafeMode } from './safeMode'
 import { comparePositions } from './safeMode'
@@ -47,6 +48,8 @@ export interface IncrementalContext {
   caughtUp?(): void
   /** Seconds between source heartbeats while idle (tests shorten it). */
   heartbeatSeconds?: number
+  /** Row data per target transaction beyond which a source transaction is split; read from the target when unset. */
+  txnCapBytes?: number
   /** The source's default collation of each character set (replicated DDL naming a character set alone gets it). */
   sourceCollations?: ReadonlyMap<string, string>
   /** Called once the stage reads and applies again after a start: a retry outage is over. */
@@ -114,8 +117,10 @@ async function runOnce(ctx: IncrementalContext, signal: AbortSignal): Promise<vo
   }
   const [control, poller] = sessions as [SqlSession, SqlSession]
   let keylessApplied
+  let txnCapBytes
   try {
     keylessApplied = await readKeylessCheckpoint(control, ctx.jobId)
+    txnCapBytes = ctx.txnCapBytes ?? (await readTxnCapBytes(control, ctx.target.isTidb))
   } catch (error) {
     await Promise.all(sessions.map((s) => s.close().catch(() => undefined)))
     throw error
@@ -135,6 +140,7 @@ async function runOnce(ctx: IncrementalContext, signal: AbortSignal): Promise<vo
     control,
     target: ctx.target,
     maxAllowedPacket: ctx.maxAllowedPacket,
+    txnCapBytes,
     safeMode: ctx.safeMode,
     log: ctx.log,
     initial: start,
