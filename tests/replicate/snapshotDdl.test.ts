@@ -118,7 +118,7 @@ it('a DDL during the copy on a table not read yet: the snapshot is taken again a
     job.run.pause()
     expect(await job.run.done, job.logs.join('\n')).toBe('paused')
     expect(
-      job.logs.some((l) => l.includes('LOAD_SOURCE_SCHEMA_CHANGED')),
+      job.logs.some((l) => l.includes('LOAD_SOURCE_DDL_DURING_COPY')),
       job.logs.join('\n'),
     ).toBe(true)
     await expectSameTables(s, t, copyDb)

@@ -299,7 +299,7 @@ export function startJob(job: StoredJob, config: JobConfig, host: RunnerHost, op
         const replay = stage === 'incremental' ? ', in safe mode for 60 s' : ''
         log(
           'warning',
-          `${cause.message} ${cause.code === 'LOAD_SOURCE_SCHEMA_CHANGED' ? 'Starting again' : 'Reconnecting'} in ${Math.ceil(decision.delayMs / 1000)} s from the last checkpoint${replay} (attempt ${decision.attempt}, at ${clockTime(decision.nextAttemptAt)}; gives up at ${clockTime(decision.givesUpAt)}).`,
+          `${cause.message} ${cause.code === 'LOAD_SOURCE_DDL_DURING_COPY' ? 'Starting again' : 'Reconnecting'} in ${Math.ceil(decision.delayMs / 1000)} s from the last checkpoint${replay} (attempt ${decision.attempt}, at ${clockTime(decision.nextAttemptAt)}; gives up at ${clockTime(decision.givesUpAt)}).`,
           cause.code,
         )
         announce({

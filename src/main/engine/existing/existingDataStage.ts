@@ -95,7 +95,7 @@ function stageError(error: unknown, table: string, chunk: PlannedChunk): Cutover
     // a table whose schema changed is created and copied again from it (the committed chunks of others are kept).
     return markSide(
       new CutoverError({
-        code: 'LOAD_SOURCE_SCHEMA_CHANGED',
+        code: 'LOAD_SOURCE_DDL_DURING_COPY',
         stage: 'existing',
         retryable: true,
         message: `${table} changed on the source while it was being copied (a DDL after the snapshot: ${e.sqlMessage ?? e.message ?? String(error)}): the snapshot is taken again and the table copied again from it.`,
