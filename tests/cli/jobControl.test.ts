@@ -187,7 +187,8 @@ describe('cutover pause | resume | rescale | delete <job> (two processes, one st
     const run = runCli(['--help'], env)
     expect(await run.exited).toBe(0)
     const help = { output: run.stdout() }
-    for (const action of ['run', 'pause', 'resume', 'restart', 'delete', 'rescale', 'status', 'jobs']) {
+    const actions = ['run', 'pause', 'resume', 'restart', 'delete', 'rescale', 'status', 'jobs', 'validate', 'skip-ddl']
+    for (const action of [...actions, 'replace-ddl', 'finish', 'report', 'precheck', 'schema-preview', 'serve']) {
       expect(help.output).toMatch(new RegExp(`^  ${action} `, 'm'))
     }
   })
