@@ -269,8 +269,16 @@ export function createApplier(options: ApplierOptions): Applier {
       notify()
     } finally {
       w.waitingForPart = false
-      // Stopped inside a source transaction: what it ran of it is rolled back, the checkpoint is before it.
-      if (open.active && w.session) await w.session.query('ROLLBACK').catch(() => undefined)
+      // Stopped inside a source transaction: what it ran of it is rolled back, the checkpoint is before it. After a
+      // failure the connection may be dead (a black-holed target answers nothing): it is closed instead, which rolls
+      // the transaction back on the server, so the failure reaches the stage without waiting on it.
+      if (open.active && w.session) {
+        if (failure) {
+          const broken = w.session
+          w.session = null
+          void broken.close().catch(() => undefined)
+        } else await w.session.query('ROLLBACK').catch(() => undefined)
+      }
       w.busy = false
       // A drain that saw this worker busy after its last commit's notice waits for this one.
       notify()
