@@ -97,9 +97,9 @@ test('tables show their phase during the copy; a finished job keeps its time and
   await expect(page.getByText('Throughput appears while the job copies data.')).toHaveCount(0)
   await expect(charts(page).nth(2)).toContainText('This job copies existing data only')
 
-  // A new page load knows nothing of the run.
+  // A new page load knows nothing of the run; the URL keeps the job's page open.
   await page.reload()
-  await openJob(page)
+  await expect(page.getByRole('heading', { name: /shop-copy/ })).toBeVisible()
   await expect(charts(page).first().locator('.chart-plot')).toBeVisible()
   await expect(charts(page).first().locator('.chart-plot')).toHaveAttribute('aria-label', /at the end; peak/)
   await charts(page).first().scrollIntoViewIfNeeded()
