@@ -10,6 +10,7 @@ import { allChecks } from './checkList'
 import { hasGlobal, hasOnTable, parseGrants } from './grantParser'
 import type { ColumnFacts, IndexFacts, PrecheckFacts, ServerFacts, TableFacts } from './precheckFacts'
 import { tableKey } from './precheckFacts'
+import { precheckFixText } from '../../../shared/domain/fixWording'
 
 const mariadb: ServerInfo = { flavor: 'mariadb', version: '10.11.19', versionString: '10.11.19-MariaDB-log', auroraRole: null, tidbVersionText: null }
 const mysql8: ServerInfo = { flavor: 'mysql', version: '8.0.36', versionString: '8.0.36', auroraRole: null, tidbVersionText: null }
@@ -252,6 +253,28 @@ describe('TiDB target checks', () => {
     expect(bigResult.message).toContain('txn-entry-size-limit (6 MiB)')
     const mayBe = { ...big, avgRowLength: 1000 }
     expect((await run('target_limits', facts({ tables: [mayBe] }))).status).toBe('warning')
+  })
+})
+
+describe("fixes that leave tables out name the surface's own place for it", () => {
+  it('the app names the Objects step and the CLI names objects: in the job file, never the other way round', async () => {
+    const geo = table('places', [column('id'), column('pos', { dataType: 'point', columnType: 'point' })], [pk()])
+    const vectors = table('embeddings', [column('id'), column('v', { dataType: 'vector', columnType: 'vector(3)' })], [pk()])
+    const cases: [string, PrecheckFacts][] = [
+      ['tidb_unsupported_objects', facts({ tables: [geo] })],
+      ['table_name_case', facts({ tables: [table('Orders', [column('id')], [pk()]), table('orders', [column('id')], [pk()])] })],
+      ['target_limits', facts({ tables: [table('x'.repeat(65), [column('id')], [pk()])] })],
+      ['mariadb_only_objects', facts({ tables: [vectors] })],
+    ]
+    for (const [id, f] of cases) {
+      const outcome = await run(id, f)
+      expect(outcome.status, id).toBe('failed')
+      const app = precheckFixText(outcome, 'app')
+      const cli = precheckFixText(outcome, 'cli')
+      expect(app, id).toContain('in step 3, Objects')
+      expect(app, id).not.toMatch(/objects:|job file/)
+      expect(cli, id).toContain('correct objects: in the job file')
+    }
   })
 })
 

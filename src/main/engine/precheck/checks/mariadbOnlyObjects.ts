@@ -5,6 +5,7 @@
  * at the source's next value — but nothing replicates a sequence, and a sequence draw in the binlog stops an
  * incremental job, so those jobs must leave the sequences out.
  */
+import type { FixAction } from '../../../../shared/domain/precheck'
 import { textFormTypes, tidbEngines } from '../../schema/ddlRewriter'
 import { copiesExistingData, failed, listSome, pass, plural, readsBinlog, warning, type PrecheckCheck } from '../check'
 import { qualifiedName } from '../precheckFacts'
@@ -31,17 +32,22 @@ export const mariadbOnlyObjectsCheck: PrecheckCheck = {
       }
     }
 
-    const failures: { message: string; fix: string }[] = []
+    const failures: { message: string; fix: string; actions: FixAction[] }[] = []
     if (vector.length > 0) {
       failures.push({
         message: `TiDB cannot hold MariaDB VECTOR columns: ${listSome(vector)}.`,
-        fix: 'Exclude those tables from objects:, or move the vectors into a BLOB or TEXT column on the source first.',
+        fix: 'Move the vectors into a BLOB or TEXT column on the source first.',
+        actions: [{ kind: 'setting', setting: 'objects', join: 'or', note: 'leave those tables out' }],
       })
     }
     if (sequences.length > 0 && readsBinlog(config)) {
       failures.push({
         message: `${plural(sequences.length, 'sequence')} in the selected databases (${listSome(sequences)}): every NEXTVAL the source runs writes the sequence to the binlog, and the incremental stage cannot apply a sequence, so the job would stop at the first one (REPLICATE_SCHEMA_UNKNOWN_TABLE).`,
-        fix: 'List the tables in objects: (db.table entries instead of the database), so the sequences stay outside the job; create each sequence on the target yourself (CREATE SEQUENCE … START WITH the source\'s next value) and, at cutover, bring it level with SELECT SETVAL(seq, <the source\'s next_not_cached_value> - <increment>). Or run an "existing" job, which creates them.',
+        fix: "Create each sequence on the target yourself (CREATE SEQUENCE … START WITH the source's next value) and, at cutover, bring it level with SELECT SETVAL(seq, <the source's next_not_cached_value> - <increment>).",
+        actions: [
+          { kind: 'setting', setting: 'objects', join: 'then', note: 'select the tables one by one instead of the database, so the sequences stay outside the job' },
+          { kind: 'setting', setting: 'type', value: 'existing', join: 'or', note: 'a job that copies existing data only creates the sequences' },
+        ],
       })
     }
     const notes: string[] = []
@@ -66,6 +72,7 @@ export const mariadbOnlyObjectsCheck: PrecheckCheck = {
       return failed(
         [...failures.map((f) => f.message), ...(notes.length > 0 ? ['Also:', ...notes] : [])].join(' '),
         failures.map((f) => f.fix).join('\n'),
+        failures.flatMap((f) => f.actions),
       )
     }
     if (textForm.length > 0 || (engines.length > 0 && createsSchema)) return warning(notes.join(' '), noteFix)

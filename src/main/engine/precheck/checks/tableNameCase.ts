@@ -16,7 +16,8 @@ export const tableNameCaseCheck: PrecheckCheck = {
     if (clashes.length === 0) return pass('Every selected table name is unique without regard to case.')
     return failed(
       `TiDB compares table names without case, so these would collide: ${clashes.map((g) => g.join(' / ')).join('; ')}.`,
-      clashes.map((g) => `RENAME TABLE ${g.slice(1).map((n) => `\`${n.replace('.', '`.`')}\` TO \`${n.replace('.', '`.`')}_2\``).join(', ')};  -- on the source, or leave one of them out of objects:`).join('\n'),
+      clashes.map((g) => `RENAME TABLE ${g.slice(1).map((n) => `\`${n.replace('.', '`.`')}\` TO \`${n.replace('.', '`.`')}_2\``).join(', ')};  -- on the source`).join('\n'),
+      [{ kind: 'setting', setting: 'objects', join: 'or', note: 'leave one table of each pair out' }],
     )
   },
 }

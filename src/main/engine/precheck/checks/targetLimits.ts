@@ -1,3 +1,4 @@
+import type { FixAction } from '../../../../shared/domain/precheck'
 import { failed, listSome, pass, quoteIdentifier, warning, type PrecheckCheck } from '../check'
 import { qualifiedName, type ColumnFacts, type IndexFacts, type PrecheckFacts, type TableFacts } from '../precheckFacts'
 
@@ -97,9 +98,11 @@ export const targetLimitsCheck: PrecheckCheck = {
     }
     const problems: string[] = []
     const fixes: string[] = []
+    const actions: FixAction[] = []
     if (longNames.length > 0) {
       problems.push(`Names longer than ${MAX_IDENTIFIER} characters: ${listSome(longNames)}.`)
-      fixes.push('Rename them on the source (RENAME TABLE / ALTER TABLE … RENAME COLUMN), or leave them out of objects:.')
+      fixes.push('Rename them on the source (RENAME TABLE / ALTER TABLE … RENAME COLUMN).')
+      actions.push({ kind: 'setting', setting: 'objects', join: 'or', note: 'leave those tables out' })
     }
     if (longIndexes.length > 0) {
       problems.push(`Index keys longer than the target's max-index-length (${limits.maxIndexLength} bytes): ${listSome(longIndexes.map((i) => i.text))}.`)
@@ -113,7 +116,7 @@ export const targetLimitsCheck: PrecheckCheck = {
       problems.push(`Rows larger than ${rowLimitName}: ${listSome(bigRows)}.`)
       fixes.push('Raise txn-entry-size-limit (TiDB, up to 120 MiB, and TiKV raft-entry-max-size with it) and max_allowed_packet on the target.')
     }
-    if (problems.length > 0) return failed(problems.join(' '), fixes.join('\n'))
+    if (problems.length > 0) return failed(problems.join(' '), fixes.join('\n'), actions.length > 0 ? actions : undefined)
     if (mayBeBig.length > 0) {
       return warning(
         `Rows of ${listSome(mayBeBig)} may exceed ${rowLimitName}: their declared columns allow it, though the average row is smaller.`,

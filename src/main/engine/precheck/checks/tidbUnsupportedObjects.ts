@@ -74,7 +74,8 @@ export const tidbUnsupportedObjectsCheck: PrecheckCheck = {
       const also = [...warnings, ...notes]
       return failed(
         `TiDB has no spatial types or indexes: ${plural(spatial.length, 'object')} (${listSome(spatial)}).${also.length > 0 ? ' Also: ' + also.join(' ') : ''}`,
-        'Exclude those tables from objects:, or change the columns to a BLOB holding WKB (ALTER TABLE … MODIFY col LONGBLOB after ST_AsBinary) before migrating.',
+        'Change the columns to a BLOB holding WKB (ALTER TABLE … MODIFY col LONGBLOB after ST_AsBinary) before migrating.',
+        [{ kind: 'setting', setting: 'objects', join: 'or', note: 'leave those tables out' }],
       )
     }
     if (warnings.length > 0) return warning([...warnings, ...notes].join(' '), fixes.join('\n'))

@@ -1,3 +1,4 @@
+import type { FixAction } from '../../../../shared/domain/precheck'
 import { copiesExistingData, failed, listSome, pass, plural, quoteIdentifier, warning, type CheckContext, type PrecheckCheck } from '../check'
 import { qualifiedName, type ColumnFacts, type TableFacts } from '../precheckFacts'
 
@@ -145,9 +146,9 @@ export const timeRangeCheck: PrecheckCheck = {
           (f) =>
             `UPDATE ${tableSql(f.table)} SET ${quoteIdentifier(f.column.name)} = IF(${quoteIdentifier(f.column.name)} > 0, ${UPPER}, ${LOWER}) WHERE ${outside(quoteIdentifier(f.column.name))};  -- on the source: the value TiDB would store`,
         ),
-        'Or leave those tables out of objects:.',
       ].join('\n')
-      return copiesExistingData(facts.config) ? failed(message, fix) : warning(message, fix)
+      const actions: FixAction[] = [{ kind: 'setting', setting: 'objects', join: 'or', note: 'leave those tables out' }]
+      return copiesExistingData(facts.config) ? failed(message, fix, actions) : warning(message, fix, actions)
     }
     if (unread.length > 0) {
       return warning(
