@@ -833,6 +833,7 @@ export function createEngine({ store, secrets, alerts: alertTiming }: EngineOpti
         positions: { snapshot: store.getPosition(job.id, 'snapshot'), applied: store.getPosition(job.id, 'applied') },
         running: running.has(job.id),
         retry: running.get(job.id)?.retry ?? null,
+        continuousValidation: store.continuousValidation(job.id),
       }
     },
 

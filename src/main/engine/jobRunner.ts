@@ -70,6 +70,8 @@ export interface RunOptions {
   retry?: { baseMs?: number; capMs?: number }
   /** Incremental stage: row data per target transaction beyond which a source transaction is split (txnGrouping.ts). */
   txnCapBytes?: number
+  /** Continuous validation: how long after its change a row is first compared (continuousValidator.ts). */
+  validationDelayMs?: number
 }
 
 /** The order a job goes through its stages; a run never shows an earlier stage than the job has reached. */
@@ -236,6 +238,7 @@ export function startJob(job: StoredJob, config: JobConfig, host: RunnerHost, op
         targetChunkBytes: options.targetChunkBytes ?? defaultChunkBytes,
         heartbeatSeconds: options.heartbeatSeconds,
         txnCapBytes: options.txnCapBytes,
+        validationDelayMs: options.validationDelayMs,
       }
       let shown = stageOrder.indexOf(resume.stage)
       for (const stage of pickStages(config.type, resume)) {

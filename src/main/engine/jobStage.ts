@@ -37,6 +37,8 @@ export type CheckpointPort = Pick<
   | 'saveBlockedDdl'
   | 'clearBlockedDdl'
   | 'appendEvent'
+  | 'saveContinuousValidation'
+  | 'restoreContinuousValidation'
 >
 
 /** Where a run starts, read from the store once when each attempt begins. */
@@ -89,6 +91,8 @@ export interface StageContext {
   readonly heartbeatSeconds?: number
   /** The most row data one target transaction of replication may hold (tests lower it). */
   readonly txnCapBytes?: number
+  /** Continuous validation: how long after its change a row is first compared (tests lengthen it). */
+  readonly validationDelayMs?: number
 }
 
 /** 'done': the next stage runs; 'paused': the run stops here, its checkpoints kept. */

@@ -11,13 +11,30 @@ import type { JobLogEntry, JobSample, LogLevel } from '../../shared/domain/event
 import { logLevels } from '../../shared/domain/events'
 import type { BlockedDdl, JobConfig, JobStatus } from '../../shared/domain/job'
 import type { BinlogPosition } from '../../shared/domain/position'
-import type { ValidationResult } from '../../shared/domain/validation'
+import type { ContinuousValidationStatus, RowDifference, ValidationResult } from '../../shared/domain/validation'
+import { differencesKept } from '../../shared/domain/validation'
 import type { CutoverRecord } from '../../shared/domain/cutover'
 import type { AppSettings } from '../../shared/domain/settings'
 import { settingsWithDefaults } from '../../shared/domain/settings'
 import { downsampleHistory, historyTiers, maxSamplesPerJob } from './historyDownsampling'
 import { migrations } from './migrations'
 import { notACutoverStore, storeTooNew, withStoreErrorMethods, withStoreErrors } from './storeErrors'
+
+
+/** A row continuous validation found different: what a screen shows, and its key cells (hex) to read it again. */
+export interface ValidationRowDetail extends RowDifference {
+  keyCells: (string | null)[]
+}
+
+/** What continuous validation changed since its last write. */
+export interface ContinuousValidationDelta {
+  checked: number
+  notFollowed: ContinuousValidationStatus['notFollowed']
+  addPending: { table: string; where: string; at: string }[]
+  removePending: { table: string; where: string }[]
+  upsertFailed: { table: string; key: string; detail: ValidationRowDetail; at: string }[]
+  removeFailed: { table: string; key: string }[]
+}
 
 export interface StoredJob {
   id: string
@@ -753,6 +770,103 @@ function openStoreFile(path: string) {
       db.prepare(
         'INSERT INTO cutovers (job_id, record) VALUES (?, ?) ON CONFLICT (job_id) DO UPDATE SET record = excluded.record',
       ).run(record.jobId, JSON.stringify(record))
+    },
+
+    /** Writes what continuous validation changed since its last write (migration 14), in one transaction. */
+    saveContinuousValidation(jobId: string, delta: ContinuousValidationDelta): void {
+      const addPending = db.prepare(
+        `INSERT OR IGNORE INTO validation_rows (job_id, state, table_name, row_key, detail, noted_at) VALUES (?, 'pending', ?, ?, NULL, ?)`,
+      )
+      const removePending = db.prepare(
+        `DELETE FROM validation_rows WHERE job_id = ? AND state = 'pending' AND table_name = ? AND row_key = ?`,
+      )
+      const upsertFailed = db.prepare(
+        `INSERT INTO validation_rows (job_id, state, table_name, row_key, detail, noted_at) VALUES (?, 'failed', ?, ?, ?, ?)
+         ON CONFLICT (job_id, state, table_name, row_key) DO UPDATE SET detail = excluded.detail`,
+      )
+      const removeFailed = db.prepare(
+        `DELETE FROM validation_rows WHERE job_id = ? AND state = 'failed' AND table_name = ? AND row_key = ?`,
+      )
+      db.transaction(() => {
+        db.prepare(
+          `INSERT INTO continuous_validation (job_id, checked, not_followed, updated_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT (job_id) DO UPDATE SET checked = excluded.checked, not_followed = excluded.not_followed,
+             updated_at = excluded.updated_at`,
+        ).run(jobId, delta.checked, JSON.stringify(delta.notFollowed), now())
+        for (const r of delta.removePending) removePending.run(jobId, r.table, r.where)
+        for (const r of delta.addPending) addPending.run(jobId, r.table, r.where, r.at)
+        for (const r of delta.removeFailed) removeFailed.run(jobId, r.table, r.key)
+        for (const r of delta.upsertFailed) upsertFailed.run(jobId, r.table, r.key, JSON.stringify(r.detail), r.at)
+      })()
+    },
+
+    /** What continuous validation left: its totals, the rows still pending and the rows found different. */
+    restoreContinuousValidation(jobId: string): {
+      checked: number
+      notFollowed: ContinuousValidationStatus['notFollowed']
+      pending: { table: string; where: string; at: string }[]
+      failed: { table: string; key: string; detail: ValidationRowDetail; at: string }[]
+    } {
+      const head = db
+        .prepare<[string], { checked: number; not_followed: string }>(
+          'SELECT checked, not_followed FROM continuous_validation WHERE job_id = ?',
+        )
+        .get(jobId)
+      const rows = db
+        .prepare<[string], { state: string; table_name: string; row_key: string; detail: string | null; noted_at: string }>(
+          'SELECT state, table_name, row_key, detail, noted_at FROM validation_rows WHERE job_id = ? ORDER BY noted_at, rowid',
+        )
+        .all(jobId)
+      return {
+        checked: head?.checked ?? 0,
+        notFollowed: head ? (JSON.parse(head.not_followed) as ContinuousValidationStatus['notFollowed']) : [],
+        pending: rows
+          .filter((r) => r.state === 'pending')
+          .map((r) => ({ table: r.table_name, where: r.row_key, at: r.noted_at })),
+        failed: rows
+          .filter((r) => r.state === 'failed')
+          .map((r) => ({
+            table: r.table_name,
+            key: r.row_key,
+            detail: JSON.parse(r.detail ?? '{}') as ValidationRowDetail,
+            at: r.noted_at,
+          })),
+      }
+    },
+
+    /** The job's continuous validation as a screen shows it; null when the job never ran it. */
+    continuousValidation(jobId: string): ContinuousValidationStatus | null {
+      const head = db
+        .prepare<[string], { checked: number; not_followed: string; updated_at: string }>(
+          'SELECT checked, not_followed, updated_at FROM continuous_validation WHERE job_id = ?',
+        )
+        .get(jobId)
+      if (!head) return null
+      const count = (state: string) =>
+        db
+          .prepare<[string, string], { n: number }>(
+            'SELECT COUNT(*) AS n FROM validation_rows WHERE job_id = ? AND state = ?',
+          )
+          .get(jobId, state)!.n
+      const failedRows = db
+        .prepare<[string, number], { table_name: string; detail: string; noted_at: string }>(
+          `SELECT table_name, detail, noted_at FROM validation_rows WHERE job_id = ? AND state = 'failed'
+           ORDER BY noted_at, rowid LIMIT ?`,
+        )
+        .all(jobId, differencesKept)
+        .map((r) => {
+          const detail = JSON.parse(r.detail) as ValidationRowDetail
+          return { table: r.table_name, kind: detail.kind, key: detail.key, columns: detail.columns, foundAt: r.noted_at }
+        })
+      return {
+        jobId,
+        pending: count('pending'),
+        failed: count('failed'),
+        checked: head.checked,
+        notFollowed: JSON.parse(head.not_followed) as ContinuousValidationStatus['notFollowed'],
+        failedRows,
+        updatedAt: head.updated_at,
+      }
     },
 
     cutover(jobId: string): CutoverRecord | null {

@@ -223,4 +223,24 @@ export const migrations: readonly string[] = [
     record      TEXT NOT NULL               -- JSON CutoverRecord
   );
   `,
+  // 14: continuous validation (spec continuousValidation). Rows a job's binlog changed, waiting for their comparison
+  // (kept so a restart or a kill does not forget them), and rows found different at a consistent point, with the
+  // running totals.
+  `
+  CREATE TABLE continuous_validation (
+    job_id       TEXT PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+    checked      INTEGER NOT NULL,          -- comparisons that found the rows equal
+    not_followed TEXT NOT NULL,             -- JSON [{table, rows, reason}]
+    updated_at   TEXT NOT NULL
+  );
+  CREATE TABLE validation_rows (
+    job_id      TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    state       TEXT NOT NULL,              -- 'pending' | 'failed'
+    table_name  TEXT NOT NULL,              -- schema.table
+    row_key     TEXT NOT NULL,              -- pending: the condition selecting the row; failed: its key as compared
+    detail      TEXT,                       -- failed: JSON {kind, key, columns, keyCells}
+    noted_at    TEXT NOT NULL,
+    PRIMARY KEY (job_id, state, table_name, row_key)
+  );
+  `,
 ]

@@ -89,6 +89,11 @@ export const specSchema = z
      * checkpoints) before it fails; 0 fails at the first lost connection. Covers a VPN reconnect or a laptop wake-up.
      */
     retryMinutes: z.number().min(0).max(10_080).default(defaultRetryMinutes),
+    /**
+     * Whether every row the binlog changes is compared again between source and target once applied, in the
+     * background while the job replicates (pending and differing rows on the job page).
+     */
+    continuousValidation: z.boolean().default(false),
   })
   .strict()
 export type JobSpec = z.infer<typeof specSchema>
@@ -108,6 +113,7 @@ export function contradictorySettings(config: {
   type: JobType
   mode: JobMode
   start: StartPosition | null
+  spec?: { continuousValidation?: boolean }
   source: Pick<ConnectionProfileInput, 'tls' | 'ssh'>
   target: Pick<ConnectionProfileInput, 'tls' | 'ssh'>
 }): SettingContradiction[] {
@@ -117,6 +123,13 @@ export function contradictorySettings(config: {
       path: ['mode'],
       message:
         'physical mode loads existing data, and an incremental job copies none: remove "mode: physical" (or use type both)',
+    })
+  }
+  if (config.type === 'existing' && config.spec?.continuousValidation) {
+    found.push({
+      path: ['spec', 'continuousValidation'],
+      message:
+        'continuous validation follows the rows replication changes, and an existing job never replicates: remove "continuousValidation" (or use type both)',
     })
   }
   if (config.type !== 'incremental' && config.start !== null) {
@@ -162,6 +175,7 @@ export const jobConfigSchema = z
       deferIndexes: 'auto',
       analyze: 'auto',
       retryMinutes: defaultRetryMinutes,
+      continuousValidation: false,
     }),
   })
   .strict()
@@ -226,6 +240,8 @@ export interface JobStatusReport {
   running: boolean
   /** Set while the job (run by this process) waits to reconnect to a lost server. */
   retry: import('./events').JobRetry | null
+  /** The job's continuous validation (spec continuousValidation), as last written by the process running it. */
+  continuousValidation: import('./validation').ContinuousValidationStatus | null
 }
 
 /** A replicated DDL that stopped a job, and what the DBA decided to do with it (applied when the job resumes). */

@@ -78,3 +78,23 @@ export interface ValidationProgress {
 
 /** How many differing rows of one table a result lists (the repair SQL has them all). */
 export const differencesKept = 200
+
+/**
+ * Continuous validation of a replicating job (spec `continuousValidation`): every row the binlog changes is
+ * compared again between source and target once the change is applied, at a consistent point (rows still
+ * changing are in flight and wait for a later round).
+ */
+export interface ContinuousValidationStatus {
+  jobId: string
+  /** Changed rows waiting for their comparison (not applied long enough yet, or changing while compared). */
+  pending: number
+  /** Rows found different at a consistent point (the first of them in `failedRows`); cleared once equal again. */
+  failed: number
+  /** Comparisons that found the rows equal, since the job first followed its changes. */
+  checked: number
+  /** Changed rows not followed (a table without a key, the pending limit reached): a full validation covers them. */
+  notFollowed: { table: string; rows: number; reason: string }[]
+  /** The first differing rows (at most `differencesKept`), oldest first. */
+  failedRows: (RowDifference & { table: string; foundAt: string })[]
+  updatedAt: string
+}

@@ -21,7 +21,7 @@ import type { PrecheckItem, PrecheckReport } from '../domain/precheck'
 import { connectionSchema } from '../domain/connection'
 import type { ConnectionTestResult } from '../domain/connectionTest'
 import type { DiscoveredObjects } from '../domain/sourceObjects'
-import type { ValidationProgress, ValidationResult } from '../domain/validation'
+import type { ContinuousValidationStatus, ValidationProgress, ValidationResult } from '../domain/validation'
 import type { CutoverProgress, CutoverReadiness, CutoverRecord } from '../domain/cutover'
 import { cutoverRequestSchema } from '../domain/cutover'
 import type { MigrationReport } from '../domain/report'
@@ -184,6 +184,8 @@ export const eventContract = {
   'validation:started': event<{ validationId: string; jobId: string }>(),
   'validation:progress': event<ValidationProgress>(),
   'validation:finished': event<ValidationResult>(),
+  /** A replicating job's continuous validation counts changed (at most once a second). */
+  'validation:continuous': event<ContinuousValidationStatus>(),
   /** A replicating job's target has every change of the source's binlog, for the first time in this run. */
   'job:caughtUp': event<{ jobId: string; at: string }>(),
   /** A step of a job's cutover began, or the cutover ended (`done` / `failed`). */

@@ -82,6 +82,12 @@ export const incrementalStage: JobStage = {
         txnCapBytes: ctx.txnCapBytes,
         sourceCollations: await readDefaultCollations(control),
         recovered: ctx.recovered,
+        continuousValidation: config.spec.continuousValidation
+          ? {
+              delayMs: ctx.validationDelayMs,
+              onStatus: (status) => ctx.events.emit('validation:continuous', status),
+            }
+          : undefined,
       },
       signal,
     )

@@ -8,6 +8,7 @@
 import { CutoverError } from '../../../shared/domain/errors'
 import type { JobProgress, LogLevel } from '../../../shared/domain/events'
 import type { JobConfig } from '../../../shared/domain/job'
+import type { ContinuousValidationStatus } from '../../../shared/domain/validation'
 import type { BinlogPosition } from '../../../shared/domain/position'
 import type { CheckpointPort } from '../jobStage'
 import type { ConnectRoute } from '../connect/openSession'
@@ -23,6 +24,7 @@ import type { SchemaTracker } from './schemaTracker'
 import { restoreSchemaTracker } from './schemaTracker'
 import { readKeylessCheckpoint } from './keylessCheckpoint'
 import { bytesBehind, readBinaryLogs } from './binlogFiles'
+import { createContinuousValidator } from '../validate/continuousValidator'
 
 export interface IncrementalContext {
   jobId: string
@@ -54,6 +56,8 @@ export interface IncrementalContext {
   sourceCollations?: ReadonlyMap<string, string>
   /** Called once the stage reads and applies again after a start: a retry outage is over. */
   recovered?(): void
+  /** Continuous validation of the rows replicated (spec continuousValidation); absent when off. */
+  continuousValidation?: { delayMs?: number; onStatus(status: ContinuousValidationStatus): void }
 }
 
 /**
@@ -153,6 +157,18 @@ async function runOnce(ctx: IncrementalContext, signal: AbortSignal): Promise<vo
     sourceCollations: ctx.sourceCollations,
   })
 
+  const validator = ctx.continuousValidation
+    ? createContinuousValidator({
+        jobId: ctx.jobId,
+        store: ctx.store,
+        openSource: ctx.openSource,
+        openTarget: ctx.openTargetControl,
+        log: ctx.log,
+        onStatus: ctx.continuousValidation.onStatus,
+        delayMs: ctx.continuousValidation.delayMs,
+      })
+    : null
+
   // Row changes per table since the last sample, written to the store with it (the tables a cutover validates).
   let changes = new Map<string, number>()
   const noteChanges = (refs: readonly { schema: string; name: string }[], each: number) => {
@@ -248,12 +264,16 @@ async function runOnce(ctx: IncrementalContext, signal: AbortSignal): Promise<vo
       if (item.kind === 'error') throw markSide(item.error, 'source')
       await applier.dispatch(item, signal)
       // A DDL changes its tables without a row: they count as changed (0 rows) for the cutover's validation.
-      if (item.kind === 'rows')
+      if (item.kind === 'rows') {
         noteChanges(
           item.changes.map((c) => c.ref),
           1,
         )
-      else if (item.kind === 'ddl') noteChanges(item.effect.tables, 0)
+        validator?.note(item.changes)
+      } else if (item.kind === 'ddl') {
+        noteChanges(item.effect.tables, 0)
+        validator?.tableChanged(item.effect.tables)
+      }
       if (!moving) {
         moving = true
         ctx.recovered?.()
@@ -267,6 +287,7 @@ async function runOnce(ctx: IncrementalContext, signal: AbortSignal): Promise<vo
     await sample()
   } finally {
     clearInterval(monitor)
+    const validatorClosed = validator?.close().catch(() => undefined)
     // Stopped: lag is no longer measured here (a paused job's distance is read from the source on demand).
     try {
       flushChanges(new Date().toISOString())
@@ -278,5 +299,6 @@ async function runOnce(ctx: IncrementalContext, signal: AbortSignal): Promise<vo
     await reader.close()
     await applier.close().catch(() => undefined)
     await Promise.all(sessions.map((s) => s.close().catch(() => undefined)))
+    await validatorClosed
   }
 }

@@ -141,13 +141,26 @@ export async function splitKey(side: SideTable, range: Range, rows: number): Pro
 /** Every row of a small range, with a fingerprint per column. */
 export async function readRows(side: SideTable, range: Range): Promise<Map<string, RangeRow>> {
   const w = where(side, range)
+  return rowsWhere(side, w.sql, w.params)
+}
+
+/**
+ * The rows each condition selects (conditions built from a row's unique key: at most one row each), with a
+ * fingerprint per column, keyed as `readRows` keys them.
+ */
+export async function readRowsWhere(side: SideTable, conditions: readonly string[]): Promise<Map<string, RangeRow>> {
+  if (conditions.length === 0) return new Map()
+  return rowsWhere(side, ` WHERE ${conditions.map((c) => `(${c})`).join(' OR ')}`, [])
+}
+
+async function rowsWhere(side: SideTable, whereSql: string, params: unknown[]): Promise<Map<string, RangeRow>> {
   const keys = side.keyColumns
   const select = [
     ...keys.map((c) => c.expression),
     ...keys.map((c) => c.read),
     ...rowFingerprintSelect(side.columns),
   ].join(', ')
-  const rows = await rawRows(side.session, `SELECT ${select} FROM ${quoteTable(side.table)}${w.sql}`, w.params)
+  const rows = await rawRows(side.session, `SELECT ${select} FROM ${quoteTable(side.table)}${whereSql}`, params)
   const out = new Map<string, RangeRow>()
   for (const row of rows) {
     const cells = row.slice(2 * keys.length).map((cell, i) => {

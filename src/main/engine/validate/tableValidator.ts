@@ -61,7 +61,7 @@ const batch = 32
 const roundRows = 8192
 
 const sameDigest = (a: RangeDigest, b: RangeDigest) => a.rows === b.rows && a.sum === b.sum
-const sameRow = (a: RangeRow | undefined, b: RangeRow | undefined) =>
+export const sameRow = (a: RangeRow | undefined, b: RangeRow | undefined) =>
   a === undefined || b === undefined ? a === b : a.cells.every((c, i) => c === b.cells[i])
 
 async function eachIn<T, R>(items: T[], read: (item: T) => Promise<R>): Promise<R[]> {
@@ -264,7 +264,7 @@ export async function validateTable(options: TableValidatorOptions): Promise<Tab
   return outcome
 }
 
-function differingColumns(x: RangeRow, y: RangeRow, columns: DigestColumn[]): string[] {
+export function differingColumns(x: RangeRow, y: RangeRow, columns: DigestColumn[]): string[] {
   return columns.filter((_, i) => x.cells[i] !== y.cells[i]).map((c) => c.name)
 }
 

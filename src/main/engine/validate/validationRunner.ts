@@ -79,6 +79,11 @@ export interface TablePlan {
   shape: TableShape
   columns: DigestColumn[]
   keyColumns: DigestColumn[]
+  /**
+   * The key's digest columns even where key ranges cannot be cut alike on both sides (`whole`): rows looked up by
+   * their own key are still matched by it. Empty when the table has no key or the target lacks a key column.
+   */
+  rowKeyColumns: DigestColumn[]
   keyCollations: (string | null)[]
   /** Compared as one range even though it has a key (its text key compares differently on the target). */
   whole: boolean
@@ -101,6 +106,7 @@ export function planTableDigest(
       shape,
       columns: [],
       keyColumns: [],
+      rowKeyColumns: [],
       keyCollations: [],
       whole: true,
       missingOnTarget: true,
@@ -166,10 +172,13 @@ export function planTableDigest(
       break
     }
   }
+  const rowKey = (shape.key?.columns ?? []).map((part) => byName.get(part.name))
+  const rowKeyColumns = rowKey.every((c) => c !== undefined) ? rowKey : []
   return {
     shape,
     columns,
     keyColumns: whole ? [] : keyColumns,
+    rowKeyColumns,
     keyCollations: whole ? [] : keyCollations,
     whole,
     missingOnTarget: false,
@@ -184,6 +193,43 @@ async function tidbNewCollations(target: SqlSession): Promise<boolean> {
     .query<{ v: string }>("SELECT VARIABLE_VALUE AS v FROM mysql.tidb WHERE VARIABLE_NAME = 'new_collation_enabled'")
     .catch(() => [])
   return rows.length === 0 || String(rows[0]!.v).toLowerCase() === 'true'
+}
+
+/**
+ * The digest plan of each table from what both sides' catalogs say now: columns compared and how, the key rows are
+ * matched by, and the collation each key bound is compared under on the target.
+ */
+export async function planDigests(
+  source: SqlSession,
+  sourceInfo: ServerInfo,
+  target: SqlSession,
+  targetInfo: ServerInfo,
+  selected: TableRef[],
+): Promise<TablePlan[]> {
+  const shapes = await inspectTables(source, selected)
+  const json = await jsonByCheck(source, sourceInfo, selected)
+  const targetColumns = new Map<string, ColumnInfo[]>()
+  for (let i = 0; i < selected.length; i += 500) {
+    for (const [key, columns] of await readColumns(target, selected.slice(i, i + 500))) targetColumns.set(key, columns)
+  }
+  let targetCollations = new Set(
+    (await target.query<Record<string, unknown>>('SHOW COLLATION')).map((r) => String(r['Collation']).toLowerCase()),
+  )
+  if (targetInfo.flavor === 'tidb' && !(await tidbNewCollations(target))) {
+    // Without TiDB's new collation framework every collation compares as binary, whatever its name says.
+    targetCollations = new Set([...targetCollations].filter((c) => c.endsWith('_bin')))
+    for (const columns of targetColumns.values()) {
+      for (const c of columns) if (c.collation && c.charset) c.collation = `${c.charset.toLowerCase()}_bin`
+    }
+  }
+  return shapes.map((shape) =>
+    planTableDigest(
+      shape,
+      targetColumns.get(tableKey(shape.table)),
+      (column) => json.has(`${tableKey(shape.table)}\u0000${column}`),
+      targetCollations,
+    ),
+  )
 }
 
 function inFlightGuard(
@@ -257,31 +303,7 @@ export async function runValidation(options: ValidationOptions): Promise<Validat
       }
       selected = options.tables.map((n) => byName.get(n.toLowerCase())!)
     }
-    const shapes = await inspectTables(source, selected)
-    const json = await jsonByCheck(source, sourceInfo, selected)
-    const targetColumns = new Map<string, ColumnInfo[]>()
-    for (let i = 0; i < selected.length; i += 500) {
-      for (const [key, columns] of await readColumns(target, selected.slice(i, i + 500)))
-        targetColumns.set(key, columns)
-    }
-    let targetCollations = new Set(
-      (await target.query<Record<string, unknown>>('SHOW COLLATION')).map((r) => String(r['Collation']).toLowerCase()),
-    )
-    if (targetInfo.flavor === 'tidb' && !(await tidbNewCollations(target))) {
-      // Without TiDB's new collation framework every collation compares as binary, whatever its name says.
-      targetCollations = new Set([...targetCollations].filter((c) => c.endsWith('_bin')))
-      for (const columns of targetColumns.values()) {
-        for (const c of columns) if (c.collation && c.charset) c.collation = `${c.charset.toLowerCase()}_bin`
-      }
-    }
-    const plans = shapes.map((shape) =>
-      planTableDigest(
-        shape,
-        targetColumns.get(tableKey(shape.table)),
-        (column) => json.has(`${tableKey(shape.table)}\u0000${column}`),
-        targetCollations,
-      ),
-    )
+    const plans = await planDigests(source, sourceInfo, target, targetInfo, selected)
     const chunkPlans: Range[][] = []
     for (const plan of plans) {
       signal.throwIfAborted()
