@@ -1,7 +1,7 @@
 /**
  * kill -9 during sync, then run again: the job runs in a child process that is SIGKILLed while the source keeps
  * writing; the restarted job finds the stored status still 'running', replays from its checkpoint in safe mode,
- * and every (keyed) table ends identical.
+ * and every (keyed) table ends identical; continuous validation, on in both runs, finds no difference.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -52,6 +52,8 @@ describe('kill -9 during incremental sync', () => {
       target: targetServer(),
       type: 'both' as const,
       objects: [db],
+      // Its pending rows are in the store when the process dies; the replay notes the rest again.
+      spec: { continuousValidation: true },
     }
     const storePath = join(dir, 'jobs.db')
     const store = openJobStore(storePath)
@@ -115,6 +117,14 @@ describe('kill -9 during incremental sync', () => {
     expect(reopened.getJob(jobId)?.status).toBe('running')
     const again = runJob(input, {}, storePath, { store: reopened, jobId })
     await again.caughtUpAfter(Date.now(), 60_000)
+    const deadline = Date.now() + 60_000
+    while ((reopened.continuousValidation(jobId)?.pending ?? 1) > 0) {
+      if (Date.now() > deadline) throw new Error(`rows still pending: ${JSON.stringify(reopened.continuousValidation(jobId))}`)
+      await new Promise((r) => setTimeout(r, 200))
+    }
+    const continuous = reopened.continuousValidation(jobId)!
+    expect(continuous.failed, JSON.stringify(continuous.failedRows)).toBe(0)
+    expect(continuous.checked).toBeGreaterThan(0)
     again.run.pause()
     expect(await again.run.done).toBe('paused')
     expect(again.logs.join('\n')).toMatch(/safe mode on \(the previous run stopped abruptly\)/)

@@ -43,7 +43,9 @@ async function until(what: string, test: () => boolean | Promise<boolean>, timeo
   const deadline = Date.now() + timeoutMs
   while (!(await test())) {
     if (Date.now() > deadline)
-      throw new Error(`${what}: not within ${timeoutMs} ms; last ${JSON.stringify(status())}; job ${JSON.stringify(engine.getJob(jobId))}`)
+      throw new Error(
+        `${what}: not within ${timeoutMs} ms; last ${JSON.stringify(status())}; job ${JSON.stringify(engine.getJob(jobId))}`,
+      )
     await new Promise((r) => setTimeout(r, 50))
   }
 }
@@ -75,7 +77,11 @@ async function writeLoad(c: Connection, until: () => boolean): Promise<number> {
       const id = rand(3000)
       switch (rand(5)) {
         case 0:
-          await c.query(`INSERT INTO \`${db}\`.hot (id, v, n) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE n = n + 1`, [id, `v${id}`, id])
+          await c.query(`INSERT INTO \`${db}\`.hot (id, v, n) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE n = n + 1`, [
+            id,
+            `v${id}`,
+            id,
+          ])
           break
         case 1:
           await c.query(`UPDATE \`${db}\`.hot SET v = CONCAT(v, 'é😀'), n = n + 7 WHERE id = ?`, [id])
@@ -84,7 +90,11 @@ async function writeLoad(c: Connection, until: () => boolean): Promise<number> {
           await c.query(`DELETE FROM \`${db}\`.hot WHERE id = ?`, [id])
           break
         case 3:
-          await c.query(`UPDATE \`${db}\`.accounts SET note = ? WHERE region = ? AND n = ?`, [`t${transactions}`, 'zürich', rand(300)])
+          await c.query(`UPDATE \`${db}\`.accounts SET note = ? WHERE region = ? AND n = ?`, [
+            `t${transactions}`,
+            'zürich',
+            rand(300),
+          ])
           break
         default:
           // A key change: the old key's row leaves, the new one arrives.
@@ -102,8 +112,12 @@ beforeAll(async () => {
   writer = await connectSource()
   await source.query(zooDdl(db))
   await fillZoo(source, db)
-  await source.query(`CREATE TABLE \`${db}\`.hot (id INT PRIMARY KEY, v VARCHAR(400), n BIGINT) DEFAULT CHARSET=utf8mb4`)
-  await source.query(`INSERT INTO \`${db}\`.hot VALUES ${Array.from({ length: 3000 }, (_, i) => `(${i}, 'v${i}', ${i})`).join(',')}`)
+  await source.query(
+    `CREATE TABLE \`${db}\`.hot (id INT PRIMARY KEY, v VARCHAR(400), n BIGINT) DEFAULT CHARSET=utf8mb4`,
+  )
+  await source.query(
+    `INSERT INTO \`${db}\`.hot VALUES ${Array.from({ length: 3000 }, (_, i) => `(${i}, 'v${i}', ${i})`).join(',')}`,
+  )
   await source.query(
     `CREATE TABLE \`${db}\`.accounts (region VARCHAR(20) NOT NULL, n INT NOT NULL, note VARCHAR(40), PRIMARY KEY (region, n)) DEFAULT CHARSET=utf8mb4 COLLATE utf8mb4_general_ci`,
   )
@@ -112,7 +126,9 @@ beforeAll(async () => {
   )
   await source.query(`CREATE TABLE \`${db}\`.codes (code VARBINARY(16) NOT NULL, v INT, UNIQUE KEY (code))`)
   await source.query(`INSERT INTO \`${db}\`.codes VALUES (0x00, 1), (0xff00, 2), (0x5c27, 3), (0x0d0a1a, 4)`)
-  await source.query(`CREATE TABLE \`${db}\`.latin_keys (name VARCHAR(20) CHARACTER SET latin1 NOT NULL PRIMARY KEY, v INT) DEFAULT CHARSET=latin1`)
+  await source.query(
+    `CREATE TABLE \`${db}\`.latin_keys (name VARCHAR(20) CHARACTER SET latin1 NOT NULL PRIMARY KEY, v INT) DEFAULT CHARSET=latin1`,
+  )
   await source.query(`INSERT INTO \`${db}\`.latin_keys VALUES ('apple', 1), ('Banana', 2), ('Élan', 3)`)
   await source.query(`CREATE TABLE \`${db}\`.loose (a INT, b VARCHAR(10))`)
   engine = createEngine({ store: openJobStore(join(dir, 'cutover.db')), secrets: memoryOnlySecrets })
@@ -198,17 +214,31 @@ describe('continuous validation', () => {
     expect(found.checked).toBe(checkedBefore)
     expect(engine.getJob(jobId).status).toBe('running')
 
+    // The report and the cutover's readiness say so too.
+    const { report, html } = engine.migrationReport(jobId)
+    expect(report.validations.continuous?.failed).toBe(3)
+    expect(html).toContain('3 rows differ')
+    expect(html).toContain('id=50004')
+    const readiness = await engine.cutoverReadiness(jobId, { validate: 'none' })
+    expect(readiness.items.find((i) => i.id === 'continuous')).toMatchObject({ status: 'fail' })
+    expect(readiness.ready).toBe(false)
+
     // Repaired on the target by hand: the re-reads of failed rows clear them.
     await target.query(`UPDATE \`${db}\`.hot SET v = 'source' WHERE id = 50001`)
     await target.query(`DELETE FROM \`${db}\`.hot WHERE id = 50002`)
     await target.query(`INSERT INTO \`${db}\`.hot VALUES (50004, 'd', 4)`)
     await until('the repaired rows cleared', () => (status()?.failed ?? 1) === 0, 30_000)
     await expectTablesEqual(['hot'])
+    expect((await engine.cutoverReadiness(jobId, {})).items.find((i) => i.id === 'continuous')).toMatchObject({
+      status: 'pass',
+    })
   }, 120_000)
 
   it('keeps the rows still pending across a pause and compares them after the job resumes', async () => {
     await source.query(`UPDATE \`${db}\`.hot SET v = 'pause-mark' WHERE id < 200`)
-    const [[{ n: changed }]] = (await source.query(`SELECT COUNT(*) AS n FROM \`${db}\`.hot WHERE id < 200`)) as unknown as [[{ n: number }]]
+    const [[{ n: changed }]] = (await source.query(
+      `SELECT COUNT(*) AS n FROM \`${db}\`.hot WHERE id < 200`,
+    )) as unknown as [[{ n: number }]]
     expect(Number(changed)).toBeGreaterThan(100)
     await until('the update applied', () =>
       targetHas(`SELECT COUNT(*) AS n FROM \`${db}\`.hot WHERE v = 'pause-mark'`, Number(changed)),

@@ -42,7 +42,7 @@ export type CutoverRequestInput = z.input<typeof cutoverRequestSchema>
 export type ReadinessStatus = 'pass' | 'warning' | 'fail'
 
 export interface ReadinessItem {
-  id: 'type' | 'state' | 'lag' | 'validation' | 'retention' | 'ddl'
+  id: 'type' | 'state' | 'lag' | 'validation' | 'continuous' | 'retention' | 'ddl'
   label: string
   status: ReadinessStatus
   detail: string

@@ -66,6 +66,11 @@ export interface MigrationReport {
   warnings: ReportEntry[]
   /** DDL the DBA skipped or replaced. */
   decisions: ReportEntry[]
-  validations: { count: number; last: ValidationResult | null }
+  validations: {
+    count: number
+    last: ValidationResult | null
+    /** Rows replication changed, compared again in the background (null when the job never did). */
+    continuous: import('./validation').ContinuousValidationStatus | null
+  }
   cutover: CutoverRecord | null
 }

@@ -18,6 +18,19 @@ function formatStatus(s: JobStatusReport, alerts: JobAlert[]): string {
   const pos = (p: JobStatusReport['positions']['snapshot']) =>
     p ? `${p.file}:${p.position}${p.gtidSet ? ` (GTID ${p.gtidSet})` : ''}` : '-'
   lines.push(`  snapshot position ${pos(s.positions.snapshot)}`, `  applied position  ${pos(s.positions.applied)}`)
+  const cv = s.continuousValidation
+  if (cv) {
+    lines.push(
+      `  continuous validation: ${cv.failed} rows differ, ${cv.pending} changed rows waiting, ${cv.checked} compared equal (updated ${cv.updatedAt})`,
+    )
+    for (const r of cv.failedRows.slice(0, 20))
+      lines.push(
+        `    ${r.kind} ${r.table} ${Object.entries(r.key)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(', ')}${r.columns.length > 0 ? ` (${r.columns.join(', ')})` : ''} since ${r.foundAt}`,
+      )
+    for (const n of cv.notFollowed) lines.push(`    not followed: ${n.table}, ${n.rows} rows (${n.reason})`)
+  } else if (j.config.spec.continuousValidation) lines.push('  continuous validation: on, no changed row yet')
   for (const alert of alerts) lines.push(`  alert: ${alert.message} (since ${alert.since})`)
   if (j.lastError)
     lines.push(`  error [${j.lastError.code}] ${j.lastError.message}`, `    fix: ${workaroundFor(j.lastError, 'cli')}`)

@@ -175,6 +175,26 @@ export async function cutoverReadiness(
     })
   }
 
+  const continuous = store.continuousValidation(job.id)
+  if (continuous) {
+    const first = continuous.failedRows[0]
+    add(
+      continuous.failed > 0
+        ? {
+            id: 'continuous',
+            label: 'Changed rows compared equal',
+            status: request.validate === 'none' ? 'fail' : 'warning',
+            detail: `Continuous validation lists ${continuous.failed} rows that differ${first ? ` (first: ${first.table} ${Object.entries(first.key).map(([k, v]) => `${k}=${v}`).join(', ')}, ${first.kind})` : ''}. The final validation compares the changed tables and stops the cutover if they still differ${request.validate === 'none' ? '; with no final validation chosen, repair them first' : ''}.`,
+          }
+        : {
+            id: 'continuous',
+            label: 'Changed rows compared equal',
+            status: 'pass',
+            detail: `Continuous validation: ${continuous.checked} changed rows compared equal, none differs; ${continuous.pending} waiting.`,
+          },
+    )
+  }
+
   let behind: JobBehind | null = null
   const applied = store.getPosition(job.id, 'applied')
   if ('error' in ctx.source) {

@@ -128,7 +128,11 @@ export function buildMigrationReport(store: JobStore, job: StoredJob, now = new 
       .map((r) => ({ item: r.itemId, message: r.message, fix: r.fix })),
     warnings,
     decisions,
-    validations: { count: store.countValidations(job.id), last: store.lastValidation(job.id) },
+    validations: {
+      count: store.countValidations(job.id),
+      last: store.lastValidation(job.id),
+      continuous: store.continuousValidation(job.id),
+    },
     cutover,
   }
 }

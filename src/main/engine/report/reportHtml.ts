@@ -62,6 +62,26 @@ ${v.tables
   .join('\n')}
 </tbody></table>`
     : '<p class="meta">The job was never validated.</p>'
+  const cv = r.validations.continuous
+  const continuous = cv
+    ? `<h3>Changed rows, compared continuously</h3>
+<p><span class="badge ${cv.failed === 0 ? 'pass' : 'failed'}">${cv.failed === 0 ? 'no difference' : `${count(cv.failed)} rows differ`}</span> ${count(cv.checked)} compared equal, ${count(cv.pending)} waiting (as of ${e(cv.updatedAt)}).</p>
+${cv.notFollowed.map((n) => `<p class="meta">${e(n.table)}: ${count(n.rows)} changed rows not followed (${e(n.reason)}).</p>`).join('\n')}
+${
+  cv.failedRows.length === 0
+    ? ''
+    : `<table><thead><tr><th>Table</th><th>Row</th><th>Difference</th><th>Found</th></tr></thead><tbody>${cv.failedRows
+        .map(
+          (f) =>
+            `<tr><td><code>${e(f.table)}</code></td><td><code>${e(
+              Object.entries(f.key)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(', '),
+            )}</code></td><td>${e(f.kind)}${f.columns.length > 0 ? ` (${e(f.columns.join(', '))})` : ''}</td><td>${e(f.foundAt)}</td></tr>`,
+        )
+        .join('\n')}</tbody></table>`
+}`
+    : ''
   const accepted =
     r.warningsAccepted.length === 0
       ? '<p class="meta">None.</p>'
@@ -94,6 +114,7 @@ ${stages}
 <p class="meta">Durations are wall-clock, pauses included.</p>
 <h2>Validation</h2>
 ${validation}
+${continuous}
 ${entries('Schema rewrites', r.rewrites, 'The schema was created as the source has it: no rewrite.')}
 ${entries('Not migrated, or with semantics lost', r.notMigrated, 'Nothing.')}
 <h2>Precheck warnings accepted</h2>

@@ -38,6 +38,8 @@ describe('rowCondition', () => {
 
   it('has no condition for a table without a unique key, or a key column the image lacks', () => {
     expect(rowCondition([], columns, [1, null, null, null])).toBeNull()
-    expect(rowCondition([{ name: 'gone', columns: ['dropped'], primary: false }], columns, [1, null, null, null])).toBeNull()
+    expect(
+      rowCondition([{ name: 'gone', columns: ['dropped'], primary: false }], columns, [1, null, null, null]),
+    ).toBeNull()
   })
 })

@@ -102,7 +102,9 @@ export function rowCondition(
   const all = keyColumnIndexes(uniqueKeys, columns)
   for (const indexes of all) {
     if (!indexes.every((i) => i >= 0 && image[i] !== null && image[i] !== undefined)) continue
-    return indexes.map((i) => `${quoteIdentifier(columns[i]!.name)} = ${cellLiteral(image[i]!, columns[i]!)}`).join(' AND ')
+    return indexes
+      .map((i) => `${quoteIdentifier(columns[i]!.name)} = ${cellLiteral(image[i]!, columns[i]!)}`)
+      .join(' AND ')
   }
   return null
 }
@@ -176,10 +178,20 @@ export function createContinuousValidator(options: ContinuousValidatorOptions): 
       return
     }
     if (pending.size >= settings.maxPending) {
-      notFollow(table, `more than ${settings.maxPending.toLocaleString('en-US')} changed rows were waiting for their comparison`)
+      notFollow(
+        table,
+        `more than ${settings.maxPending.toLocaleString('en-US')} changed rows were waiting for their comparison`,
+      )
       return
     }
-    const entry: Pending = { table, where, gen: ++gen, dueAt: Date.now() + settings.delayMs, attempts: 0, at: new Date().toISOString() }
+    const entry: Pending = {
+      table,
+      where,
+      gen: ++gen,
+      dueAt: Date.now() + settings.delayMs,
+      attempts: 0,
+      at: new Date().toISOString(),
+    }
     pending.set(key, entry)
     removed.delete(key)
     added.set(key, entry)
@@ -203,7 +215,11 @@ export function createContinuousValidator(options: ContinuousValidatorOptions): 
     if (!known) {
       options.log(
         'warning',
-        `Continuous validation: ${entry.table} row ${JSON.stringify(entry.detail.key)} is ${entry.detail.kind === 'missing' ? 'missing on the target' : entry.detail.kind === 'extra' ? 'on the target only' : `different on the target (${entry.detail.columns.join(', ')})`}.`,
+        `Continuous validation: ${entry.table} row ${Object.entries(entry.detail.key)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(
+            ', ',
+          )} is ${entry.detail.kind === 'missing' ? 'missing on the target' : entry.detail.kind === 'extra' ? 'on the target only' : `different on the target (${entry.detail.columns.join(', ')})`}.`,
         'VALIDATE_CONTINUOUS_DIFFERENT',
       )
     }
@@ -224,7 +240,13 @@ export function createContinuousValidator(options: ContinuousValidatorOptions): 
   function status(): ContinuousValidationStatus {
     const failedRows = [...failed.values()]
       .slice(0, differencesKept)
-      .map((f) => ({ table: f.table, kind: f.detail.kind, key: f.detail.key, columns: f.detail.columns, foundAt: f.at }))
+      .map((f) => ({
+        table: f.table,
+        kind: f.detail.kind,
+        key: f.detail.key,
+        columns: f.detail.columns,
+        foundAt: f.at,
+      }))
     return {
       jobId,
       pending: pending.size,
@@ -288,7 +310,10 @@ export function createContinuousValidator(options: ContinuousValidatorOptions): 
     const known = plans.get(table)
     if (known) return known
     const s = await connect()
-    const ref = refs.get(table) ?? { schema: table.slice(0, table.indexOf('.')), name: table.slice(table.indexOf('.') + 1) }
+    const ref = refs.get(table) ?? {
+      schema: table.slice(0, table.indexOf('.')),
+      name: table.slice(table.indexOf('.') + 1),
+    }
     const [plan] = await planDigests(s.source, s.sourceInfo, s.target, s.targetInfo, [ref])
     if (!plan) throw new Error(`${table} is not on the source`)
     plans.set(table, plan)
@@ -423,15 +448,27 @@ export function createContinuousValidator(options: ContinuousValidatorOptions): 
         plan = await planFor(table)
       } catch (error) {
         if (isTransient(error)) throw error
-        dropTable(table, `its columns could not be read (${(error as Error).message})`, items.map((i) => i.key))
+        dropTable(
+          table,
+          `its columns could not be read (${(error as Error).message})`,
+          items.map((i) => i.key),
+        )
         continue
       }
       if (plan.missingOnTarget) {
-        dropTable(table, 'the table is not on the target', items.map((i) => i.key))
+        dropTable(
+          table,
+          'the table is not on the target',
+          items.map((i) => i.key),
+        )
         continue
       }
       if (plan.rowKeyColumns.length === 0) {
-        dropTable(table, 'no key on both sides matches its rows', items.map((i) => i.key))
+        dropTable(
+          table,
+          'no key on both sides matches its rows',
+          items.map((i) => i.key),
+        )
         continue
       }
       groups.push({
@@ -479,7 +516,11 @@ export function createContinuousValidator(options: ContinuousValidatorOptions): 
       plans.delete(g.table)
       // Rows found different stay listed; only changed rows that cannot be read leave.
       if (g.taken.length > 0)
-        dropTable(g.table, `its rows could not be compared (${(error as Error).message})`, g.taken.map((t) => t.key))
+        dropTable(
+          g.table,
+          `its rows could not be compared (${(error as Error).message})`,
+          g.taken.map((t) => t.key),
+        )
     }
   }
 

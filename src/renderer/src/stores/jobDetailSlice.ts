@@ -1,6 +1,7 @@
 import type { StateCreator } from 'zustand'
 import type { JobLogEntry, LogLevel } from '../../../shared/domain/events'
 import type { JobStatusReport } from '../../../shared/domain/job'
+import type { ContinuousValidationStatus } from '../../../shared/domain/validation'
 import { call } from '../api'
 import { describeProblem, type ProblemText } from './jobsSlice'
 import type { Store } from './store'
@@ -19,6 +20,7 @@ export interface JobDetailSlice {
   refreshDetail: () => Promise<void>
   setLogLevel: (level: LogLevel) => Promise<void>
   receiveLog: (entry: JobLogEntry) => void
+  receiveContinuousValidation: (status: ContinuousValidationStatus) => void
 }
 
 const levelRank: Record<LogLevel, number> = { debug: 0, info: 1, warning: 2, error: 3 }
@@ -59,6 +61,11 @@ export const createJobDetailSlice: StateCreator<Store, [], [], JobDetailSlice> =
       set({ logLevel: level, log: [] })
       const id = get().detailId
       if (id) await loadLog(id, level).catch(() => undefined)
+    },
+    receiveContinuousValidation: (status) => {
+      const { detailId, report } = get()
+      if (status.jobId !== detailId || !report) return
+      set({ report: { ...report, continuousValidation: status } })
     },
     receiveLog: (entry) => {
       const { detailId, logLevel, log } = get()

@@ -10,6 +10,7 @@ export function connectLiveEvents(): () => void {
     subscribe('precheck:item', ({ runId, item }) => getState().receivePrecheckItem(runId, item)),
     subscribe('validation:progress', (p) => getState().receiveValidationProgress(p)),
     subscribe('validation:finished', (result) => getState().receiveValidationFinished(result)),
+    subscribe('validation:continuous', (status) => getState().receiveContinuousValidation(status)),
     subscribe('cutover:progress', (p) => getState().receiveCutoverProgress(p)),
     subscribe('job:alert', (event) => getState().receiveAlert(event)),
     subscribe('job:reconnecting', ({ jobId, retry }) => getState().receiveRetry(jobId, retry)),

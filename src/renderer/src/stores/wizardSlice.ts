@@ -56,6 +56,8 @@ export interface WizardDraft {
   deferIndexes: JobSpec['deferIndexes']
   /** Minutes the job keeps reconnecting to a lost server before it fails. */
   retryMinutes: number
+  /** Compare every row replication changes again in the background (jobs that replicate). */
+  continuousValidation: boolean
 }
 
 /** A side's last test: the engine's hop-by-hop result, or the error the call itself threw. */
@@ -132,6 +134,7 @@ const emptyDraft = (): WizardDraft => ({
   exportMBps: 0,
   deferIndexes: 'auto',
   retryMinutes: defaultRetryMinutes,
+  continuousValidation: false,
 })
 
 const orNull = (value: string) => (value.trim() === '' ? null : value.trim())
@@ -184,6 +187,7 @@ export function toConfig(d: WizardDraft): JobConfigInput {
       exportMBps: d.exportMBps,
       deferIndexes: d.deferIndexes,
       retryMinutes: d.retryMinutes,
+      continuousValidation: d.type !== 'existing' && d.continuousValidation,
     },
   }
 }

@@ -1,6 +1,10 @@
 import { useEffect } from 'react'
 import type { JobDetail } from '../../../../shared/domain/job'
-import type { TableValidation, ValidationResult } from '../../../../shared/domain/validation'
+import type {
+  ContinuousValidationStatus,
+  TableValidation,
+  ValidationResult,
+} from '../../../../shared/domain/validation'
 import { CopyButton } from '../../components/CopyButton'
 import { ProblemBox } from '../../components/ProblemBox'
 import { useStore } from '../../stores/store'
@@ -108,6 +112,84 @@ function ResultView({ result }: { result: ValidationResult }) {
   )
 }
 
+const kindText: Record<ContinuousValidationStatus['failedRows'][number]['kind'], string> = {
+  missing: 'Missing on the target',
+  extra: 'On the target only',
+  different: 'Different',
+}
+
+/** The rows replication changed, compared again in the background (spec continuousValidation). */
+function ContinuousView({ status }: { status: ContinuousValidationStatus | null }) {
+  return (
+    <div className="continuous-validation" data-testid="continuous-validation">
+      <h4>Changed rows, compared continuously</h4>
+      {!status ? (
+        <p className="muted">Rows are compared once the job replicates its first changes.</p>
+      ) : (
+        <>
+          <p className="precheck-summary">
+            <span
+              className={`count ${status.failed > 0 ? 'count-failed' : 'count-pass'}`}
+              data-testid="continuous-failed"
+            >
+              {status.failed > 0
+                ? `${formatCount(status.failed)} ${status.failed === 1 ? 'row differs' : 'rows differ'}`
+                : 'No difference'}
+            </span>
+            <span data-testid="continuous-counts">
+              {formatCount(status.pending)} changed {status.pending === 1 ? 'row' : 'rows'} waiting ·{' '}
+              {formatCount(status.checked)} compared equal · updated {formatTime(status.updatedAt)}
+            </span>
+          </p>
+          {status.notFollowed.map((n) => (
+            <p key={`${n.table}${n.reason}`} className="muted small">
+              {n.table}: {formatCount(n.rows)} changed {n.rows === 1 ? 'row' : 'rows'} not followed ({n.reason}).
+              Validate the table to cover {n.rows === 1 ? 'it' : 'them'}.
+            </p>
+          ))}
+          {status.failedRows.length > 0 && (
+            <div className="table-wrap">
+              <table className="table compact" aria-label="Rows that differ">
+                <thead>
+                  <tr>
+                    <th>Table</th>
+                    <th>Row</th>
+                    <th>Difference</th>
+                    <th>Found</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {status.failedRows.map((r) => (
+                    <tr key={`${r.table}${JSON.stringify(r.key)}`}>
+                      <td className="mono">{r.table}</td>
+                      <td className="mono">
+                        {Object.entries(r.key)
+                          .map(([k, v]) => `${k}=${v}`)
+                          .join(', ')}
+                      </td>
+                      <td>
+                        {kindText[r.kind]}
+                        {r.columns.length > 0 ? ` (${r.columns.join(', ')})` : ''}
+                      </td>
+                      <td>{formatTime(r.foundAt)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+          {status.failed > 0 && (
+            <p className="muted small">
+              A row leaves this list once source and target hold it equal again (a repair on the target, or a later
+              change). Validate the table for the repair SQL.
+            </p>
+          )}
+        </>
+      )}
+    </div>
+  )
+}
+
 /** Compares the job's tables between source and target on demand, with progress, cancel and the last result. */
 export function ValidationPanel({ job }: { job: JobDetail }) {
   const validation = useStore((s) => s.validations[job.id])
@@ -118,6 +200,7 @@ export function ValidationPanel({ job }: { job: JobDetail }) {
     void loadValidation(job.id)
   }, [job.id, loadValidation])
 
+  const continuous = useStore((s) => (s.report?.job.id === job.id ? s.report.continuousValidation : null))
   const ready = job.status === 'finished' || job.stage === 'incremental'
   const running = Boolean(validation?.runningId)
   const progress = validation?.progress ?? null
@@ -167,6 +250,7 @@ export function ValidationPanel({ job }: { job: JobDetail }) {
       {validation?.error && <ProblemBox problem={validation.error} title="Validation could not run" />}
       {!running && validation?.last && validation.last.status !== 'running' && <ResultView result={validation.last} />}
       {!running && ready && !validation?.last && <p className="muted">Not validated yet.</p>}
+      {(job.config.spec.continuousValidation || continuous) && <ContinuousView status={continuous} />}
     </section>
   )
 }

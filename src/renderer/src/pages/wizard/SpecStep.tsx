@@ -125,6 +125,25 @@ export function SpecStep() {
               before it fails. It resumes from its checkpoints each time; 0 fails at the first lost connection.
             </div>
           </div>
+          {draft.type !== 'existing' && (
+            <div className="field">
+              <div className="check-row">
+                <input
+                  id="spec-continuous-validation"
+                  type="checkbox"
+                  checked={draft.continuousValidation}
+                  aria-describedby="spec-continuous-hint"
+                  onChange={(e) => editDraft({ continuousValidation: e.target.checked })}
+                />
+                <label htmlFor="spec-continuous-validation">Validate changed rows continuously</label>
+              </div>
+              <div id="spec-continuous-hint" className="field-hint">
+                While the job replicates, every row it changes is compared again between source and target in the
+                background, once applied; the job page counts the rows waiting and lists any that differ. It reads each
+                changed row three times (source, target, source), adding that much read load on both servers.
+              </div>
+            </div>
+          )}
           {draft.type !== 'incremental' && (
             <div className="field">
               <label htmlFor="spec-defer-indexes">Secondary indexes</label>
