@@ -241,7 +241,8 @@ async function main(): Promise<void> {
       target: connection(target),
       type: 'both',
       objects: [db],
-      spec: { concurrency: 4, exportMBps: 0 },
+      // CDC_CONTINUOUS_VALIDATION=1: every applied row is compared again in the background (its cost on apply and lag).
+      spec: { concurrency: 4, exportMBps: 0, continuousValidation: process.env.CDC_CONTINUOUS_VALIDATION === '1' },
     })
     const job = store.createJob(config)
     let caughtUpAt = 0
@@ -360,7 +361,8 @@ async function main(): Promise<void> {
     const cutoverRate = rates[0]!.rate
 
     // Lag at half of Cutover's maximum rate, every replicating applier live.
-    const offered = Math.round(cutoverRate / 2)
+    // CDC_OFFERED fixes the offered load, so runs with and without a setting compare at the same rate.
+    const offered = Number(process.env.CDC_OFFERED ?? 0) || Math.round(cutoverRate / 2)
     console.log(`Offering ${offered} row changes/s for ${lagSeconds} s and sampling lag…`)
     const targetConn = await target.connect()
     const lagged = [
@@ -381,6 +383,16 @@ async function main(): Promise<void> {
     await writeWorkload(source, offered * lagSeconds, 2, offered)
     sampling = false
     await sampler
+    if (config.spec.continuousValidation) {
+      const loadEnded = performance.now()
+      const atEnd = store.continuousValidation(job.id)
+      await waitFor(() => (store.continuousValidation(job.id)?.pending ?? 1) === 0, 'continuous validation to drain')
+      const cv = store.continuousValidation(job.id)!
+      console.log(
+        `Continuous validation: ${cv.checked} rows compared equal, ${cv.failed} different, ${atEnd?.pending ?? 0} waiting when the load ended, all compared ${((performance.now() - loadEnded) / 1000).toFixed(1)} s later; not followed: ${JSON.stringify(cv.notFollowed)}`,
+      )
+      if (cv.failed > 0) throw new Error(`continuous validation found differences: ${JSON.stringify(cv.failedRows.slice(0, 5))}`)
+    }
 
     // The second row is the reference: the direct replay on TiDB, the single-threaded replica on MariaDB.
     const reference = rates[1]!

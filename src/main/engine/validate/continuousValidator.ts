@@ -193,8 +193,8 @@ export function createContinuousValidator(options: ContinuousValidatorOptions): 
       at: new Date().toISOString(),
     }
     pending.set(key, entry)
-    removed.delete(key)
-    added.set(key, entry)
+    // Removed since the last write and back before the next: the store still has it.
+    if (!removed.delete(key)) added.set(key, entry)
     dirty = true
   }
 
@@ -527,25 +527,23 @@ export function createContinuousValidator(options: ContinuousValidatorOptions): 
   let outage = false
   let lastFailedRound = 0
   async function loop(): Promise<void> {
-    let lastFlush = 0
     while (!signal.aborted) {
       await sleep(200, signal)
       if (signal.aborted) break
-      const now = Date.now()
-      if (now - lastFlush >= 1000) {
-        lastFlush = now
-        flush()
-      }
       try {
+        const now = Date.now()
         const byTable = due(now)
-        if (byTable.size > 0) await round(await groupsOf(byTable))
-        else if (failed.size > 0 && now - lastFailedRound >= failedEveryMs) {
+        if (byTable.size > 0) {
+          // Far behind (a backlog after a resume), a round would only wait for the applier: it waits here, reading
+          // nothing, until the applier is near the source's end.
+          if (await settle()) await round(await groupsOf(byTable))
+        } else if (failed.size > 0 && now - lastFailedRound >= failedEveryMs) {
           lastFailedRound = now
           await round(await failedGroups())
         }
         if (outage) {
           outage = false
-          options.log('info', 'Continuous validation compares changed rows again.', 'VALIDATE_CONTINUOUS_RESUMED')
+          options.log('info', 'Continuous validation compares changed rows again.', 'VALIDATE_CONTINUOUS_BACK')
         }
       } catch (error) {
         if (signal.aborted) break
@@ -563,6 +561,14 @@ export function createContinuousValidator(options: ContinuousValidatorOptions): 
     }
   }
 
+  // The counts reach the store (and the screens) each second, whatever a round is waiting for.
+  const flusher = setInterval(() => {
+    try {
+      flush()
+    } catch {
+      // The store's own error reaches the stage through its next write; the rows stay in memory until then.
+    }
+  }, 1000)
   const running = loop()
 
   return {
@@ -585,6 +591,7 @@ export function createContinuousValidator(options: ContinuousValidatorOptions): 
     status,
     async close() {
       controller.abort()
+      clearInterval(flusher)
       // A round blocked on a lost server must not hold the stage's end: its rows stay pending in the store.
       await Promise.race([running, new Promise((resolve) => setTimeout(resolve, 3000))])
       try {
