@@ -259,4 +259,33 @@ describe('continuous validation', () => {
     await expectTablesEqual(['hot'])
     await engine.pauseJob(jobId)
   }, 120_000)
+
+  it('is turned off and on again by a rescale, which keeps the rest of the spec', async () => {
+    const spec = engine.getJob(jobId).config.spec
+    await engine.rescaleJob(jobId, { ...spec, continuousValidation: false })
+    expect(engine.getJob(jobId).config.spec).toEqual({ ...spec, continuousValidation: false })
+    engine.startJob(jobId, { heartbeatSeconds: 0.5, validationDelayMs: delayMs })
+    await until(
+      'replicating',
+      () => engine.getJob(jobId).stage === 'incremental' && engine.getJob(jobId).status === 'running',
+    )
+    const before = status()!
+    await source.query(`UPDATE \`${db}\`.hot SET v = 'unfollowed' WHERE id < 50`)
+    const [[{ n: rows }]] = (await source.query(
+      `SELECT COUNT(*) AS n FROM \`${db}\`.hot WHERE v = 'unfollowed'`,
+    )) as unknown as [[{ n: number }]]
+    expect(Number(rows)).toBeGreaterThan(10)
+    await until('the update applied', () =>
+      targetHas(`SELECT COUNT(*) AS n FROM \`${db}\`.hot WHERE v = 'unfollowed'`, Number(rows)),
+    )
+    await new Promise((r) => setTimeout(r, delayMs + 1500))
+    expect(status()).toEqual(before)
+    await engine.rescaleJob(jobId, { ...spec, continuousValidation: true })
+    expect(engine.getJob(jobId).config.spec.continuousValidation).toBe(true)
+    await until('running again after the rescale', () => engine.getJob(jobId).status === 'running')
+    await source.query(`UPDATE \`${db}\`.hot SET v = 'followed' WHERE id < 50`)
+    await until('the rows compared', () => (status()?.checked ?? 0) >= before.checked + Number(rows) && status()!.pending === 0)
+    expect(status()!.failed).toBe(0)
+    await engine.pauseJob(jobId)
+  }, 120_000)
 })

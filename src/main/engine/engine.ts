@@ -442,15 +442,17 @@ export function createEngine({ store, secrets, alerts: alertTiming }: EngineOpti
         workaround: 'Resume the job first, or create it with the spec you need.',
       })
     }
-    // Rescaling changes the concurrency and the export cap; how the copy finishes tables stays as created.
+    // Rescaling changes the concurrency, the export cap and continuous validation; how the copy finishes tables
+    // stays as created.
+    const continuousValidation = job.config.type !== 'existing' && spec.continuousValidation
     store.replaceConfig(job.id, {
       ...job.config,
-      spec: { ...job.config.spec, concurrency: spec.concurrency, exportMBps: spec.exportMBps },
+      spec: { ...job.config.spec, concurrency: spec.concurrency, exportMBps: spec.exportMBps, continuousValidation },
     })
     log(
       job.id,
       'info',
-      `Spec changed to concurrency ${spec.concurrency}, export cap ${spec.exportMBps ? `${spec.exportMBps} MiB/s` : 'none'}${run ? '; the job restarts with it' : ''}.`,
+      `Spec changed to concurrency ${spec.concurrency}, export cap ${spec.exportMBps ? `${spec.exportMBps} MiB/s` : 'none'}${job.config.type === 'existing' ? '' : `, continuous validation ${continuousValidation ? 'on' : 'off'}`}${run ? '; the job restarts with it' : ''}.`,
     )
     if (run) {
       // As in the console, rescaling restarts the job: the new readers need a new snapshot.

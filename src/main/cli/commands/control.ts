@@ -20,6 +20,7 @@ export interface ControlOptions {
   yes?: boolean
   concurrency?: string
   exportMbps?: string
+  continuousValidation?: string
 }
 
 export interface ControlIo {
@@ -49,16 +50,20 @@ function controlFor(
   options: ControlOptions,
 ): JobControl {
   if (action !== 'rescale') return { action }
-  if (options.concurrency === undefined && options.exportMbps === undefined) {
+  if (options.concurrency === undefined && options.exportMbps === undefined && options.continuousValidation === undefined) {
     throw usage(
-      'cutover rescale needs --concurrency or --export-mbps.',
-      `Name what to change, e.g. --concurrency 8 (now ${current.concurrency}) or --export-mbps 50 (now ${current.exportMBps || 'no cap'}; 0 removes the cap).`,
+      'cutover rescale needs --concurrency, --export-mbps or --continuous-validation.',
+      `Name what to change, e.g. --concurrency 8 (now ${current.concurrency}), --export-mbps 50 (now ${current.exportMBps || 'no cap'}; 0 removes the cap) or --continuous-validation on (now ${current.continuousValidation ? 'on' : 'off'}).`,
     )
   }
+  const continuous = options.continuousValidation?.trim().toLowerCase()
+  if (continuous !== undefined && continuous !== 'on' && continuous !== 'off')
+    throw usage(`--continuous-validation takes on or off, not "${options.continuousValidation}".`, 'Give --continuous-validation on or off.')
   const parsed = specSchema.safeParse({
     ...current,
     ...(options.concurrency !== undefined ? { concurrency: number(options.concurrency, '--concurrency') } : {}),
     ...(options.exportMbps !== undefined ? { exportMBps: number(options.exportMbps, '--export-mbps') } : {}),
+    ...(continuous !== undefined ? { continuousValidation: continuous === 'on' } : {}),
   })
   if (!parsed.success) {
     throw usage(
@@ -155,7 +160,11 @@ export function registerControl(program: Command): void {
       (c) =>
         c
           .option('--concurrency <n>', 'parallel readers and writers, 1-64')
-          .option('--export-mbps <n>', 'cap on the read rate from the source in MiB/s; 0 removes the cap'),
+          .option('--export-mbps <n>', 'cap on the read rate from the source in MiB/s; 0 removes the cap')
+          .option(
+            '--continuous-validation <on|off>',
+            'compare every row replication changes again in the background (jobs that replicate)',
+          ),
     ],
   ]
   for (const [action, description, extra] of commands) {

@@ -31,7 +31,7 @@ import { quoteIdentifier } from '../vocabulary/identifierQuoting'
 import type { TableRef } from '../vocabulary/tableRef'
 import { sqlLiteral } from './cellValues'
 import type { RangeRow, SideTable } from './rangeReader'
-import { readRowsWhere } from './rangeReader'
+import { readRowsByCondition } from './rangeReader'
 import type { TablePlan } from './validationRunner'
 import { planDigests } from './validationRunner'
 import { differingColumns, displayKey, sameRow } from './tableValidator'
@@ -64,14 +64,14 @@ export interface ContinuousValidator {
 }
 
 const defaults = { delayMs: 1000, maxPending: 100_000, settleTimeoutMs: 30_000 }
-/** Rows one round reads per table and in all: three reads of each (source, target, source). */
-const rowsPerTable = 200
-const rowsPerRound = 1000
+/** Rows one statement selects, and one round reads in all: three reads of each (source, target, source). */
+const rowsPerStatement = 200
+const rowsPerRound = 2000
 /** How often rows found different are read again (a repair, or a change that brought them level). */
 const failedEveryMs = 5000
 /** A round's rows that were in flight wait this long times 2^attempts (capped) before the next read. */
 const retryBaseMs = 1000
-const retryCapMs = 30_000
+const retryCapMs = 8000
 
 interface Pending {
   table: string
@@ -238,15 +238,13 @@ export function createContinuousValidator(options: ContinuousValidatorOptions): 
   }
 
   function status(): ContinuousValidationStatus {
-    const failedRows = [...failed.values()]
-      .slice(0, differencesKept)
-      .map((f) => ({
-        table: f.table,
-        kind: f.detail.kind,
-        key: f.detail.key,
-        columns: f.detail.columns,
-        foundAt: f.at,
-      }))
+    const failedRows = [...failed.values()].slice(0, differencesKept).map((f) => ({
+      table: f.table,
+      kind: f.detail.kind,
+      key: f.detail.key,
+      columns: f.detail.columns,
+      foundAt: f.at,
+    }))
     return {
       jobId,
       pending: pending.size,
@@ -349,21 +347,24 @@ export function createContinuousValidator(options: ContinuousValidatorOptions): 
   interface Group {
     table: string
     plan: TablePlan
-    conditions: string[]
-    /** Pending rows and their generation when read (absent for a re-read of failed rows). */
-    taken: { key: string; gen: number }[]
-    /** The failed rows re-read, by key text. */
-    failedKeys: string[]
+    /** One row each: the condition that selects it, and the pending row or the failed row it is read for. */
+    rows: { condition: string; pending?: { key: string; gen: number }; failedKey?: string }[]
   }
 
   /**
    * Reads the groups' rows (source, settled wait, target, source), then settles each row: checked, failed, or
-   * in flight (read again later).
+   * in flight (read again later, later the more often it was).
    */
   async function compare(groups: Group[]): Promise<void> {
     const reads = async (which: 'source' | 'target') => {
-      const out: Map<string, RangeRow>[] = []
-      for (const g of groups) out.push(await readRowsWhere(sides(g.plan)[which], g.conditions))
+      const out: (RangeRow | undefined)[][] = []
+      for (const g of groups)
+        out.push(
+          await readRowsByCondition(
+            sides(g.plan)[which],
+            g.rows.map((r) => r.condition),
+          ),
+        )
       return out
     }
     const before = await reads('source')
@@ -372,66 +373,65 @@ export function createContinuousValidator(options: ContinuousValidatorOptions): 
     const again = await reads('source')
     const now = Date.now()
     for (const [i, g] of groups.entries()) {
-      const [a, b, a2] = [before[i]!, after[i]!, again[i]!]
-      let unstable = 0
-      let differing = 0
       const source = sides(g.plan).source
-      for (const key of new Set([...a.keys(), ...b.keys(), ...a2.keys()])) {
-        const [x, y, x2] = [a.get(key), b.get(key), a2.get(key)]
-        if (sameRow(x, y) || sameRow(x2, y)) {
-          clearFailed(g.table, key)
-          continue
+      for (const [k, item] of g.rows.entries()) {
+        const [x, y, x2] = [before[i]![k], after[i]![k], again[i]![k]]
+        const keyText = item.failedKey ?? (x ?? y ?? x2)?.key
+        const equal = sameRow(x, y) || sameRow(x2, y)
+        const stable = settled && sameRow(x, x2)
+        if (equal) {
+          if (keyText !== undefined) clearFailed(g.table, keyText)
+        } else if (stable) {
+          const row = (x ?? y)!
+          const kind = x && !y ? 'missing' : !x && y ? 'extra' : 'different'
+          setFailed({
+            table: g.table,
+            key: keyText ?? row.key,
+            at: new Date(now).toISOString(),
+            detail: {
+              kind,
+              key: displayKey(source.keyColumns, row.keyCells),
+              columns: kind === 'different' ? differingColumns(x!, y!, source.columns) : [],
+              keyCells: row.keyCells.map((c) => (c === null ? null : c.toString('hex'))),
+            },
+          })
         }
-        if (!settled || !sameRow(x, x2)) {
-          unstable++
-          continue
-        }
-        differing++
-        const row = (x ?? y)!
-        const kind = x && !y ? 'missing' : !x && y ? 'extra' : 'different'
-        setFailed({
-          table: g.table,
-          key,
-          at: new Date(now).toISOString(),
-          detail: {
-            kind,
-            key: displayKey(source.keyColumns, row.keyCells),
-            columns: kind === 'different' ? differingColumns(x!, y!, source.columns) : [],
-            keyCells: row.keyCells.map((c) => (c === null ? null : c.toString('hex'))),
-          },
-        })
-      }
-      // A failed row absent from every read is gone from both sides: equal.
-      for (const key of g.failedKeys) if (!a.has(key) && !b.has(key) && !a2.has(key)) clearFailed(g.table, key)
-      for (const t of g.taken) {
-        const entry = pending.get(t.key)
+        if (!item.pending) continue
+        const entry = pending.get(item.pending.key)
         if (!entry) continue
-        if (unstable > 0) {
-          // In flight: the whole group is read again later, each row later the more often it was.
+        if (!equal && !stable) {
+          // In flight: read again later, later the more often it was.
           entry.attempts++
           entry.dueAt = now + Math.min(retryCapMs, retryBaseMs * 2 ** entry.attempts)
-          pending.delete(t.key)
-          pending.set(t.key, entry)
-        } else if (entry.gen === t.gen) removePending(t.key)
+          pending.delete(item.pending.key)
+          pending.set(item.pending.key, entry)
+          continue
+        }
+        if (equal) checked++
+        // Changed again while it was read: it stays, for a read of its newer value.
+        if (entry.gen === item.pending.gen) removePending(item.pending.key)
       }
-      if (unstable === 0) checked += Math.max(0, g.taken.length - differing)
       dirty = true
     }
   }
 
-  /** The due pending rows, oldest first, grouped by table. */
-  function due(now: number): Map<string, { key: string; entry: Pending }[]> {
-    const byTable = new Map<string, { key: string; entry: Pending }[]>()
+  /** The due pending rows, oldest first, in groups of one table each (a statement per group and side). */
+  function due(now: number): { table: string; items: { key: string; entry: Pending }[] }[] {
+    const groups: { table: string; items: { key: string; entry: Pending }[] }[] = []
+    const open = new Map<string, { key: string; entry: Pending }[]>()
     let n = 0
     for (const [key, entry] of pending) {
       if (entry.dueAt > now) continue
-      const list = byTable.get(entry.table) ?? []
-      if (list.length >= rowsPerTable) continue
-      list.push({ key, entry })
-      byTable.set(entry.table, list)
+      let items = open.get(entry.table)
+      if (!items || items.length >= rowsPerStatement) {
+        items = []
+        open.set(entry.table, items)
+        groups.push({ table: entry.table, items })
+      }
+      items.push({ key, entry })
       if (++n >= rowsPerRound) break
     }
-    return byTable
+    return groups
   }
 
   /** A table that cannot be followed row by row, or read at all: its rows leave the pending set, counted. */
@@ -440,9 +440,9 @@ export function createContinuousValidator(options: ContinuousValidatorOptions): 
     notFollow(table, reason, keys.length)
   }
 
-  async function groupsOf(byTable: Map<string, { key: string; entry: Pending }[]>): Promise<Group[]> {
+  async function groupsOf(due: { table: string; items: { key: string; entry: Pending }[] }[]): Promise<Group[]> {
     const groups: Group[] = []
-    for (const [table, items] of byTable) {
+    for (const { table, items } of due) {
       let plan: TablePlan
       try {
         plan = await planFor(table)
@@ -474,9 +474,7 @@ export function createContinuousValidator(options: ContinuousValidatorOptions): 
       groups.push({
         table,
         plan,
-        conditions: items.map((i) => i.entry.where),
-        taken: items.map((i) => ({ key: i.key, gen: i.entry.gen })),
-        failedKeys: [],
+        rows: items.map((i) => ({ condition: i.entry.where, pending: { key: i.key, gen: i.entry.gen } })),
       })
     }
     return groups
@@ -484,7 +482,11 @@ export function createContinuousValidator(options: ContinuousValidatorOptions): 
 
   async function failedGroups(): Promise<Group[]> {
     const byTable = new Map<string, Failed[]>()
-    for (const f of failed.values()) byTable.set(f.table, [...(byTable.get(f.table) ?? []), f].slice(0, rowsPerTable))
+    for (const f of failed.values()) {
+      const rows = byTable.get(f.table) ?? []
+      if (rows.length < rowsPerStatement) rows.push(f)
+      byTable.set(f.table, rows)
+    }
     const groups: Group[] = []
     for (const [table, rows] of byTable) {
       const plan = await planFor(table)
@@ -497,7 +499,7 @@ export function createContinuousValidator(options: ContinuousValidatorOptions): 
           })
           .join(' AND '),
       )
-      groups.push({ table, plan, conditions, taken: [], failedKeys: rows.map((f) => f.key) })
+      groups.push({ table, plan, rows: rows.map((f, i) => ({ condition: conditions[i]!, failedKey: f.key })) })
     }
     return groups
   }
@@ -515,12 +517,8 @@ export function createContinuousValidator(options: ContinuousValidatorOptions): 
       const g = groups[0]!
       plans.delete(g.table)
       // Rows found different stay listed; only changed rows that cannot be read leave.
-      if (g.taken.length > 0)
-        dropTable(
-          g.table,
-          `its rows could not be compared (${(error as Error).message})`,
-          g.taken.map((t) => t.key),
-        )
+      const taken = g.rows.flatMap((r) => (r.pending ? [r.pending.key] : []))
+      if (taken.length > 0) dropTable(g.table, `its rows could not be compared (${(error as Error).message})`, taken)
     }
   }
 
@@ -533,7 +531,7 @@ export function createContinuousValidator(options: ContinuousValidatorOptions): 
       try {
         const now = Date.now()
         const byTable = due(now)
-        if (byTable.size > 0) {
+        if (byTable.length > 0) {
           // Far behind (a backlog after a resume), a round would only wait for the applier: it waits here, reading
           // nothing, until the applier is near the source's end.
           if (await settle()) await round(await groupsOf(byTable))

@@ -141,28 +141,45 @@ export async function splitKey(side: SideTable, range: Range, rows: number): Pro
 /** Every row of a small range, with a fingerprint per column. */
 export async function readRows(side: SideTable, range: Range): Promise<Map<string, RangeRow>> {
   const w = where(side, range)
-  return rowsWhere(side, w.sql, w.params)
+  return new Map((await rowsWhere(side, w.sql, w.params)).map(({ row }) => [row.key, row]))
 }
 
 /**
- * The rows each condition selects (conditions built from a row's unique key: at most one row each), with a
- * fingerprint per column, keyed as `readRows` keys them.
+ * The row each condition selects (conditions built from a row's unique key: at most one row each), by the
+ * condition's index, with a fingerprint per column; undefined where a condition selects none.
  */
-export async function readRowsWhere(side: SideTable, conditions: readonly string[]): Promise<Map<string, RangeRow>> {
-  if (conditions.length === 0) return new Map()
-  return rowsWhere(side, ` WHERE ${conditions.map((c) => `(${c})`).join(' OR ')}`, [])
+export async function readRowsByCondition(
+  side: SideTable,
+  conditions: readonly string[],
+): Promise<(RangeRow | undefined)[]> {
+  const out: (RangeRow | undefined)[] = new Array(conditions.length)
+  if (conditions.length === 0) return out
+  const which = `CASE ${conditions.map((c, i) => `WHEN ${c} THEN ${i}`).join(' ')} END`
+  const where = ` WHERE ${conditions.map((c) => `(${c})`).join(' OR ')}`
+  for (const { lead, row } of await rowsWhere(side, where, [], which)) {
+    const i = Number(lead)
+    if (Number.isInteger(i) && out[i] === undefined) out[i] = row
+  }
+  return out
 }
 
-async function rowsWhere(side: SideTable, whereSql: string, params: unknown[]): Promise<Map<string, RangeRow>> {
+async function rowsWhere(
+  side: SideTable,
+  whereSql: string,
+  params: unknown[],
+  leadExpression?: string,
+): Promise<{ lead: string | null; row: RangeRow }[]> {
   const keys = side.keyColumns
+  const lead = leadExpression ? 1 : 0
   const select = [
+    ...(leadExpression ? [leadExpression] : []),
     ...keys.map((c) => c.expression),
     ...keys.map((c) => c.read),
     ...rowFingerprintSelect(side.columns),
   ].join(', ')
   const rows = await rawRows(side.session, `SELECT ${select} FROM ${quoteTable(side.table)}${whereSql}`, params)
-  const out = new Map<string, RangeRow>()
-  for (const row of rows) {
+  return rows.map((raw) => {
+    const row = raw.slice(lead)
     const cells = row.slice(2 * keys.length).map((cell, i) => {
       const column = side.columns[i]!
       return column.place === 'server'
@@ -172,9 +189,11 @@ async function rowsWhere(side: SideTable, whereSql: string, params: unknown[]): 
         : normalCell(cell, column.kind)
     })
     const key = keyText(row.slice(0, keys.length))
-    out.set(key, { key, keyCells: row.slice(keys.length, 2 * keys.length), cells })
-  }
-  return out
+    return {
+      lead: lead ? (raw[0]?.toString('latin1') ?? null) : null,
+      row: { key, keyCells: row.slice(keys.length, 2 * keys.length), cells },
+    }
+  })
 }
 
 /** The rows of these keys, every digest column as `DigestColumn.read` reads it (for REPLACE statements). */

@@ -19,6 +19,7 @@ export function RescaleDialog({
   const job = report.job
   const [concurrency, setConcurrency] = useState(job.config.spec.concurrency)
   const [cap, setCap] = useState(job.config.spec.exportMBps)
+  const [continuous, setContinuous] = useState(job.config.spec.continuousValidation)
   const [keyless, setKeyless] = useState<string[] | null>(null)
   const [problem, setProblem] = useState<ProblemText | null>(null)
   const [saving, setSaving] = useState(false)
@@ -27,6 +28,7 @@ export function RescaleDialog({
     if (!open) return
     setConcurrency(job.config.spec.concurrency)
     setCap(job.config.spec.exportMBps)
+    setContinuous(job.config.spec.continuousValidation)
     setProblem(null)
     setKeyless(null)
     let live = true
@@ -43,13 +45,23 @@ export function RescaleDialog({
     return () => {
       live = false
     }
-  }, [open, job.id, job.config.spec.concurrency, job.config.spec.exportMBps, report.tables])
+  }, [
+    open,
+    job.id,
+    job.config.spec.concurrency,
+    job.config.spec.exportMBps,
+    job.config.spec.continuousValidation,
+    report.tables,
+  ])
 
   async function submit() {
     setSaving(true)
     setProblem(null)
     try {
-      await call('job:rescale', { id: job.id, spec: { concurrency, exportMBps: cap } })
+      await call('job:rescale', {
+        id: job.id,
+        spec: { concurrency, exportMBps: cap, continuousValidation: job.config.type !== 'existing' && continuous },
+      })
       // A paused job's rescale changes only its stored spec, which no event announces.
       await useStore.getState().refreshDetail()
       onClose()
@@ -100,6 +112,17 @@ export function RescaleDialog({
           />
         </div>
       </div>
+      {job.config.type !== 'existing' && (
+        <div className="check-row">
+          <input
+            id="rescale-continuous"
+            type="checkbox"
+            checked={continuous}
+            onChange={(e) => setContinuous(e.target.checked)}
+          />
+          <label htmlFor="rescale-continuous">Validate changed rows continuously</label>
+        </div>
+      )}
       <p className="callout callout-warn">
         {job.status === 'running'
           ? 'Rescaling restarts the job: it stops at the next safe point and starts again from its checkpoints with the new spec.'
