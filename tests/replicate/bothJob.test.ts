@@ -3,6 +3,7 @@
  * incremental from the snapshot position without stopping, ending with every table identical.
  */
 import type { Connection } from 'mysql2/promise'
+import { writeTransactions } from '../harness/writeLoad'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   openScratchDatabase,
@@ -15,53 +16,37 @@ import {
 import { expectSameTables, runJob, waitForStage } from './replicationFixture'
 
 /** Small transactions of inserts, updates and deletes over every table, deterministic by seed. */
-async function writeLoad(c: Connection, db: string, until: () => boolean, seed = 1): Promise<number> {
-  let x = seed
-  const rand = (n: number) => {
-    x = (x * 1103515245 + 12345) % 2147483648
-    return x % n
-  }
-  let transactions = 0
-  while (!until()) {
-    await c.query('START TRANSACTION')
-    for (let k = 0; k < 4; k++) {
-      const id = rand(3000)
-      switch (rand(6)) {
-        case 0:
-          await c.query(`INSERT INTO \`${db}\`.keyed (id, v, n) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE n = n + 1`, [
-            id,
-            `v${id}`,
-            id,
-          ])
-          break
-        case 1:
-          await c.query(`UPDATE \`${db}\`.keyed SET v = CONCAT(v, 'x'), n = n + 7 WHERE id = ?`, [id])
-          break
-        case 2:
-          await c.query(`DELETE FROM \`${db}\`.keyed WHERE id = ?`, [id])
-          break
-        case 3:
-          await c.query(`INSERT IGNORE INTO \`${db}\`.uniq (code, v) VALUES (?, ?)`, [`C${id}`, id])
-          await c
-            .query(`UPDATE \`${db}\`.uniq SET code = ? WHERE code = ?`, [`C${id + 1}x`, `C${id}`])
-            .catch(() => undefined)
-          break
-        case 4:
-          await c.query(`INSERT INTO \`${db}\`.nokey (a, b) VALUES (?, ?)`, [rand(50), `b${rand(5)}`])
-          await c.query(`DELETE FROM \`${db}\`.nokey WHERE a = ? LIMIT 1`, [rand(50)])
-          break
-        default:
-          await c.query(`UPDATE \`${db}\`.composite SET note = ? WHERE region = ? AND n = ?`, [
-            `n${transactions}`,
-            `r${rand(4)}`,
-            rand(200),
-          ])
-      }
-    }
-    await c.query('COMMIT')
-    transactions++
-  }
-  return transactions
+function writeLoad(c: Connection, db: string, until: () => boolean, seed = 1): Promise<number> {
+  return writeTransactions(c, until, {
+    keys: 3000,
+    seed,
+    operations: [
+      ({ id }) =>
+        c.query(`INSERT INTO \`${db}\`.keyed (id, v, n) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE n = n + 1`, [
+          id,
+          `v${id}`,
+          id,
+        ]),
+      ({ id }) => c.query(`UPDATE \`${db}\`.keyed SET v = CONCAT(v, 'x'), n = n + 7 WHERE id = ?`, [id]),
+      ({ id }) => c.query(`DELETE FROM \`${db}\`.keyed WHERE id = ?`, [id]),
+      async ({ id }) => {
+        await c.query(`INSERT IGNORE INTO \`${db}\`.uniq (code, v) VALUES (?, ?)`, [`C${id}`, id])
+        await c
+          .query(`UPDATE \`${db}\`.uniq SET code = ? WHERE code = ?`, [`C${id + 1}x`, `C${id}`])
+          .catch(() => undefined)
+      },
+      async ({ rand }) => {
+        await c.query(`INSERT INTO \`${db}\`.nokey (a, b) VALUES (?, ?)`, [rand(50), `b${rand(5)}`])
+        await c.query(`DELETE FROM \`${db}\`.nokey WHERE a = ? LIMIT 1`, [rand(50)])
+      },
+      ({ rand, transaction }) =>
+        c.query(`UPDATE \`${db}\`.composite SET note = ? WHERE region = ? AND n = ?`, [
+          `n${transaction}`,
+          `r${rand(4)}`,
+          rand(200),
+        ]),
+    ],
+  })
 }
 
 describe('both job with writes during the snapshot, the copy and after', () => {

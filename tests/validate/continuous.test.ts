@@ -23,6 +23,7 @@ import {
   targetServer,
   uniqueName,
 } from '../harness/servers'
+import { writeTransactions } from '../harness/writeLoad'
 import { compareTable } from '../harness/tableComparison'
 import { fillZoo, zooDdl } from '../harness/typeZoo'
 
@@ -64,47 +65,29 @@ async function expectTablesEqual(names: string[]): Promise<void> {
 }
 
 /** Small transactions over the keyed tables, as fast as the source takes them. */
-async function writeLoad(c: Connection, until: () => boolean): Promise<number> {
-  let x = 11
-  const rand = (n: number) => {
-    x = (x * 1103515245 + 12345) % 2147483648
-    return x % n
-  }
-  let transactions = 0
-  while (!until()) {
-    await c.query('START TRANSACTION')
-    for (let k = 0; k < 4; k++) {
-      const id = rand(3000)
-      switch (rand(5)) {
-        case 0:
-          await c.query(`INSERT INTO \`${db}\`.hot (id, v, n) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE n = n + 1`, [
-            id,
-            `v${id}`,
-            id,
-          ])
-          break
-        case 1:
-          await c.query(`UPDATE \`${db}\`.hot SET v = CONCAT(v, 'é😀'), n = n + 7 WHERE id = ?`, [id])
-          break
-        case 2:
-          await c.query(`DELETE FROM \`${db}\`.hot WHERE id = ?`, [id])
-          break
-        case 3:
-          await c.query(`UPDATE \`${db}\`.accounts SET note = ? WHERE region = ? AND n = ?`, [
-            `t${transactions}`,
-            'zürich',
-            rand(300),
-          ])
-          break
-        default:
-          // A key change: the old key's row leaves, the new one arrives.
-          await c.query(`UPDATE IGNORE \`${db}\`.hot SET id = id + 10000 WHERE id = ?`, [id])
-      }
-    }
-    await c.query('COMMIT')
-    transactions++
-  }
-  return transactions
+function writeLoad(c: Connection, until: () => boolean): Promise<number> {
+  return writeTransactions(c, until, {
+    keys: 3000,
+    seed: 11,
+    operations: [
+      ({ id }) =>
+        c.query(`INSERT INTO \`${db}\`.hot (id, v, n) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE n = n + 1`, [
+          id,
+          `v${id}`,
+          id,
+        ]),
+      ({ id }) => c.query(`UPDATE \`${db}\`.hot SET v = CONCAT(v, 'é😀'), n = n + 7 WHERE id = ?`, [id]),
+      ({ id }) => c.query(`DELETE FROM \`${db}\`.hot WHERE id = ?`, [id]),
+      ({ rand, transaction }) =>
+        c.query(`UPDATE \`${db}\`.accounts SET note = ? WHERE region = ? AND n = ?`, [
+          `t${transaction}`,
+          'zürich',
+          rand(300),
+        ]),
+      // A key change: the old key's row leaves, the new one arrives.
+      ({ id }) => c.query(`UPDATE IGNORE \`${db}\`.hot SET id = id + 10000 WHERE id = ?`, [id]),
+    ],
+  })
 }
 
 beforeAll(async () => {
@@ -284,7 +267,10 @@ describe('continuous validation', () => {
     expect(engine.getJob(jobId).config.spec.continuousValidation).toBe(true)
     await until('running again after the rescale', () => engine.getJob(jobId).status === 'running')
     await source.query(`UPDATE \`${db}\`.hot SET v = 'followed' WHERE id < 50`)
-    await until('the rows compared', () => (status()?.checked ?? 0) >= before.checked + Number(rows) && status()!.pending === 0)
+    await until(
+      'the rows compared',
+      () => (status()?.checked ?? 0) >= before.checked + Number(rows) && status()!.pending === 0,
+    )
     expect(status()!.failed).toBe(0)
     await engine.pauseJob(jobId)
   }, 120_000)

@@ -23,6 +23,7 @@ import {
   targetServer,
   uniqueName,
 } from '../harness/servers'
+import { writeTransactions } from '../harness/writeLoad'
 import { compareTable } from '../harness/tableComparison'
 import { fillZoo, zooDdl } from '../harness/typeZoo'
 
@@ -248,43 +249,27 @@ describe('the CLI', () => {
 })
 
 /** Small transactions over the keyed tables, as fast as the source takes them. */
-async function writeLoad(c: Connection, db: string, until: () => boolean): Promise<number> {
-  let x = 7
-  const rand = (n: number) => {
-    x = (x * 1103515245 + 12345) % 2147483648
-    return x % n
-  }
-  let transactions = 0
-  while (!until()) {
-    await c.query('START TRANSACTION')
-    for (let k = 0; k < 4; k++) {
-      const id = rand(4000)
-      switch (rand(4)) {
-        case 0:
-          await c.query(`INSERT INTO \`${db}\`.hot (id, v, n) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE n = n + 1`, [
-            id,
-            `v${id}`,
-            id,
-          ])
-          break
-        case 1:
-          await c.query(`UPDATE \`${db}\`.hot SET v = CONCAT(v, 'x'), n = n + 7 WHERE id = ?`, [id])
-          break
-        case 2:
-          await c.query(`DELETE FROM \`${db}\`.hot WHERE id = ?`, [id])
-          break
-        default:
-          await c.query(`UPDATE \`${db}\`.pairs SET note = ? WHERE region = ? AND n = ?`, [
-            `t${transactions}`,
-            `r${rand(4)}`,
-            rand(500),
-          ])
-      }
-    }
-    await c.query('COMMIT')
-    transactions++
-  }
-  return transactions
+function writeLoad(c: Connection, db: string, until: () => boolean): Promise<number> {
+  return writeTransactions(c, until, {
+    keys: 4000,
+    seed: 7,
+    operations: [
+      ({ id }) =>
+        c.query(`INSERT INTO \`${db}\`.hot (id, v, n) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE n = n + 1`, [
+          id,
+          `v${id}`,
+          id,
+        ]),
+      ({ id }) => c.query(`UPDATE \`${db}\`.hot SET v = CONCAT(v, 'x'), n = n + 7 WHERE id = ?`, [id]),
+      ({ id }) => c.query(`DELETE FROM \`${db}\`.hot WHERE id = ?`, [id]),
+      ({ rand, transaction }) =>
+        c.query(`UPDATE \`${db}\`.pairs SET note = ? WHERE region = ? AND n = ?`, [
+          `t${transaction}`,
+          `r${rand(4)}`,
+          rand(500),
+        ]),
+    ],
+  })
 }
 
 describe('validation while the job replicates a write workload', () => {

@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import type { ColumnInfo } from '../vocabulary/columnCatalog'
+import { col as column } from '../load/testColumns'
 import type { UniqueKey } from '../replicate/schemaTracker'
 import { rowCondition } from './continuousValidator'
-
-const column = (name: string, dataType: string, over: Partial<ColumnInfo> = {}): ColumnInfo => ({
-  name,
-  dataType,
-  columnType: dataType,
-  nullable: true,
-  generated: 'no',
-  charset: null,
-  collation: null,
-  ...over,
-})
 
 const columns = [
   column('id', 'int', { nullable: false }),

@@ -24,7 +24,7 @@ import { cellLiteral } from '../replicate/rowDecoding'
 import { comparePositions } from '../replicate/safeMode'
 import type { UniqueKey } from '../replicate/schemaTracker'
 import { currentPosition } from '../replicate/startPosition'
-import { isTransient } from '../retryPolicy'
+import { backoff, isTransient } from '../retryPolicy'
 import type { CellValue } from '../load/valueEncoding'
 import type { ColumnInfo } from '../vocabulary/columnCatalog'
 import { quoteIdentifier } from '../vocabulary/identifierQuoting'
@@ -111,16 +111,7 @@ export function rowCondition(
 
 const tableName = (ref: TableRef) => `${ref.schema}.${ref.name}`
 const id = (table: string, key: string) => `${table}\u0000${key}`
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(done, ms)
-    function done() {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    signal.addEventListener('abort', done, { once: true })
-  })
+const sleep = backoff
 
 export function createContinuousValidator(options: ContinuousValidatorOptions): ContinuousValidator {
   const settings = { ...defaults, ...options }
