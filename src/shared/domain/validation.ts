@@ -98,3 +98,10 @@ export interface ContinuousValidationStatus {
   failedRows: (RowDifference & { table: string; foundAt: string })[]
   updatedAt: string
 }
+
+/** A row's key as people read it: `region=zürich, n=3`. */
+export function rowKeyText(key: RowDifference['key']): string {
+  return Object.entries(key)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ')
+}

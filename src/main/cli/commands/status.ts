@@ -1,4 +1,5 @@
 /** `cutover status [name]`: stage, status, per-table progress, positions, lag and alerts, read from the store. */
+import { rowKeyText } from '../../../shared/domain/validation'
 import type { Command } from 'commander'
 import { CutoverError, workaroundFor } from '../../../shared/domain/errors'
 import type { JobAlert } from '../../../shared/domain/events'
@@ -25,9 +26,7 @@ function formatStatus(s: JobStatusReport, alerts: JobAlert[]): string {
     )
     for (const r of cv.failedRows.slice(0, 20))
       lines.push(
-        `    ${r.kind} ${r.table} ${Object.entries(r.key)
-          .map(([k, v]) => `${k}=${v}`)
-          .join(', ')}${r.columns.length > 0 ? ` (${r.columns.join(', ')})` : ''} since ${r.foundAt}`,
+        `    ${r.kind} ${r.table} ${rowKeyText(r.key)}${r.columns.length > 0 ? ` (${r.columns.join(', ')})` : ''} since ${r.foundAt}`,
       )
     for (const n of cv.notFollowed) lines.push(`    not followed: ${n.table}, ${n.rows} rows (${n.reason})`)
   } else if (j.config.spec.continuousValidation) lines.push('  continuous validation: on, no changed row yet')

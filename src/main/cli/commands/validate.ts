@@ -3,6 +3,7 @@
  * last validation. Exit 0 when every table is equal, 1 when differences were found (listed, with the repair SQL
  * file), 2 when it could not run (no such job, not copied yet, a server unreachable, cancelled).
  */
+import { rowKeyText } from '../../../shared/domain/validation'
 import { randomUUID } from 'node:crypto'
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
@@ -32,9 +33,7 @@ export function formatValidation(result: ValidationResult): string {
         : t.status.toUpperCase()
     lines.push(`${t.table.padEnd(width)}  ${String(t.sourceRows).padStart(10)} rows  ${t.method.padEnd(6)}  ${state}`)
     for (const d of t.differences.slice(0, 20)) {
-      const key = Object.entries(d.key)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(', ')
+      const key = rowKeyText(d.key)
       lines.push(`    ${d.kind.padEnd(9)} ${key}${d.columns.length > 0 ? `  (${d.columns.join(', ')})` : ''}`)
     }
     const listed = Math.min(20, t.differences.length)

@@ -3,6 +3,7 @@
  * holding it back), and how far its target is behind the source. Read from the store, which every process running
  * the job writes, and from the source.
  */
+import { rowKeyText } from '../../../shared/domain/validation'
 import type { CutoverReadiness, CutoverRequest, JobBehind, ReadinessItem } from '../../../shared/domain/cutover'
 import type { BinlogPosition } from '../../../shared/domain/position'
 import type { JobStore, StoredJob } from '../../store/jobStore'
@@ -184,7 +185,7 @@ export async function cutoverReadiness(
             id: 'continuous',
             label: 'Changed rows compared equal',
             status: request.validate === 'none' ? 'fail' : 'warning',
-            detail: `Continuous validation lists ${continuous.failed} rows that differ${first ? ` (first: ${first.table} ${Object.entries(first.key).map(([k, v]) => `${k}=${v}`).join(', ')}, ${first.kind})` : ''}. The final validation compares the changed tables and stops the cutover if they still differ${request.validate === 'none' ? '; with no final validation chosen, repair them first' : ''}.`,
+            detail: `Continuous validation lists ${continuous.failed} rows that differ${first ? ` (first: ${first.table} ${rowKeyText(first.key)}, ${first.kind})` : ''}. The final validation compares the changed tables and stops the cutover if they still differ${request.validate === 'none' ? '; with no final validation chosen, repair them first' : ''}.`,
           }
         : {
             id: 'continuous',

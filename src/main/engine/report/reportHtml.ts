@@ -1,4 +1,5 @@
 /** The migration report as one self-contained HTML page (htmlPage.ts) a consultant can hand over. */
+import { rowKeyText } from '../../../shared/domain/validation'
 import type { BinlogPosition } from '../../../shared/domain/position'
 import type { MigrationReport, ReportEntry } from '../../../shared/domain/report'
 import { escapeHtml as e, htmlDocument } from '../htmlPage'
@@ -74,9 +75,7 @@ ${
         .map(
           (f) =>
             `<tr><td><code>${e(f.table)}</code></td><td><code>${e(
-              Object.entries(f.key)
-                .map(([k, v]) => `${k}=${v}`)
-                .join(', '),
+              rowKeyText(f.key),
             )}</code></td><td>${e(f.kind)}${f.columns.length > 0 ? ` (${e(f.columns.join(', '))})` : ''}</td><td>${e(f.foundAt)}</td></tr>`,
         )
         .join('\n')}</tbody></table>`

@@ -13,7 +13,7 @@
  */
 import type { LogLevel } from '../../../shared/domain/events'
 import type { ContinuousValidationStatus } from '../../../shared/domain/validation'
-import { differencesKept } from '../../../shared/domain/validation'
+import { differencesKept, rowKeyText } from '../../../shared/domain/validation'
 import type { ContinuousValidationDelta, ValidationRowDetail } from '../../store/jobStore'
 import type { CheckpointPort } from '../jobStage'
 import type { ServerInfo, SqlSession } from '../connect/session'
@@ -206,11 +206,7 @@ export function createContinuousValidator(options: ContinuousValidatorOptions): 
     if (!known) {
       options.log(
         'warning',
-        `Continuous validation: ${entry.table} row ${Object.entries(entry.detail.key)
-          .map(([k, v]) => `${k}=${v}`)
-          .join(
-            ', ',
-          )} is ${entry.detail.kind === 'missing' ? 'missing on the target' : entry.detail.kind === 'extra' ? 'on the target only' : `different on the target (${entry.detail.columns.join(', ')})`}.`,
+        `Continuous validation: ${entry.table} row ${rowKeyText(entry.detail.key)} is ${entry.detail.kind === 'missing' ? 'missing on the target' : entry.detail.kind === 'extra' ? 'on the target only' : `different on the target (${entry.detail.columns.join(', ')})`}.`,
         'VALIDATE_CONTINUOUS_DIFFERENT',
       )
     }

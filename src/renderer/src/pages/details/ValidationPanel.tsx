@@ -1,3 +1,4 @@
+import { rowKeyText } from '../../../../shared/domain/validation'
 import { useEffect } from 'react'
 import type { JobDetail } from '../../../../shared/domain/job'
 import type {
@@ -81,10 +82,7 @@ function ResultView({ result }: { result: ValidationResult }) {
                     ))}
                     {t.differences.slice(0, 5).map((d) => (
                       <div key={`${d.kind}${JSON.stringify(d.key)}`} className="small">
-                        {d.kind}{' '}
-                        {Object.entries(d.key)
-                          .map(([k, v]) => `${k}=${v}`)
-                          .join(', ')}
+                        {d.kind} {rowKeyText(d.key)}
                         {d.columns.length > 0 ? ` (${d.columns.join(', ')})` : ''}
                       </div>
                     ))}
@@ -162,11 +160,7 @@ function ContinuousView({ status }: { status: ContinuousValidationStatus | null 
                   {status.failedRows.map((r) => (
                     <tr key={`${r.table}${JSON.stringify(r.key)}`}>
                       <td className="mono">{r.table}</td>
-                      <td className="mono">
-                        {Object.entries(r.key)
-                          .map(([k, v]) => `${k}=${v}`)
-                          .join(', ')}
-                      </td>
+                      <td className="mono">{rowKeyText(r.key)}</td>
                       <td>
                         {kindText[r.kind]}
                         {r.columns.length > 0 ? ` (${r.columns.join(', ')})` : ''}
