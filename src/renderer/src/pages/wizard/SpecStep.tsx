@@ -270,6 +270,7 @@ export function SpecStep() {
             <dd>
               Concurrency {draft.concurrency},{' '}
               {draft.exportMBps > 0 ? `export capped at ${draft.exportMBps} MiB/s` : 'no export cap'}
+              {draft.type !== 'existing' && draft.continuousValidation ? ', changed rows validated continuously' : ''}
             </dd>
           </dl>
         </section>
