@@ -185,6 +185,8 @@ test('wizard → both job: field errors, failing then passing precheck, catch-up
   await page.locator('#spec-cap').fill('50')
   await expect(page.locator('.estimate')).toContainText('50 MiB/s')
   await expect(page.locator('.summary')).toContainText('shop-both')
+  await page.getByLabel('Validate changed rows continuously').check()
+  await expect(page.locator('.summary')).toContainText('changed rows validated continuously')
   await shoot(page, 'wizard-5-spec')
   await page.getByRole('button', { name: 'Create and start' }).click()
 
@@ -206,6 +208,11 @@ test('wizard → both job: field errors, failing then passing precheck, catch-up
     await writeAtSource("UPDATE shop.customers SET name = 'renamed' WHERE id <= 10")
     await expect.poll(() => count(target, 'archive.old_orders'), { timeout: 30_000 }).toBe(80)
     await expect.poll(() => count(target, "shop.customers WHERE name = 'renamed'"), { timeout: 30_000 }).toBe(10)
+    // The job was created with continuous validation: the changed rows are compared, none differs.
+    await expect(page.getByTestId('continuous-counts')).toContainText(/^0 changed rows waiting · 40 compared equal/, {
+      timeout: 30_000,
+    })
+    await expect(page.getByTestId('continuous-failed')).toHaveText('No difference')
     await expect(page.getByTestId('lag')).toHaveText(/^\d+(\.\d)? s$/)
     await page.waitForTimeout(2000)
     // The lag chart is drawn once replication runs; its label reads the latest lag.
