@@ -129,6 +129,13 @@ describe('cutover pause | resume | rescale | delete <job> (two processes, one st
     { timeout: 240_000 },
     async () => {
       const first = await startRun('ctl-rescale', dbs[1]!)
+      const notOnOff = await cli(['rescale', 'ctl-rescale', '--continuous-validation', 'maybe'])
+      expect(notOnOff.code).toBe(2)
+      expect(notOnOff.output).toContain('--continuous-validation takes on or off, not "maybe".')
+      // An existing-data job never replicates: nothing to follow.
+      const notReplicating = await cli(['rescale', 'ctl-rescale', '--continuous-validation', 'on'])
+      expect(notReplicating.code).toBe(2)
+      expect(notReplicating.output).toContain('this job copies existing data only')
       const rescale = await cli(['rescale', 'ctl-rescale', '--concurrency', '3', '--export-mbps', '2'])
       expect(rescale.code, rescale.output).toBe(0)
       expect(rescale.output).toMatch(

@@ -444,7 +444,14 @@ export function createEngine({ store, secrets, alerts: alertTiming }: EngineOpti
     }
     // Rescaling changes the concurrency, the export cap and continuous validation; how the copy finishes tables
     // stays as created.
-    const continuousValidation = job.config.type !== 'existing' && spec.continuousValidation
+    if (job.config.type === 'existing' && spec.continuousValidation) {
+      throw new CutoverError({
+        code: 'JOB_RESCALE_SETTING',
+        message: `Continuous validation follows the rows replication changes, and "${job.name}" copies existing data only.`,
+        workaround: 'Validate the job once its copy is done.',
+      })
+    }
+    const continuousValidation = spec.continuousValidation
     store.replaceConfig(job.id, {
       ...job.config,
       spec: { ...job.config.spec, concurrency: spec.concurrency, exportMBps: spec.exportMBps, continuousValidation },

@@ -46,11 +46,16 @@ function number(value: string, option: string): number {
 /** What the command line asks for, with a rescale's spec made whole from the job's stored one. */
 function controlFor(
   action: ControlName,
-  current: import('../../../shared/domain/job').JobSpec,
+  job: Pick<import('../../../shared/domain/job').JobConfig, 'type' | 'spec'>,
   options: ControlOptions,
 ): JobControl {
+  const current = job.spec
   if (action !== 'rescale') return { action }
-  if (options.concurrency === undefined && options.exportMbps === undefined && options.continuousValidation === undefined) {
+  if (
+    options.concurrency === undefined &&
+    options.exportMbps === undefined &&
+    options.continuousValidation === undefined
+  ) {
     throw usage(
       'cutover rescale needs --concurrency, --export-mbps or --continuous-validation.',
       `Name what to change, e.g. --concurrency 8 (now ${current.concurrency}), --export-mbps 50 (now ${current.exportMBps || 'no cap'}; 0 removes the cap) or --continuous-validation on (now ${current.continuousValidation ? 'on' : 'off'}).`,
@@ -58,7 +63,15 @@ function controlFor(
   }
   const continuous = options.continuousValidation?.trim().toLowerCase()
   if (continuous !== undefined && continuous !== 'on' && continuous !== 'off')
-    throw usage(`--continuous-validation takes on or off, not "${options.continuousValidation}".`, 'Give --continuous-validation on or off.')
+    throw usage(
+      `--continuous-validation takes on or off, not "${options.continuousValidation}".`,
+      'Give --continuous-validation on or off.',
+    )
+  if (continuous === 'on' && job.type === 'existing')
+    throw usage(
+      'Continuous validation follows the rows replication changes, and this job copies existing data only.',
+      'Validate it with `cutover validate <job>` once its copy is done.',
+    )
   const parsed = specSchema.safeParse({
     ...current,
     ...(options.concurrency !== undefined ? { concurrency: number(options.concurrency, '--concurrency') } : {}),
@@ -107,7 +120,7 @@ export async function controlCommand(
   }
   try {
     const job = requireStoredJob(engine, jobRef)
-    const control = controlFor(action, job.config.spec, options)
+    const control = controlFor(action, job.config, options)
     const waitMs = options.wait === undefined ? controlWaitMs : number(options.wait, '--wait') * 1000
     if (action === 'delete' && !options.yes) {
       if (!io.confirm) {
