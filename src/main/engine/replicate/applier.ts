@@ -62,6 +62,8 @@ export interface ApplierOptions {
   txnCapBytes?: number
   /** Milliseconds between checkpoint writes. */
   checkpointEveryMs?: number
+  /** How long a part of an open source transaction waits for another worker before its earlier parts commit. */
+  splitWaitMs?: number
   /** The position replication starts from: everything before it is already on the target. */
   initial: BinlogPosition
   /** Tables whose copy was read at a later snapshot than `initial`, and that point (copiedTables.ts). */
@@ -199,6 +201,8 @@ export function createApplier(options: ApplierOptions): Applier {
     busy: boolean
     /** Its target transaction holds the first parts of a large source transaction and waits for the next. */
     waitingForPart: boolean
+    /** Commit what it holds of that transaction now: its next part waits for another worker (dispatchUnit). */
+    splitRequested: boolean
     session: SqlSession | null
   }
   const workers: Worker[] = Array.from({ length: Math.max(1, options.workers) }, () => ({
@@ -206,11 +210,13 @@ export function createApplier(options: ApplierOptions): Applier {
     queuedRows: 0,
     busy: false,
     waitingForPart: false,
+    splitRequested: false,
     session: null,
   }))
   let closed = false
 
   const maxLockRetries = 20
+  const splitWaitMs = options.splitWaitMs ?? 1000
 
   /** A worker's target transaction: the statements it ran (run again after a deadlock) and the units they apply. */
   interface OpenTarget {
@@ -228,6 +234,12 @@ export function createApplier(options: ApplierOptions): Applier {
       while (!failure && !closed) {
         if (w.queue.length === 0) {
           if (open.units.length === 0) break
+          if (w.splitRequested) {
+            // Its next part waits for another worker, which may wait for a lock this transaction holds.
+            w.splitRequested = false
+            await commit(w, open, 'wait')
+            continue
+          }
           // Between the parts of a large source transaction: the reader's next item is its next part.
           w.waitingForPart = true
           // A drain waiting for this worker counts it as drained now.
@@ -245,7 +257,7 @@ export function createApplier(options: ApplierOptions): Applier {
         const n = chunkLength(w.queue, open.bytes, batchRows, txnCapBytes)
         if (n === 0) {
           // The next part would take the target transaction over the cap: the source transaction is split here.
-          await commit(w, open, true)
+          await commit(w, open, 'cap')
           continue
         }
         const chunk = w.queue.splice(0, n)
@@ -259,7 +271,7 @@ export function createApplier(options: ApplierOptions): Applier {
         open.units.push(...chunk)
         open.bytes += chunk.reduce((sum, unit) => sum + unit.bytes, 0)
         // A source transaction's end: whatever the chunk holds is whole source transactions.
-        if (chunk.at(-1)!.last) await commit(w, open, false)
+        if (chunk.at(-1)!.last) await commit(w, open, null)
       }
     } catch (error) {
       failure ??= markSide(applyError(error, lastDispatchedEnd), 'target')
@@ -269,6 +281,7 @@ export function createApplier(options: ApplierOptions): Applier {
       notify()
     } finally {
       w.waitingForPart = false
+      w.splitRequested = false
       // Stopped inside a source transaction: what it ran of it is rolled back, the checkpoint is before it. After a
       // failure the connection may be dead (a black-holed target answers nothing): it is closed instead, which rolls
       // the transaction back on the server, so the failure reaches the stage without waiting on it.
@@ -339,8 +352,11 @@ export function createApplier(options: ApplierOptions): Applier {
     }
   }
 
-  /** Commits the worker's target transaction; `split`: in the middle of a source transaction over the cap. */
-  async function commit(w: Worker, open: OpenTarget, split: boolean): Promise<void> {
+  /**
+   * Commits the worker's target transaction; `split`: in the middle of a source transaction, because the next part
+   * would take it over the cap, or because the next part waits for another worker.
+   */
+  async function commit(w: Worker, open: OpenTarget, split: 'cap' | 'wait' | null): Promise<void> {
     const units = open.units
     // Queued in binlog order on one worker: the last key-less end in the transaction is the newest.
     const keylessEnd = units.reduce<BinlogPosition | null>((end, unit) => unit.keylessEnd ?? end, null)
@@ -348,7 +364,7 @@ export function createApplier(options: ApplierOptions): Applier {
       await createKeylessCheckpointTable(w.session!)
       keylessTableReady = true
     }
-    if (split) logSplit(units)
+    if (split) logSplit(units, split)
     await runInTarget(w.session!, open, [], {
       alsoRun: keylessEnd ? keylessCheckpointStatement(options.jobId, keylessEnd) : undefined,
     })
@@ -369,7 +385,7 @@ export function createApplier(options: ApplierOptions): Applier {
 
   /** Source transactions split over target transactions, logged once each. */
   const splitLogged = new Set<number>()
-  function logSplit(units: Unit[]): void {
+  function logSplit(units: Unit[], why: 'cap' | 'wait'): void {
     const last = units.at(-1)!
     if (splitLogged.has(last.txn)) return
     splitLogged.add(last.txn)
@@ -377,9 +393,12 @@ export function createApplier(options: ApplierOptions): Applier {
     const rows = parts.reduce((sum, u) => sum + u.items.length, 0)
     const bytes = parts.reduce((sum, u) => sum + u.bytes, 0)
     const mib = (b: number) => (b / 1024 / 1024).toFixed(1)
+    const first = `its first ${rows} row changes (${mib(bytes)} MiB, up to ${last.at.file}:${last.at.position}) are committed now, the rest in further target transactions on the same worker. Until its end, readers of the target see part of it; a resume before its end replays it in safe mode.`
     options.log(
       'warning',
-      `The source transaction after ${last.after.file}:${last.after.position} is larger than one target transaction may be (${mib(txnCapBytes)} MiB of row data): its first ${rows} row changes (${mib(bytes)} MiB, up to ${last.at.file}:${last.at.position}) are committed now, the rest in further target transactions on the same worker. Until its end, readers of the target see part of it; a resume before its end replays it in safe mode.`,
+      why === 'cap'
+        ? `The source transaction after ${last.after.file}:${last.after.position} is larger than one target transaction may be (${mib(txnCapBytes)} MiB of row data): ${first}`
+        : `The source transaction after ${last.after.file}:${last.after.position} has rows that another writer's earlier transaction still holds, and that writer may be waiting for a lock this transaction holds on the target (a unique index's gap): ${first}`,
       'REPLICATE_TXN_SPLIT',
     )
   }
@@ -403,14 +422,28 @@ export function createApplier(options: ApplierOptions): Applier {
     return index
   }
 
-  /** Places a unit, waiting for commits (they release keys and free queue space) until it can go. */
+  /**
+   * Places a unit, waiting for commits (they release keys and free queue space) until it can go. A part of a source
+   * transaction whose worker holds its earlier parts open, waiting on another worker for longer than
+   * `splitWaitMs`, has those parts committed first: the other worker may be waiting for a lock they hold (on a
+   * MariaDB target a duplicate-key check locks the gap before a unique index entry), and neither would move until
+   * the target's lock wait timeout.
+   */
   async function dispatchUnit(unit: Unit, forced: number | null): Promise<number> {
+    const began = Date.now()
     for (;;) {
       checkFailure()
       const index = place(unit, forced)
       if (index !== null) return index
       for (const w of workers) void runWorker(w)
-      await changed()
+      const holder = forced === null ? null : workers[forced]!
+      if (holder?.waitingForPart && !holder.splitRequested && Date.now() - began >= splitWaitMs) {
+        holder.splitRequested = true
+        notify()
+      }
+      let timer: ReturnType<typeof setTimeout> | undefined
+      await Promise.race([changed(), new Promise((r) => (timer = setTimeout(r, 100)))])
+      clearTimeout(timer)
     }
   }
 
