@@ -3,6 +3,7 @@
  * parent, defaults TiDB refuses under its own sql_mode, MariaDB-only types, engines and sequences. Each case runs a
  * whole job (or the precheck) and compares source and target with the referee, row by row.
  */
+import { precheckFixText } from '../../src/shared/domain/fixWording'
 import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runPrecheck } from '../../src/main/engine/precheck/precheckRunner'
@@ -276,11 +277,18 @@ describe.each<JobMode>(['logical', 'physical'])('MariaDB-only types, Aria and se
       expect(objects.message).toContain(`${db}.addr (Aria)`)
       expect(objects.message).toContain(`${db}.seq`)
       const both = await runPrecheck(jobFor(sourceServer(), targetServerOf('tidb'), { objects: [db], type: 'both' }))
-      expect(item(both, 'mariadb_only_objects')).toMatchObject({
+      const sequence = item(both, 'mariadb_only_objects')
+      expect(sequence).toMatchObject({
         status: 'failed',
         message: expect.stringContaining(`(${db}.seq): every NEXTVAL`),
-        fix: expect.stringContaining('List the tables in objects:'),
+        fix: expect.stringContaining('CREATE SEQUENCE'),
       })
+      // Each surface names its own place for the choice: the job file on the CLI, the wizard step in the app.
+      expect(precheckFixText(sequence, 'cli')).toContain(
+        'then correct objects: in the job file (select the tables one by one instead of the database',
+      )
+      expect(precheckFixText(sequence, 'app')).toContain('in step 3, Objects')
+      expect(precheckFixText(sequence, 'app')).toContain('“Existing data only” in step 2, Job type')
       // Listing the tables leaves the sequence out of the job, and so out of the verdict.
       const listed = await runPrecheck(
         jobFor(sourceServer(), targetServerOf('tidb'), { objects: [`${db}.addr`, `${db}.ticket`], type: 'both' }),
