@@ -118,11 +118,12 @@ export function CutoverPanel({ job }: { job: JobDetail }) {
       void loadCutoverRecord(job.id)
       return
     }
+    // Read again at once when the job enters another stage (replicating is one of the items), then every 3 s.
     void loadReadiness(job.id, { validate })
     if (job.status !== 'running' || running) return
     const timer = setInterval(() => void loadReadiness(job.id, { validate }), 3000)
     return () => clearInterval(timer)
-  }, [job.id, job.status, cutOver, running, validate, loadReadiness, loadCutoverRecord])
+  }, [job.id, job.status, job.stage, cutOver, running, validate, loadReadiness, loadCutoverRecord])
 
   const readiness = state?.readiness ?? null
   const needsConfirm = freeze !== 'manual'
