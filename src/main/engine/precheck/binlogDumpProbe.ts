@@ -31,6 +31,18 @@ function isRealEvent(packet: WirePacket): boolean {
   const flags = packet.buffer.readUInt16LE(header + 17)
   return (flags & LOG_EVENT_ARTIFICIAL_F) === 0 && type !== FORMAT_DESCRIPTION_EVENT && type !== ROTATE_EVENT
 }
+
+/**
+ * Where a real event read at `position` says it ends, when that is not `position` plus its own size: the bytes
+ * at `position` are not the start of an event (row data or the middle of a header can read as one). Null when
+ * the event begins there. The header's next-position field is 32 bits and wraps past 4 GiB, like the position.
+ */
+export function misplacedEventEnd(packet: Pick<WirePacket, 'buffer' | 'offset'>, position: number): number | null {
+  const header = packet.offset + 1
+  const size = packet.buffer.readUInt32LE(header + 9)
+  const end = packet.buffer.readUInt32LE(header + 13)
+  return end === (position + size) % 2 ** 32 ? null : end
+}
 const COM_BINLOG_DUMP = 0x12
 
 interface WirePacket {
@@ -160,7 +172,21 @@ export async function probeBinlogDump(
             finish({ ok: true, events })
             return false
           }
-          if (isRealEvent(packet) && ++events >= enough) finish({ ok: true, events })
+          if (!isRealEvent(packet)) return !settled
+          // At 4, right after the magic number, the server reads the file's own format description first.
+          if (events === 0 && 'file' in start && start.position > 4) {
+            const end = misplacedEventEnd(packet, start.position)
+            if (end !== null) {
+              finish({
+                ok: false,
+                errno: null,
+                code: 'not_event_start',
+                message: `no event begins at ${start.position} (the bytes there read as an event ending at ${end}, which is not where it would end): the position is inside another event`,
+              })
+              return false
+            }
+          }
+          if (++events >= enough) finish({ ok: true, events })
           return !settled
         },
         (error) => finish({ ok: false, errno: error.errno ?? null, code: error.code ?? null, message: error.message }),

@@ -33,6 +33,8 @@ async function probe(
   ctx: CheckContext,
   start: BinlogStart,
   label: string,
+  /** The file's size before the probe, when known: a position before it must have an event to read. */
+  fileSize: number | null = null,
 ): Promise<CheckOutcome> {
   const session = await ctx.openDedicatedSession('source')
   let outcome
@@ -40,6 +42,13 @@ async function probe(
     outcome = await probeBinlogDump(session, facts.source.info, start)
   } finally {
     await session.close().catch(() => undefined)
+  }
+  if (outcome.ok === true && outcome.events === 0 && 'file' in start && fileSize !== null && start.position < fileSize) {
+    return failed(
+      `The source cannot stream its binlog from ${label}: no event begins there (the file has ${fileSize} bytes, and reading at ${start.position} ended without one), so the position is inside another event.`,
+      fixText(facts),
+      positionActions,
+    )
   }
   if (outcome.ok === true) return pass(`The source streams its binlog from ${label}.`)
   if (outcome.ok === 'timeout')
@@ -71,6 +80,7 @@ export const metaPositionCheck: PrecheckCheck = {
     const { info, variables } = facts.source
     if ('file' in start) {
       const label = `${start.file}:${start.position}`
+      let fileSize: number | null = null
       try {
         const logs = await ctx.source<{ Log_name: string; File_size: unknown }>('SHOW BINARY LOGS')
         const log = logs.find((l) => l.Log_name === start.file)
@@ -90,10 +100,11 @@ export const metaPositionCheck: PrecheckCheck = {
             positionActions,
           )
         }
+        fileSize = Number(log.File_size)
       } catch {
         // No BINLOG MONITOR / REPLICATION CLIENT: the dump probe below still answers.
       }
-      return probe(facts, ctx, start, label)
+      return probe(facts, ctx, start, label, fileSize)
     }
     const gtid = start.gtid
     if (info.flavor === 'mariadb') {
