@@ -32,7 +32,10 @@ test('served to a browser, the path fields are typed: a hint under each, no Brow
   await openPathFields(page)
   for (const field of ['ca', 'cert', 'key', 'ssh-key']) {
     await expect(page.locator(`#source-${field}-hint`)).toContainText("Type the file's full path")
-    await expect(page.locator(`#source-${field}`)).toHaveAttribute('aria-describedby', new RegExp(`source-${field}-hint`))
+    await expect(page.locator(`#source-${field}`)).toHaveAttribute(
+      'aria-describedby',
+      new RegExp(`source-${field}-hint`),
+    )
   }
   // The CA hint keeps what an empty field means.
   await expect(page.locator('#source-ca-hint')).toContainText("system's trusted CAs")
@@ -44,7 +47,9 @@ test('served to a browser, the path fields are typed: a hint under each, no Brow
   expect(watch.errors).toEqual([])
 })
 
-test('with native dialogs, Browse… fills the path, a cancel keeps it, and the field stays editable', async ({ page }) => {
+test('with native dialogs, Browse… fills the path, a cancel keeps it, and the field stays editable', async ({
+  page,
+}) => {
   const watch = await watchConsole(page)
   const asked: string[] = []
   const picks: Record<string, string | null> = {
@@ -61,7 +66,11 @@ test('with native dialogs, Browse… fills the path, a cancel keeps it, and the 
       if (message.channel === 'dialog:openFile') {
         const purpose = (message.payload as { purpose: string }).purpose
         asked.push(purpose)
-        const reply: BridgeServerMessage = { kind: 'result', id: message.id, envelope: { ok: true, value: { path: picks[purpose] ?? null } } }
+        const reply: BridgeServerMessage = {
+          kind: 'result',
+          id: message.id,
+          envelope: { ok: true, value: { path: picks[purpose] ?? null } },
+        }
         return ws.send(JSON.stringify(reply))
       }
       if (message.channel === 'app:info') infoCalls.add(message.id)
@@ -70,7 +79,12 @@ test('with native dialogs, Browse… fills the path, a cancel keeps it, and the 
     server.onMessage((raw) => {
       const message = JSON.parse(String(raw)) as BridgeServerMessage
       if (message.kind === 'result' && infoCalls.has(message.id) && message.envelope.ok) {
-        return ws.send(JSON.stringify({ ...message, envelope: { ok: true, value: { ...(message.envelope.value as object), nativeDialogs: true } } }))
+        return ws.send(
+          JSON.stringify({
+            ...message,
+            envelope: { ok: true, value: { ...(message.envelope.value as object), nativeDialogs: true } },
+          }),
+        )
       }
       ws.send(raw)
     })

@@ -23,7 +23,8 @@ export async function watchConsole(page: Page): Promise<ConsoleWatch> {
   })
   page.on('console', (m) => {
     const text = m.text()
-    if (/Content Security Policy|Refused to (load|execute|apply|connect|create|frame)/i.test(text)) watch.cspViolations.push(text)
+    if (/Content Security Policy|Refused to (load|execute|apply|connect|create|frame)/i.test(text))
+      watch.cspViolations.push(text)
     if (m.type() === 'error') watch.errors.push(text)
   })
   page.on('pageerror', (error) => watch.errors.push(`page error: ${error.message}`))

@@ -31,3 +31,28 @@ export async function writeTransactions(
   }
   return transaction
 }
+
+/**
+ * The `hot` table both validation workloads write: `rows` rows keyed 0…rows-1, and the three operations on it (an
+ * upsert, an update that appends `suffix`, a delete), each on the key drawn for it.
+ */
+export const hotTable = {
+  async create(c: Connection, db: string, rows: number): Promise<void> {
+    await c.query(`CREATE TABLE \`${db}\`.hot (id INT PRIMARY KEY, v VARCHAR(400), n BIGINT) DEFAULT CHARSET=utf8mb4`)
+    await c.query(
+      `INSERT INTO \`${db}\`.hot VALUES ${Array.from({ length: rows }, (_, i) => `(${i}, 'v${i}', ${i})`).join(',')}`,
+    )
+  },
+  operations(c: Connection, db: string, suffix: string): Operation[] {
+    return [
+      ({ id }) =>
+        c.query(`INSERT INTO \`${db}\`.hot (id, v, n) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE n = n + 1`, [
+          id,
+          `v${id}`,
+          id,
+        ]),
+      ({ id }) => c.query(`UPDATE \`${db}\`.hot SET v = CONCAT(v, ?), n = n + 7 WHERE id = ?`, [suffix, id]),
+      ({ id }) => c.query(`DELETE FROM \`${db}\`.hot WHERE id = ?`, [id]),
+    ]
+  },
+}

@@ -23,7 +23,7 @@ import {
   targetServer,
   uniqueName,
 } from '../harness/servers'
-import { writeTransactions } from '../harness/writeLoad'
+import { hotTable, writeTransactions } from '../harness/writeLoad'
 import { compareTable } from '../harness/tableComparison'
 import { fillZoo, zooDdl } from '../harness/typeZoo'
 
@@ -70,14 +70,7 @@ function writeLoad(c: Connection, until: () => boolean): Promise<number> {
     keys: 3000,
     seed: 11,
     operations: [
-      ({ id }) =>
-        c.query(`INSERT INTO \`${db}\`.hot (id, v, n) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE n = n + 1`, [
-          id,
-          `v${id}`,
-          id,
-        ]),
-      ({ id }) => c.query(`UPDATE \`${db}\`.hot SET v = CONCAT(v, 'é😀'), n = n + 7 WHERE id = ?`, [id]),
-      ({ id }) => c.query(`DELETE FROM \`${db}\`.hot WHERE id = ?`, [id]),
+      ...hotTable.operations(c, db, 'é😀'),
       ({ rand, transaction }) =>
         c.query(`UPDATE \`${db}\`.accounts SET note = ? WHERE region = ? AND n = ?`, [
           `t${transaction}`,
@@ -95,12 +88,7 @@ beforeAll(async () => {
   writer = await connectSource()
   await source.query(zooDdl(db))
   await fillZoo(source, db)
-  await source.query(
-    `CREATE TABLE \`${db}\`.hot (id INT PRIMARY KEY, v VARCHAR(400), n BIGINT) DEFAULT CHARSET=utf8mb4`,
-  )
-  await source.query(
-    `INSERT INTO \`${db}\`.hot VALUES ${Array.from({ length: 3000 }, (_, i) => `(${i}, 'v${i}', ${i})`).join(',')}`,
-  )
+  await hotTable.create(source, db, 3000)
   await source.query(
     `CREATE TABLE \`${db}\`.accounts (region VARCHAR(20) NOT NULL, n INT NOT NULL, note VARCHAR(40), PRIMARY KEY (region, n)) DEFAULT CHARSET=utf8mb4 COLLATE utf8mb4_general_ci`,
   )

@@ -23,7 +23,7 @@ import {
   targetServer,
   uniqueName,
 } from '../harness/servers'
-import { writeTransactions } from '../harness/writeLoad'
+import { hotTable, writeTransactions } from '../harness/writeLoad'
 import { compareTable } from '../harness/tableComparison'
 import { fillZoo, zooDdl } from '../harness/typeZoo'
 
@@ -254,14 +254,7 @@ function writeLoad(c: Connection, db: string, until: () => boolean): Promise<num
     keys: 4000,
     seed: 7,
     operations: [
-      ({ id }) =>
-        c.query(`INSERT INTO \`${db}\`.hot (id, v, n) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE n = n + 1`, [
-          id,
-          `v${id}`,
-          id,
-        ]),
-      ({ id }) => c.query(`UPDATE \`${db}\`.hot SET v = CONCAT(v, 'x'), n = n + 7 WHERE id = ?`, [id]),
-      ({ id }) => c.query(`DELETE FROM \`${db}\`.hot WHERE id = ?`, [id]),
+      ...hotTable.operations(c, db, 'x'),
       ({ rand, transaction }) =>
         c.query(`UPDATE \`${db}\`.pairs SET note = ? WHERE region = ? AND n = ?`, [
           `t${transaction}`,
@@ -283,14 +276,9 @@ describe('validation while the job replicates a write workload', () => {
   beforeAll(async () => {
     ;({ source, target } = await openScratchDatabase(db))
     writer = await connectSource()
-    await source.query(
-      `CREATE TABLE \`${db}\`.hot (id INT PRIMARY KEY, v VARCHAR(400), n BIGINT) DEFAULT CHARSET=utf8mb4`,
-    )
+    await hotTable.create(source, db, 3000)
     await source.query(
       `CREATE TABLE \`${db}\`.pairs (region VARCHAR(10) NOT NULL, n INT NOT NULL, note VARCHAR(40), PRIMARY KEY (region, n)) DEFAULT CHARSET=utf8mb4`,
-    )
-    await source.query(
-      `INSERT INTO \`${db}\`.hot VALUES ${Array.from({ length: 3000 }, (_, i) => `(${i}, 'v${i}', ${i})`).join(',')}`,
     )
     await source.query(
       `INSERT INTO \`${db}\`.pairs VALUES ${Array.from({ length: 2000 }, (_, i) => `('r${i % 4}', ${Math.floor(i / 4)}, 'c${i}')`).join(',')}`,
