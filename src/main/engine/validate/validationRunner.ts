@@ -278,6 +278,19 @@ export async function runValidation(options: ValidationOptions): Promise<Validat
   let rowsDone = 0
   let differences = 0
   let lastProgress = 0
+  /** The result as it ends: what it found so far, however it ends. */
+  const result = (
+    end: Pick<ValidationResult, 'status' | 'rowsPerSecond' | 'whileReplicating' | 'error'>,
+  ): ValidationResult => ({
+    id: options.validationId,
+    jobId: options.jobId,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    tables,
+    repairSqlPath: repair.written ? options.repairSqlPath : null,
+    rowsCompared: rowsDone,
+    ...end,
+  })
   try {
     const sourceRoute = await openRoute(config.source, { signal })
     routes.push(sourceRoute)
@@ -413,19 +426,12 @@ export async function runValidation(options: ValidationOptions): Promise<Validat
     progress(null, true)
     const seconds = (Date.now() - began) / 1000
     const differing = tables.some((t) => t.status !== 'equal')
-    return {
-      id: options.validationId,
-      jobId: options.jobId,
+    return result({
       status: differing ? 'different' : 'equal',
-      startedAt,
-      finishedAt: new Date().toISOString(),
-      tables,
-      repairSqlPath: repair.written ? options.repairSqlPath : null,
-      rowsCompared: rowsDone,
       rowsPerSecond: seconds > 0 ? Math.round(rowsDone / seconds) : 0,
       whileReplicating,
       error: null,
-    }
+    })
   } catch (error) {
     const cancelled = signal.aborted
     const e =
@@ -438,19 +444,12 @@ export async function runValidation(options: ValidationOptions): Promise<Validat
               ? 'Validate again when you are ready.'
               : 'Check that both servers are reachable, then validate again.',
           )
-    return {
-      id: options.validationId,
-      jobId: options.jobId,
+    return result({
       status: cancelled ? 'cancelled' : 'failed',
-      startedAt,
-      finishedAt: new Date().toISOString(),
-      tables,
-      repairSqlPath: repair.written ? options.repairSqlPath : null,
-      rowsCompared: rowsDone,
       rowsPerSecond: 0,
       whileReplicating: false,
       error: e.toShape(),
-    }
+    })
   } finally {
     repair.close()
     await Promise.allSettled(sessions.map((s) => s.close()))

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react'
+import { Breadcrumb } from '../components/Breadcrumb'
 import { Dialog } from '../components/Dialog'
 import { useStore } from '../stores/store'
 import type { WizardStep } from '../stores/wizardSlice'
@@ -47,12 +48,7 @@ export function CreateJobPage() {
     <main className="page wizard" aria-labelledby="wizard-title">
       <div className="page-title">
         <div>
-          <div className="breadcrumb">
-            <button type="button" className="link-button" onClick={() => navigate({ page: 'jobs' })}>
-              Migration jobs
-            </button>{' '}
-            / Create
-          </div>
+          <Breadcrumb here="Create" />
           <h1 id="wizard-title">Create migration job</h1>
         </div>
         <button

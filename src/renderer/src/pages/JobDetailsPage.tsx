@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react'
 import { AlertBanner, KeepAwakeNote } from '../components/AlertBanner'
+import { Breadcrumb } from '../components/Breadcrumb'
 import { JobActions } from '../components/JobActions'
 import { ProblemBox } from '../components/ProblemBox'
 import { StatusBadge } from '../components/StatusBadge'
@@ -57,12 +58,7 @@ export function JobDetailsPage({ id }: { id: string }) {
     <main className="page details" aria-labelledby="job-title">
       <div className="page-title">
         <div>
-          <div className="breadcrumb">
-            <button type="button" className="link-button" onClick={() => navigate({ page: 'jobs' })}>
-              Migration jobs
-            </button>{' '}
-            / Details
-          </div>
+          <Breadcrumb here="Details" />
           <h1 id="job-title" tabIndex={-1}>
             {job?.name ?? (problem ? 'Job not found' : 'Loading…')} {job && <StatusBadge status={job.status} />}
           </h1>
