@@ -19,6 +19,8 @@ const BINLOG_DUMP_NON_BLOCK = 0x01
 const LOG_EVENT_ARTIFICIAL_F = 0x20
 const FORMAT_DESCRIPTION_EVENT = 15
 const ROTATE_EVENT = 4
+/** MySQL's keep-alive events (v1, and v2 from 8.0.26): made up by the server, they carry the current position. */
+const HEARTBEAT_EVENTS = new Set([27, 41])
 
 /**
  * Whether a binlog event packet (OK byte, then the 19-byte event header) is a real event read from the file,
@@ -29,7 +31,12 @@ function isRealEvent(packet: WirePacket): boolean {
   if (packet.buffer.length < header + 19) return false
   const type = packet.buffer[header + 4]
   const flags = packet.buffer.readUInt16LE(header + 17)
-  return (flags & LOG_EVENT_ARTIFICIAL_F) === 0 && type !== FORMAT_DESCRIPTION_EVENT && type !== ROTATE_EVENT
+  return (
+    (flags & LOG_EVENT_ARTIFICIAL_F) === 0 &&
+    type !== FORMAT_DESCRIPTION_EVENT &&
+    type !== ROTATE_EVENT &&
+    !HEARTBEAT_EVENTS.has(type!)
+  )
 }
 
 /**
