@@ -43,7 +43,15 @@ async function probe(
   } finally {
     await session.close().catch(() => undefined)
   }
-  if (outcome.ok === true && outcome.events === 0 && 'file' in start && fileSize !== null && start.position < fileSize) {
+  // 4, right after the magic number, is the start of every file, even one holding only its format description.
+  if (
+    outcome.ok === true &&
+    outcome.events === 0 &&
+    'file' in start &&
+    start.position > 4 &&
+    fileSize !== null &&
+    start.position < fileSize
+  ) {
     return failed(
       `The source cannot stream its binlog from ${label}: no event begins there (the file has ${fileSize} bytes, and reading at ${start.position} ended without one), so the position is inside another event.`,
       fixText(facts),
